@@ -1,0 +1,116 @@
+# Makefile -- grid-based dispute reporting: collector, field-agent, tests.
+#
+#   make            build everything (warnings are errors)
+#   make test       install missing packages, build, run every test
+#   make demo       install missing packages, run the simulated county
+#   make deps       install missing Debian packages (or print the line)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+#   make SANITIZE=address,undefined BUILD=build/san   sanitizer build
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+PKG_CONFIG ?= pkg-config
+CC ?= cc
+BUILD ?= build
+SANITIZE ?=
+OPT ?= -O2 -g
+PAHO_LIBS ?= -lpaho-mqtt3as
+VERSION = 0.1.0
+
+STD = -std=c11 -D_GNU_SOURCE
+WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+	-Wshadow -Wcast-qual -Wformat=2 -Wundef -Wpointer-arith \
+	-Wvla -Wno-missing-field-initializers
+SAN_FLAGS = $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all,)
+PKGS = libpq libprotobuf-c sqlite3
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+FINAL_CFLAGS = $(STD) $(WARN) $(OPT) $(SAN_FLAGS) $(CFLAGS) -MMD -MP \
+	-DGR_VERSION='"$(VERSION)"' -I$(BUILD)/gen -Icommon $(PKG_CFLAGS)
+FINAL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+
+PQ_LIBS = $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null)
+PB_LIBS = $(shell $(PKG_CONFIG) --libs libprotobuf-c 2>/dev/null)
+SQLITE_LIBS = $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null)
+CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+GEN = $(BUILD)/gen/gr.pb-c.c $(BUILD)/gen/taxonomy_data.c
+COMMON_SRC = $(wildcard common/*.c)
+COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/gen/gr.pb-c.o \
+	$(BUILD)/gen/taxonomy_data.o
+COLLECTOR_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard collector/*.c))
+AGENT_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard field-agent/*.c))
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+PROGS = $(BUILD)/collector $(BUILD)/field-agent
+
+.PHONY: all deps test unit demo install clean check-format
+all: $(PROGS) $(UNIT_BIN)
+
+$(BUILD)/gen/gr.pb-c.c $(BUILD)/gen/gr.pb-c.h: proto/gr.proto
+	@mkdir -p $(BUILD)/gen
+	@echo "  PROTOC  $<"
+	@protoc-c -Iproto --c_out=$(BUILD)/gen proto/gr.proto
+
+$(BUILD)/gen/taxonomy_data.c: schema/taxonomy.tsv scripts/gen-taxonomy.sh
+	@mkdir -p $(BUILD)/gen
+	@echo "  GEN     $@"
+	@sh scripts/gen-taxonomy.sh schema/taxonomy.tsv > $@.tmp && mv $@.tmp $@
+
+# Generated code is compiled without -Wcast-qual, which protoc-c's output trips.
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/gen/gr.pb-c.h
+	@echo "  CC      $@"
+	@$(CC) $(FINAL_CFLAGS) -Wno-cast-qual -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/gen/gr.pb-c.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(FINAL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/collector: $(COLLECTOR_OBJ) $(COMMON_OBJ)
+	@echo "  LD      $@"
+	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PAHO_LIBS) $(PQ_LIBS) $(PB_LIBS) -lpthread -lm
+
+$(BUILD)/field-agent: $(AGENT_OBJ) $(COMMON_OBJ)
+	@echo "  LD      $@"
+	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PAHO_LIBS) $(SQLITE_LIBS) $(PB_LIBS) -lpthread -lm
+
+# A unit test links the modules it tests (everything but main.c).
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(COMMON_OBJ) \
+		$(filter-out %/main.o,$(COLLECTOR_OBJ) $(AGENT_OBJ))
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PAHO_LIBS) $(PQ_LIBS) \
+		$(SQLITE_LIBS) $(PB_LIBS) -lpthread -lm
+
+deps:
+	@sh scripts/deps.sh
+
+unit: all
+	@sh tests/run.sh --unit-only $(BUILD)
+
+# Every test, on a normal build and on a sanitizer build.
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all BUILD=build/san SANITIZE=address,undefined OPT='-O1 -g'
+	@sh tests/run.sh build build/san
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh $(BUILD)
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/share/gridreport/schema/demo
+	install -m 755 $(BUILD)/collector $(DESTDIR)$(PREFIX)/sbin/gr-collector
+	install -m 755 $(BUILD)/field-agent $(DESTDIR)$(PREFIX)/bin/field-agent
+	install -m 644 schema/*.sql schema/taxonomy.tsv \
+		$(DESTDIR)$(PREFIX)/share/gridreport/schema
+	install -m 755 schema/migrate.sh $(DESTDIR)$(PREFIX)/share/gridreport/schema
+	install -m 644 schema/demo/*.sql $(DESTDIR)$(PREFIX)/share/gridreport/schema/demo
+
+clean:
+	rm -rf build .run
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

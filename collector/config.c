@@ -1,0 +1,52 @@
+/* config.c -- the collector's settings: one table of names, defaults and
+ * bounds for both the config file and the flags. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+
+#define OPT_STR(name, field, def) \
+	{ name, CONF_STR, offsetof(struct collector_conf, field), def, 0, 0, 0 }
+#define OPT_INT(name, field, def, min, max) \
+	{ name, CONF_INT, offsetof(struct collector_conf, field), def, min, max, 0 }
+
+const struct conf_opt collector_opts[] = {
+	OPT_STR("broker", broker, "tcp://127.0.0.1:1883"),
+	OPT_STR("client_id", client_id, NULL),
+	OPT_STR("username", username, NULL),
+	OPT_STR("password_file", password_file, NULL),
+	OPT_STR("cafile", cafile, NULL),
+	OPT_STR("certfile", certfile, NULL),
+	OPT_STR("keyfile", keyfile, NULL),
+	OPT_STR("db", db, "dbname=gridreport"),
+	OPT_STR("log_level", log_level, "info"),
+	OPT_INT("queue_max", queue_max, "1000", 1, 1000000),
+	OPT_INT("max_inflight", max_inflight, "1000", 1, 65535),
+};
+const size_t collector_nopts = sizeof(collector_opts) /
+    sizeof(collector_opts[0]);
+
+int
+collector_conf_check(const struct collector_conf *c, char *err, size_t size)
+{
+	if (log_level_parse(c->log_level) < 0) {
+		snprintf(err, size, "log_level must be error, warn, info or "
+		    "debug");
+		return -1;
+	}
+	if (strncmp(c->broker, "tcp://", 6) != 0 &&
+	    strncmp(c->broker, "mqtt://", 7) != 0 &&
+	    strncmp(c->broker, "ssl://", 6) != 0 &&
+	    strncmp(c->broker, "mqtts://", 8) != 0) {
+		snprintf(err, size, "broker must be a tcp://, mqtt://, ssl:// "
+		    "or mqtts:// URI");
+		return -1;
+	}
+	if ((c->certfile == NULL) != (c->keyfile == NULL)) {
+		snprintf(err, size, "certfile and keyfile go together");
+		return -1;
+	}
+	return 0;
+}

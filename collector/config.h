@@ -1,0 +1,29 @@
+/* config.h -- the collector's settings: config file, then flags. */
+#ifndef GR_COLLECTOR_CONFIG_H
+#define GR_COLLECTOR_CONFIG_H
+
+#include <stddef.h>
+
+#include "conf.h"
+
+struct collector_conf {
+	char	*broker;	/* MQTT URI */
+	char	*client_id;	/* default: collector-{host}-{pid} */
+	char	*username;
+	char	*password_file;	/* MQTT password, first line of a file */
+	char	*cafile;
+	char	*certfile;
+	char	*keyfile;
+	char	*db;		/* libpq connection string; secrets via PG* env */
+	char	*log_level;
+	long	 queue_max;	/* received messages held before back-pressure */
+	long	 max_inflight;	/* MQTT QoS 1 window */
+};
+
+extern const struct conf_opt collector_opts[];
+extern const size_t collector_nopts;
+
+/* Check values that depend on each other; 0, or -1 with err filled. */
+int	collector_conf_check(const struct collector_conf *, char *, size_t);
+
+#endif

@@ -1,0 +1,117 @@
+/* ingest.c -- one received report from payload to committed case and Ack. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ingest.h"
+#include "log.h"
+#include "notify.h"
+#include "route.h"
+#include "topic.h"
+#include "ulid.h"
+#include "util.h"
+#include "validate.h"
+
+/* protobuf-c can need far more memory than the payload; bound it. */
+#define ARENA_BYTES	(REPORT_MAX_BYTES * 80)
+
+static int	reject(struct ingest *, const char *, const char *,
+		    const char *, const struct verr *, const uint8_t *, size_t);
+
+void
+ingest_init(struct ingest *in, struct store *store, struct mqtt *mqtt)
+{
+	memset(in, 0, sizeof(*in));
+	in->store = store;
+	in->mqtt = mqtt;
+	codec_arena_init(&in->arena, ARENA_BYTES);
+}
+
+void
+ingest_cleanup(struct ingest *in)
+{
+	codec_arena_free(&in->arena);
+}
+
+/* Dead-letter a message, then tell the worker when the topic names one. */
+static int
+reject(struct ingest *in, const char *topic, const char *worker,
+    const char *report_id, const struct verr *e, const uint8_t *buf,
+    size_t len)
+{
+	if (store_dead_letter(in->store, topic, e->reason, e->detail, report_id,
+	    worker, buf, len) < 0)
+		return -1;
+	in->stats.rejected++;
+	log_info("event=report-rejected report=%s worker=%s reason=%s "
+	    "detail=\"%s\"", report_id ? report_id : "-",
+	    worker ? worker : "-", e->reason, e->detail);
+	if (worker != NULL)
+		notify_ack(in->mqtt, worker, report_id, GR__ACK_STATUS__REJECTED,
+		    NULL, e->reason, e->detail);
+	return 0;
+}
+
+int
+ingest_report(struct ingest *in, const char *topic, const uint8_t *buf,
+    size_t len)
+{
+	char worker[64];
+	const char *w = NULL, *rid = NULL;
+	struct verr e = { NULL, "" };
+	struct stored_case c;
+	struct route rt;
+	Gr__Report *r;
+
+	in->stats.received++;
+	if (topic_parse(topic, TOPIC_REPORT, worker, sizeof(worker)) == 0)
+		w = worker;
+	if (w == NULL) {
+		e.reason = VR_BAD_CODE;
+		snprintf(e.detail, sizeof(e.detail),
+		    "topic does not name a valid worker");
+		return reject(in, topic, NULL, NULL, &e, buf, len);
+	}
+	if (len > REPORT_MAX_BYTES) {
+		e.reason = VR_TOO_LARGE;
+		snprintf(e.detail, sizeof(e.detail),
+		    "payload of %zu bytes exceeds %d", len, REPORT_MAX_BYTES);
+		return reject(in, topic, w, NULL, &e, buf, len);
+	}
+	if ((r = codec_report_decode(&in->arena, buf, len)) == NULL) {
+		e.reason = VR_MALFORMED;
+		snprintf(e.detail, sizeof(e.detail),
+		    "payload is not a well-formed Report message");
+		return reject(in, topic, w, NULL, &e, buf, len);
+	}
+	/* Name the report in the Ack only when its id can be matched. */
+	if (ulid_valid(r->id))
+		rid = r->id;
+	if (validate_report(r, now_ms(), 0, &e) < 0 ||
+	    validate_identity(r, w, &e) < 0)
+		return reject(in, topic, w, rid, &e, buf, len);
+
+	route_decide(r, &rt);
+	switch (store_report(in->store, r, &rt, &c, &e)) {
+	case STORE_NEW:
+		in->stats.stored++;
+		log_info("event=report-stored report=%s worker=%s grid=%s "
+		    "case=%s unit=%s rule=%s", r->id, w, r->grid_code,
+		    c.case_no, c.unit, rt.rule);
+		notify_ack(in->mqtt, w, r->id, GR__ACK_STATUS__STORED, &c,
+		    NULL, NULL);
+		notify_dispatch(in->mqtt, r, &rt, &c);
+		return 0;
+	case STORE_DUPLICATE:
+		in->stats.duplicates++;
+		log_info("event=report-duplicate report=%s worker=%s case=%s",
+		    r->id, w, c.case_no);
+		notify_ack(in->mqtt, w, r->id, GR__ACK_STATUS__DUPLICATE, &c,
+		    NULL, NULL);
+		return 0;
+	case STORE_REJECTED:
+		return reject(in, topic, w, rid, &e, buf, len);
+	case STORE_RETRY:
+		break;
+	}
+	return -1;
+}

@@ -1,0 +1,353 @@
+/* main.c -- the collector: options, signals, the main loop and the drain.
+ *
+ * Reports arrive on Paho's thread and wait in a bounded queue; the main
+ * loop stores each one and publishes its Ack only after the commit. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ingest.h"
+#include "log.h"
+#include "mqtt.h"
+#include "queue.h"
+#include "store.h"
+#include "topic.h"
+#include "util.h"
+
+#ifndef GR_VERSION
+#define GR_VERSION "0.1.0"
+#endif
+
+#define BACKOFF_MIN_MS	250
+#define BACKOFF_MAX_MS	16000
+#define DRAIN_MS	10000
+
+static volatile sig_atomic_t quit;
+static volatile sig_atomic_t reload;
+
+static void	usage(FILE *);
+static void	on_signal(int);
+static void	on_message(void *, const char *, const void *, size_t);
+static void	pause_ms(long);
+static char	*read_secret(const char *);
+static void	load_config(struct collector_conf *, const char *, int, char **);
+static void	do_reload(struct collector_conf *, const char *);
+static void	drain(struct queue *, struct ingest *, struct qmsg *);
+
+static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "broker", required_argument, NULL, 'b' },
+	{ "db", required_argument, NULL, 'd' },
+	{ "client-id", required_argument, NULL, 'i' },
+	{ "log-level", required_argument, NULL, 'l' },
+	{ "option", required_argument, NULL, 'o' },
+	{ "check", no_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+static const char shortopts[] = "c:b:d:i:l:o:nhV";
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: collector [-nhV] [-c file] [-b uri] [-d conninfo] "
+	    "[-i client-id] [-l level] [-o key=value]\n"
+	    "\n"
+	    "Subscribes to grid workers' reports, validates and stores them in\n"
+	    "PostgreSQL, routes each to a township, and answers with an Ack.\n"
+	    "\n"
+	    "  -c, --config FILE      read 'key value' settings from FILE\n"
+	    "  -b, --broker URI       MQTT broker (tcp://host:port, ssl://...)\n"
+	    "  -d, --db CONNINFO      libpq connection string (password: use\n"
+	    "                         PGPASSWORD or PGPASSFILE, not this flag)\n"
+	    "  -i, --client-id ID     MQTT client id\n"
+	    "  -l, --log-level LEVEL  error, warn, info or debug\n"
+	    "  -o, --option KEY=VALUE any setting of the config file\n"
+	    "  -n, --check            check the configuration and exit\n"
+	    "  -h, --help             show this help\n"
+	    "  -V, --version          show the version\n"
+	    "\n"
+	    "Signals: SIGHUP reloads the log level; SIGTERM and SIGINT drain\n"
+	    "(stop taking reports, store and acknowledge those taken, exit).\n");
+}
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		quit = 1;
+}
+
+static void
+on_message(void *arg, const char *topic, const void *payload, size_t len)
+{
+	queue_push(arg, topic, payload, len);
+}
+
+/* Sleep, but return early on a signal. */
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static char *
+read_secret(const char *path)
+{
+	char *s = read_file(path, 4096, NULL);
+
+	if (s == NULL)
+		fatal("event=config error=\"cannot read %s\"", path);
+	s[strcspn(s, "\r\n")] = '\0';
+	return s;
+}
+
+/* Defaults, then the config file, then the flags. */
+static void
+load_config(struct collector_conf *c, const char *path, int argc, char **argv)
+{
+	char err[256], *eq;
+	const char *name = NULL;
+	int ch;
+
+	conf_defaults(collector_opts, collector_nopts, c);
+	if (path != NULL && conf_load(collector_opts, collector_nopts, c, path,
+	    err, sizeof(err)) < 0)
+		fatalx("event=config error=\"%s\"", err);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		char *val = optarg;
+
+		switch (ch) {
+		case 'b': name = "broker"; break;
+		case 'd': name = "db"; break;
+		case 'i': name = "client_id"; break;
+		case 'l': name = "log_level"; break;
+		case 'o':
+			if ((eq = strchr(optarg, '=')) == NULL)
+				fatalx("event=config error=\"-o takes "
+				    "key=value\"");
+			*eq = '\0';
+			name = optarg;
+			val = eq + 1;
+			break;
+		default:
+			continue;
+		}
+		if (conf_set(collector_opts, collector_nopts, c, name, val,
+		    err, sizeof(err)) < 0)
+			fatalx("event=config error=\"%s\"", err);
+		if (ch == 'o')
+			optarg[strlen(optarg)] = '=';
+	}
+	if (collector_conf_check(c, err, sizeof(err)) < 0)
+		fatalx("event=config error=\"%s\"", err);
+}
+
+static void
+do_reload(struct collector_conf *c, const char *path)
+{
+	struct collector_conf fresh;
+	char err[256];
+
+	reload = 0;
+	if (path == NULL) {
+		log_info("event=reload result=nothing-to-reload");
+		return;
+	}
+	conf_defaults(collector_opts, collector_nopts, &fresh);
+	if (conf_load(collector_opts, collector_nopts, &fresh, path, err,
+	    sizeof(err)) < 0 || collector_conf_check(&fresh, err,
+	    sizeof(err)) < 0) {
+		log_error("event=reload result=kept-old error=\"%s\"", err);
+	} else {
+		log_set_level(log_level_parse(fresh.log_level));
+		free(c->log_level);
+		c->log_level = fresh.log_level;
+		fresh.log_level = NULL;
+		log_info("event=reload result=ok log_level=%s", c->log_level);
+	}
+	conf_free(collector_opts, collector_nopts, &fresh);
+}
+
+/* Store and acknowledge what was taken in, then stop. */
+static void
+drain(struct queue *q, struct ingest *in, struct qmsg *pending)
+{
+	int64_t until = mono_ms() + DRAIN_MS;
+	struct qmsg *m = pending;
+	size_t left;
+
+	log_info("event=draining queued=%zu", queue_len(q) + (m != NULL));
+	for (;;) {
+		if (m == NULL && (m = queue_pop(q, 0)) == NULL)
+			break;
+		if (ingest_report(in, m->topic, m->payload, m->len) < 0) {
+			if (mono_ms() > until)
+				break;
+			if (store_reconnect(in->store) < 0)
+				pause_ms(BACKOFF_MIN_MS);
+			continue;
+		}
+		qmsg_free(m);
+		m = NULL;
+	}
+	left = queue_len(q) + (m != NULL);
+	if (left > 0)
+		log_warn("event=drain-incomplete unstored=%zu "
+		    "note=\"the agents will send these again\"", left);
+	qmsg_free(m);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct collector_conf conf;
+	struct mqtt_opts mo;
+	struct sigaction sa;
+	struct ingest in;
+	struct queue *q;
+	struct store *store = NULL;
+	struct mqtt *mqtt = NULL;
+	struct qmsg *pending = NULL;
+	const char *subs[] = { TOPIC_REPORT_SHARED };
+	const char *config_path = NULL;
+	char *password = NULL, client_id[96], host[64];
+	long backoff = BACKOFF_MIN_MS;
+	int ch, check_only = 0;
+
+	log_init("collector", LOG_LVL_INFO);
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': config_path = optarg; break;
+		case 'n': check_only = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("collector %s\n", GR_VERSION); return 0;
+		case 'b': case 'd': case 'i': case 'l': case 'o': break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "collector: unexpected argument '%s'\n",
+		    argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	load_config(&conf, config_path, argc, argv);
+	log_set_level(log_level_parse(conf.log_level));
+	if (conf.password_file != NULL)
+		password = read_secret(conf.password_file);
+	if (check_only) {
+		printf("configuration OK\n");
+		free(password);
+		conf_free(collector_opts, collector_nopts, &conf);
+		return 0;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (conf.client_id != NULL)
+		strlcpy_gr(client_id, conf.client_id, sizeof(client_id));
+	else {
+		if (gethostname(host, sizeof(host)) < 0)
+			strlcpy_gr(host, "host", sizeof(host));
+		host[sizeof(host) - 1] = '\0';
+		snprintf(client_id, sizeof(client_id), "collector-%s-%ld", host,
+		    (long)getpid());
+	}
+
+	while (!quit && (store = store_open(conf.db)) == NULL) {
+		pause_ms(backoff);
+		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+		    backoff * 2;
+	}
+	q = queue_new((size_t)conf.queue_max);
+	memset(&mo, 0, sizeof(mo));
+	mo.uri = conf.broker;
+	mo.client_id = client_id;
+	mo.username = conf.username;
+	mo.password = password;
+	mo.cafile = conf.cafile;
+	mo.certfile = conf.certfile;
+	mo.keyfile = conf.keyfile;
+	mo.clean_start = 1;	/* shared subscriptions: see DESIGN.md 11 */
+	mo.keepalive = 30;
+	mo.max_inflight = (int)conf.max_inflight;
+	mo.auto_reconnect = 1;
+	mo.buffer_offline = 1;
+	mo.subs = subs;
+	mo.nsubs = 1;
+	if (!quit && (mqtt = mqtt_new(&mo, on_message, q)) == NULL)
+		fatalx("event=startup error=\"bad broker URI\"");
+	backoff = BACKOFF_MIN_MS;
+	while (!quit && mqtt_connect(mqtt, 10000) < 0) {
+		log_warn("event=mqtt-connect broker=%s error=\"%s\"",
+		    conf.broker, mqtt_error(mqtt));
+		pause_ms(backoff);
+		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+		    backoff * 2;
+	}
+	if (store != NULL)
+		ingest_init(&in, store, mqtt);
+	if (!quit)
+		log_info("event=started version=%s broker=%s client_id=%s",
+		    GR_VERSION, conf.broker, client_id);
+
+	backoff = BACKOFF_MIN_MS;
+	while (!quit) {
+		if (reload)
+			do_reload(&conf, config_path);
+		if (pending == NULL &&
+		    (pending = queue_pop(q, 200)) == NULL)
+			continue;
+		if (ingest_report(&in, pending->topic, pending->payload,
+		    pending->len) == 0) {
+			qmsg_free(pending);
+			pending = NULL;
+			backoff = BACKOFF_MIN_MS;
+			continue;
+		}
+		/* The database is away: hold the message, reconnect. */
+		log_warn("event=db-unavailable queued=%zu retry_ms=%ld",
+		    queue_len(q) + 1, backoff);
+		pause_ms(backoff);
+		if (store_reconnect(store) < 0)
+			backoff = backoff * 2 > BACKOFF_MAX_MS ?
+			    BACKOFF_MAX_MS : backoff * 2;
+	}
+
+	if (mqtt != NULL && store != NULL) {
+		mqtt_unsubscribe(mqtt, 2000);
+		drain(q, &in, pending);
+		mqtt_wait_idle(mqtt, 5000);
+		log_info("event=stopped received=%lu stored=%lu duplicates=%lu "
+		    "rejected=%lu", in.stats.received, in.stats.stored,
+		    in.stats.duplicates, in.stats.rejected);
+		ingest_cleanup(&in);
+	} else
+		qmsg_free(pending);
+	mqtt_free(mqtt, 2000);
+	queue_free(q);
+	store_close(store);
+	free(password);
+	conf_free(collector_opts, collector_nopts, &conf);
+	return 0;
+}

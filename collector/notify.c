@@ -1,0 +1,109 @@
+/* notify.c -- Acks to the reporting worker, new cases to the dispatch feed. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "codec.h"
+#include "log.h"
+#include "notify.h"
+#include "topic.h"
+#include "validate.h"
+
+static int	publish(struct mqtt *, const char *, const char *,
+		    const ProtobufCMessage *);
+
+static int
+publish(struct mqtt *m, const char *kind, const char *id,
+    const ProtobufCMessage *msg)
+{
+	char topic[TOPIC_MAX];
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if (topic_make(topic, sizeof(topic), kind, id) < 0)
+		return -1;
+	buf = codec_pack(msg, &len);
+	rc = mqtt_publish(m, topic, buf, len, 1, NULL, NULL);
+	free(buf);
+	if (rc < 0)
+		log_warn("event=publish-failed topic=%s", topic);
+	return rc;
+}
+
+int
+notify_ack(struct mqtt *m, const char *worker, const char *report_id,
+    Gr__AckStatus status, const struct stored_case *c, const char *reason,
+    const char *message)
+{
+	Gr__Ack ack = GR__ACK__INIT;
+	Gr__Notice n = GR__NOTICE__INIT;
+	char text[256];
+
+	ack.has_schema_version = 1;
+	ack.schema_version = REPORT_SCHEMA_VERSION;
+	ack.report_id = (char *)(uintptr_t)report_id;
+	ack.has_status = 1;
+	ack.status = status;
+	if (c != NULL) {
+		ack.case_no = (char *)(uintptr_t)c->case_no;
+		ack.routed_unit = (char *)(uintptr_t)c->unit;
+		ack.routed_unit_name = (char *)(uintptr_t)c->unit_name;
+		ack.has_routed_level = 1;
+		ack.routed_level = c->level;
+		ack.has_response_due = 1;
+		ack.response_due = c->response_due;
+		ack.has_resolve_due = 1;
+		ack.resolve_due = c->resolve_due;
+		snprintf(text, sizeof(text), "%s: 案件号 %s, 转 %s 办理",
+		    status == GR__ACK_STATUS__DUPLICATE ? "此前已登记" :
+		    "已登记", c->case_no, c->unit_name);
+		ack.message = text;
+	} else {
+		ack.reason = (char *)(uintptr_t)reason;
+		ack.message = (char *)(uintptr_t)message;
+	}
+	n.body_case = GR__NOTICE__BODY_ACK;
+	n.ack = &ack;
+	return publish(m, TOPIC_ACK, worker, &n.base);
+}
+
+int
+notify_dispatch(struct mqtt *m, const Gr__Report *r, const struct route *rt,
+    const struct stored_case *c)
+{
+	Gr__CaseEntry e = GR__CASE_ENTRY__INIT;
+
+	e.has_schema_version = 1;
+	e.schema_version = REPORT_SCHEMA_VERSION;
+	e.case_no = (char *)(uintptr_t)c->case_no;
+	e.report_id = r->id;
+	e.has_state = 1;
+	e.state = c->state;
+	e.has_level = 1;
+	e.level = c->level;
+	e.unit = (char *)(uintptr_t)c->unit;
+	e.unit_name = (char *)(uintptr_t)c->unit_name;
+	e.grid_code = r->grid_code;
+	e.worker_id = r->worker_id;
+	e.category = r->category;
+	e.item = r->item;
+	e.has_colour = 1;
+	e.colour = r->colour;
+	e.has_people = 1;
+	e.people = r->people;
+	e.summary = r->summary;
+	e.has_opened_at = 1;
+	e.opened_at = c->opened_at;
+	e.has_response_due = 1;
+	e.response_due = c->response_due;
+	e.has_resolve_due = 1;
+	e.resolve_due = c->resolve_due;
+	e.route_rule = (char *)(uintptr_t)rt->rule;
+	e.route_reason = (char *)(uintptr_t)rt->reason;
+	e.has_event_at = 1;
+	e.event_at = c->opened_at;
+	e.event_actor = "collector";
+	e.has_resolved_on_spot = 1;
+	e.resolved_on_spot = r->resolved_on_spot;
+	return publish(m, TOPIC_DISPATCH, c->unit, &e.base);
+}

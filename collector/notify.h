@@ -1,0 +1,21 @@
+/* notify.h -- what the collector tells others: Acks to the reporting worker
+ * on gr/v1/ack/{worker}, new cases on gr/v1/dispatch/{unit}. */
+#ifndef GR_NOTIFY_H
+#define GR_NOTIFY_H
+
+#include "gr.pb-c.h"
+#include "mqtt.h"
+#include "store.h"
+
+/* Publish an Ack.  For STORED and DUPLICATE, c is the case; for REJECTED,
+ * reason and message say why (c may be NULL, report_id may be NULL when
+ * the payload could not be read).  0 when queued for the broker. */
+int	notify_ack(struct mqtt *, const char *worker, const char *report_id,
+	    Gr__AckStatus, const struct stored_case *c, const char *reason,
+	    const char *message);
+
+/* Publish a newly opened case to its unit's dispatch feed. */
+int	notify_dispatch(struct mqtt *, const Gr__Report *, const struct route *,
+	    const struct stored_case *);
+
+#endif

@@ -1,0 +1,514 @@
+/* store.c -- PostgreSQL storage of reports, cases and dead letters (libpq). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+struct store {
+	PGconn	*conn;
+	char	*conninfo;
+	char	 sqlstate[6];	/* of the last failed statement */
+};
+
+#define MS(x) "(extract(epoch FROM " x ") * 1000)::bigint"
+
+static const struct {
+	const char *name;
+	const char *sql;
+} statements[] = {
+	{ "dup",
+	  "SELECT r.worker_id, c.case_no, c.unit_code, d.name_zh, c.level, "
+	  "c.state, " MS("c.opened_at") ", " MS("c.response_due") ", "
+	  MS("c.resolve_due")
+	  " FROM report r JOIN \"case\" c ON c.report_id = r.id"
+	  " JOIN division d ON d.code = c.unit_code WHERE r.id = $1" },
+	{ "check",
+	  "SELECT w.active, g.code IS NOT NULL, wg.worker_id IS NOT NULL,"
+	  " cat.county_level, ($4::text IS NULL OR it.code IS NOT NULL)"
+	  " FROM (SELECT 1) one"
+	  " LEFT JOIN worker w ON w.id = $1"
+	  " LEFT JOIN grid g ON g.code = $2"
+	  " LEFT JOIN worker_grid wg ON wg.worker_id = $1 AND wg.grid_code = $2"
+	  " LEFT JOIN category cat ON cat.code = $3 AND cat.parent_code IS NULL"
+	  " LEFT JOIN category it ON it.code = $4 AND it.parent_code = $3" },
+	{ "report",
+	  "INSERT INTO report (id, schema_version, worker_id, device_id,"
+	  " grid_code, created_at, occurred_at, category, item, colour, people,"
+	  " amount_fen, summary, description, lat, lon, address,"
+	  " resolved_on_spot, channel, link_report_id)"
+	  " VALUES ($1, $2, $3, $4, $5, to_timestamp($6::bigint / 1000.0),"
+	  " to_timestamp($7::bigint / 1000.0), $8, $9, $10::colour, $11, $12,"
+	  " $13, $14, $15, $16, $17, $18, $19::channel, $20)"
+	  " ON CONFLICT (id) DO NOTHING RETURNING id" },
+	{ "party",
+	  "INSERT INTO party (report_id, idx, role, name, phone, id_number,"
+	  " organisation) VALUES ($1, $2, $3::party_role, $4, $5, $6, $7)" },
+	{ "case",
+	  "WITH yr AS (SELECT extract(year FROM now() AT TIME ZONE"
+	  " 'Asia/Shanghai')::int AS y),"
+	  " n AS (INSERT INTO case_counter (county_code, year, last_no)"
+	  "  SELECT $2, y, 1 FROM yr ON CONFLICT (county_code, year)"
+	  "  DO UPDATE SET last_no = case_counter.last_no + 1"
+	  "  RETURNING last_no, year),"
+	  " p AS (SELECT response_days, resolve_days FROM deadline_policy"
+	  "  WHERE colour = $6::colour),"
+	  " c AS (INSERT INTO \"case\" (case_no, report_id, county_code,"
+	  "  township_code, level, unit_code, state, response_due, resolve_due,"
+	  "  route_rule, route_reason)"
+	  "  SELECT $2 || '-' || n.year || '-' || lpad(n.last_no::text,"
+	  "  greatest(6, length(n.last_no::text)), '0'), $1, $2, $3,"
+	  "  $4::route_level, $5, 'routed', gr_deadline(now(), p.response_days),"
+	  "  gr_deadline(now(), p.resolve_days), $7, $8 FROM n, p"
+	  "  RETURNING id, case_no, opened_at, response_due, resolve_due),"
+	  " e AS (INSERT INTO case_event (case_id, actor, from_state, to_state,"
+	  "  note) SELECT id, 'collector', NULL::case_state, 'received'::case_state, NULL FROM c"
+	  "  UNION ALL SELECT id, 'collector', 'received', 'routed', $8 FROM c)"
+	  " SELECT c.case_no, (SELECT name_zh FROM division WHERE code = $5), "
+	  MS("c.opened_at") ", " MS("c.response_due") ", " MS("c.resolve_due")
+	  " FROM c" },
+	{ "dead",
+	  "INSERT INTO dead_letter (topic, reason, detail, report_id, worker_id,"
+	  " payload) VALUES ($1, $2, $3, $4, $5, $6)" },
+};
+
+static int	 store_prepare(struct store *);
+static int	 transient(struct store *);
+static const char *errline(const char *);
+static PGresult	*run(struct store *, const char *, int, const char *const *,
+		    const int *, const int *);
+static int	 command(struct store *, const char *);
+static void	 fill_case(const PGresult *, int, struct stored_case *);
+static Gr__Level level_of(const char *);
+static Gr__CaseState state_of(const char *);
+
+static const char *const level_names[] = { "township", "county" };
+static const char *const colour_names[] = { NULL, "green", "yellow", "red" };
+static const char *const channel_names[] = { NULL, "grid_visit", "letter",
+    "visit", "internet", "hotline" };
+static const char *const role_names[] = { NULL, "petitioner", "respondent",
+    "other" };
+static const char *const state_names[] = { NULL, "received", "routed",
+    "accepted", "assigned", "resolved", "visited", "closed", "escalated",
+    "supervised", "refused", "reopened", "review", "re_review" };
+
+struct store *
+store_open(const char *conninfo)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+
+	s->conninfo = xstrdup(conninfo);
+	s->conn = PQconnectdb(conninfo);
+	if (PQstatus(s->conn) != CONNECTION_OK || store_prepare(s) < 0) {
+		log_error("event=db-connect error=\"%s\"",
+		    errline(PQerrorMessage(s->conn)));
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	PQfinish(s->conn);
+	free(s->conninfo);
+	free(s);
+}
+
+int
+store_ok(struct store *s)
+{
+	return PQstatus(s->conn) == CONNECTION_OK;
+}
+
+int
+store_reconnect(struct store *s)
+{
+	PQreset(s->conn);
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		log_debug("event=db-reconnect-failed");
+		return -1;
+	}
+	if (store_prepare(s) < 0)
+		return -1;
+	log_info("event=db-reconnected");
+	return 0;
+}
+
+static int
+store_prepare(struct store *s)
+{
+	for (size_t i = 0; i < sizeof(statements) / sizeof(statements[0]);
+	    i++) {
+		PGresult *res = PQprepare(s->conn, statements[i].name,
+		    statements[i].sql, 0, NULL);
+
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			log_error("event=db-prepare statement=%s error=\"%s\"",
+			    statements[i].name,
+			    errline(PQresultErrorMessage(res)));
+			PQclear(res);
+			return -1;
+		}
+		PQclear(res);
+	}
+	return 0;
+}
+
+/* The first line of a libpq message, for a one-line log. */
+static const char *
+errline(const char *msg)
+{
+	static char line[256];
+	size_t n = strcspn(msg, "\n");
+
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	memcpy(line, msg, n);
+	line[n] = '\0';
+	return line;
+}
+
+/* Whether the last failure is worth retrying: lost connection, resources,
+ * shutdown, serialization or deadlock; not a rule of the data. */
+static int
+transient(struct store *s)
+{
+	const char *st = s->sqlstate;
+
+	if (PQstatus(s->conn) != CONNECTION_OK || st[0] == '\0')
+		return 1;
+	return strncmp(st, "08", 2) == 0 || strncmp(st, "40", 2) == 0 ||
+	    strncmp(st, "53", 2) == 0 || strncmp(st, "57", 2) == 0 ||
+	    strncmp(st, "58", 2) == 0;
+}
+
+static PGresult *
+run(struct store *s, const char *stmt, int n, const char *const *vals,
+    const int *lens, const int *fmts)
+{
+	PGresult *res = PQexecPrepared(s->conn, stmt, n, vals, lens, fmts, 0);
+	ExecStatusType st = PQresultStatus(res);
+	const char *code;
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		strlcpy_gr(s->sqlstate, code ? code : "", sizeof(s->sqlstate));
+	}
+	return res;
+}
+
+static int
+command(struct store *s, const char *sql)
+{
+	PGresult *res = PQexec(s->conn, sql);
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	if (!ok)
+		log_warn("event=db-error command=\"%s\" error=\"%s\"", sql,
+		    errline(PQresultErrorMessage(res)));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+static Gr__Level
+level_of(const char *s)
+{
+	return strcmp(s, "county") == 0 ? GR__LEVEL__COUNTY :
+	    GR__LEVEL__TOWNSHIP;
+}
+
+static Gr__CaseState
+state_of(const char *s)
+{
+	for (size_t i = 1; i < sizeof(state_names) / sizeof(state_names[0]);
+	    i++)
+		if (strcmp(s, state_names[i]) == 0)
+			return (Gr__CaseState)i;
+	return GR__CASE_STATE__STATE_UNSPECIFIED;
+}
+
+/* Columns from col: case_no, unit name, opened, response, resolve. */
+static void
+fill_case(const PGresult *res, int col, struct stored_case *c)
+{
+	strlcpy_gr(c->case_no, PQgetvalue(res, 0, col), sizeof(c->case_no));
+	strlcpy_gr(c->unit_name, PQgetvalue(res, 0, col + 1),
+	    sizeof(c->unit_name));
+	c->opened_at = strtoll(PQgetvalue(res, 0, col + 2), NULL, 10);
+	c->response_due = strtoll(PQgetvalue(res, 0, col + 3), NULL, 10);
+	c->resolve_due = strtoll(PQgetvalue(res, 0, col + 4), NULL, 10);
+}
+
+/* Look up an existing report's case.  1 found, 0 not, -1 error. */
+static int
+find_duplicate(struct store *s, const Gr__Report *r, struct stored_case *c,
+    struct verr *e)
+{
+	const char *v[1] = { r->id };
+	PGresult *res = run(s, "dup", 1, v, NULL, NULL);
+	int rc = 0;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		return -1;
+	}
+	if (PQntuples(res) == 1) {
+		if (strcmp(PQgetvalue(res, 0, 0), r->worker_id) != 0) {
+			e->reason = VR_ID_CONFLICT;
+			snprintf(e->detail, sizeof(e->detail),
+			    "report id %s belongs to another worker", r->id);
+			PQclear(res);
+			return 2;
+		}
+		strlcpy_gr(c->case_no, PQgetvalue(res, 0, 1),
+		    sizeof(c->case_no));
+		strlcpy_gr(c->unit, PQgetvalue(res, 0, 2), sizeof(c->unit));
+		strlcpy_gr(c->unit_name, PQgetvalue(res, 0, 3),
+		    sizeof(c->unit_name));
+		c->level = level_of(PQgetvalue(res, 0, 4));
+		c->state = state_of(PQgetvalue(res, 0, 5));
+		c->opened_at = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
+		c->response_due = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
+		c->resolve_due = strtoll(PQgetvalue(res, 0, 8), NULL, 10);
+		rc = 1;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* What only the database knows.  0 ok, 1 rejected (e filled), -1 error. */
+static int
+check_registration(struct store *s, const Gr__Report *r, struct verr *e)
+{
+	const char *v[4] = { r->worker_id, r->grid_code, r->category, r->item };
+	PGresult *res = run(s, "check", 4, v, NULL, NULL);
+	int rc = 0;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		return -1;
+	}
+	if (PQgetisnull(res, 0, 0) || strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		e->reason = VR_UNKNOWN_WORKER;
+		snprintf(e->detail, sizeof(e->detail),
+		    "worker %s is not registered or not active", r->worker_id);
+		rc = 1;
+	} else if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+		e->reason = VR_UNKNOWN_GRID;
+		snprintf(e->detail, sizeof(e->detail), "grid %s is unknown",
+		    r->grid_code);
+		rc = 1;
+	} else if (strcmp(PQgetvalue(res, 0, 2), "t") != 0) {
+		e->reason = VR_NOT_REGISTERED;
+		snprintf(e->detail, sizeof(e->detail),
+		    "worker %s is not registered for grid %s", r->worker_id,
+		    r->grid_code);
+		rc = 1;
+	} else if (PQgetisnull(res, 0, 3) ||
+	    strcmp(PQgetvalue(res, 0, 4), "t") != 0) {
+		e->reason = VR_UNKNOWN_CATEGORY;
+		snprintf(e->detail, sizeof(e->detail),
+		    "category %s / item %s is not in the taxonomy",
+		    r->category, r->item ? r->item : "-");
+		rc = 1;
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int
+insert_report(struct store *s, const Gr__Report *r)
+{
+	char ver[12], created[24], occurred[24], people[12], amount[24];
+	char lat[32], lon[32];
+	const Gr__Location *l = r->location;
+	const char *v[20];
+	PGresult *res;
+	int rc;
+
+	snprintf(ver, sizeof(ver), "%u", r->schema_version);
+	snprintf(created, sizeof(created), "%" PRId64, r->created_at);
+	snprintf(occurred, sizeof(occurred), "%" PRId64, r->occurred_at);
+	snprintf(people, sizeof(people), "%u", r->people);
+	snprintf(amount, sizeof(amount), "%" PRId64, r->amount_fen);
+	if (l != NULL && l->has_lat) {
+		snprintf(lat, sizeof(lat), "%.7f", l->lat);
+		snprintf(lon, sizeof(lon), "%.7f", l->lon);
+	}
+	v[0] = r->id;
+	v[1] = ver;
+	v[2] = r->worker_id;
+	v[3] = r->device_id;
+	v[4] = r->grid_code;
+	v[5] = created;
+	v[6] = r->has_occurred_at ? occurred : NULL;
+	v[7] = r->category;
+	v[8] = r->item;
+	v[9] = colour_names[r->colour];
+	v[10] = people;
+	v[11] = r->has_amount_fen ? amount : NULL;
+	v[12] = r->summary;
+	v[13] = r->description;
+	v[14] = (l != NULL && l->has_lat) ? lat : NULL;
+	v[15] = (l != NULL && l->has_lat) ? lon : NULL;
+	v[16] = l != NULL ? l->address : NULL;
+	v[17] = r->resolved_on_spot ? "t" : "f";
+	v[18] = channel_names[r->has_channel ? r->channel :
+	    GR__CHANNEL__GRID_VISIT];
+	v[19] = r->link_report_id;
+	res = run(s, "report", 20, v, NULL, NULL);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = -1;
+	else
+		rc = PQntuples(res);	/* 0: a concurrent insert won */
+	if (rc < 0)
+		log_warn("event=db-error statement=report report=%s error=\"%s\"",
+		    r->id, errline(PQresultErrorMessage(res)));
+	PQclear(res);
+	return rc;
+}
+
+static int
+insert_parties(struct store *s, const Gr__Report *r)
+{
+	for (size_t i = 0; i < r->n_parties; i++) {
+		const Gr__Party *p = r->parties[i];
+		char idx[24];
+		const char *v[7];
+		PGresult *res;
+		int ok;
+
+		snprintf(idx, sizeof(idx), "%zu", i + 1);
+		v[0] = r->id;
+		v[1] = idx;
+		v[2] = role_names[p->role];
+		v[3] = p->name;
+		v[4] = p->phone;
+		v[5] = p->id_number;
+		v[6] = p->organisation;
+		res = run(s, "party", 7, v, NULL, NULL);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+		if (!ok)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+open_case(struct store *s, const Gr__Report *r, const struct route *rt,
+    struct stored_case *c)
+{
+	const char *v[8];
+	PGresult *res;
+	int ok;
+
+	v[0] = r->id;
+	v[1] = rt->county;
+	v[2] = rt->township;
+	v[3] = level_names[rt->level == GR__LEVEL__COUNTY];
+	v[4] = rt->unit;
+	v[5] = colour_names[r->colour];
+	v[6] = rt->rule;
+	v[7] = rt->reason;
+	res = run(s, "case", 8, v, NULL, NULL);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (ok) {
+		fill_case(res, 0, c);
+		strlcpy_gr(c->unit, rt->unit, sizeof(c->unit));
+		c->level = rt->level;
+		c->state = GR__CASE_STATE__ROUTED;
+	} else
+		log_warn("event=db-error statement=case report=%s error=\"%s\"",
+		    r->id, errline(PQresultErrorMessage(res)));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+enum store_result
+store_report(struct store *s, const Gr__Report *r, struct route *rt,
+    struct stored_case *c, struct verr *e)
+{
+	PGresult *res;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	s->sqlstate[0] = '\0';
+	if (command(s, "BEGIN") < 0)
+		return STORE_RETRY;
+	if ((rc = find_duplicate(s, r, c, e)) != 0)
+		goto done_read;
+	if ((rc = check_registration(s, r, e)) != 0) {
+		rc = rc > 0 ? 2 : -1;
+		goto done_read;
+	}
+	switch (insert_report(s, r)) {
+	case 1:
+		break;
+	case 0:
+		/* Another collector stored it first; read its case. */
+		command(s, "ROLLBACK");
+		if (command(s, "BEGIN") < 0)
+			return STORE_RETRY;
+		rc = find_duplicate(s, r, c, e);
+		goto done_read;
+	default:
+		goto failed;
+	}
+	if (insert_parties(s, r) < 0 || open_case(s, r, rt, c) < 0)
+		goto failed;
+	res = PQexec(s->conn, "COMMIT");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		log_warn("event=db-commit-failed report=%s error=\"%s\"", r->id,
+		    errline(PQresultErrorMessage(res)));
+		PQclear(res);
+		return STORE_RETRY;
+	}
+	PQclear(res);
+	return STORE_NEW;
+
+done_read:
+	command(s, "ROLLBACK");
+	if (rc == 1)
+		return STORE_DUPLICATE;
+	if (rc == 2)
+		return STORE_REJECTED;
+	return STORE_RETRY;
+
+failed:
+	command(s, "ROLLBACK");
+	if (transient(s))
+		return STORE_RETRY;
+	e->reason = "store_failed";
+	snprintf(e->detail, sizeof(e->detail),
+	    "the database refused the report");
+	return STORE_REJECTED;
+}
+
+int
+store_dead_letter(struct store *s, const char *topic, const char *reason,
+    const char *detail, const char *report_id, const char *worker_id,
+    const uint8_t *payload, size_t len)
+{
+	const char *v[6] = { topic, reason, detail, report_id, worker_id,
+	    (const char *)payload };
+	int lens[6] = { 0, 0, 0, 0, 0, (int)len };
+	int fmts[6] = { 0, 0, 0, 0, 0, 1 };
+	PGresult *res = run(s, "dead", 6, v, lens, fmts);
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	if (!ok && !transient(s))
+		log_error("event=dead-letter-failed reason=%s error=\"%s\"",
+		    reason, errline(PQresultErrorMessage(res)));
+	PQclear(res);
+	return ok ? 0 : -1;
+}

@@ -1,0 +1,112 @@
+/* codec.c -- protobuf-c glue: bounded decoding and packing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "util.h"
+
+static void	*arena_alloc(void *, size_t);
+static void	 arena_noop_free(void *, void *);
+static ProtobufCMessage *codec_decode(struct codec_arena *,
+		    const ProtobufCMessageDescriptor *, const uint8_t *, size_t);
+
+static void *
+arena_alloc(void *data, size_t n)
+{
+	struct codec_arena *a = data;
+	size_t off = (a->used + 15) & ~(size_t)15;
+
+	if (n > a->cap || off > a->cap - n)
+		return NULL;
+	a->used = off + n;
+	return a->base + off;
+}
+
+static void
+arena_noop_free(void *data, void *p)
+{
+	(void)data;
+	(void)p;
+}
+
+void
+codec_arena_init(struct codec_arena *a, size_t cap)
+{
+	a->base = xmalloc(cap);
+	a->cap = cap;
+	a->used = 0;
+	a->allocator.alloc = arena_alloc;
+	a->allocator.free = arena_noop_free;
+	a->allocator.allocator_data = a;
+}
+
+void
+codec_arena_reset(struct codec_arena *a)
+{
+	a->used = 0;
+}
+
+void
+codec_arena_free(struct codec_arena *a)
+{
+	free(a->base);
+	a->base = NULL;
+	a->cap = a->used = 0;
+}
+
+static ProtobufCMessage *
+codec_decode(struct codec_arena *a, const ProtobufCMessageDescriptor *desc,
+    const uint8_t *buf, size_t len)
+{
+	ProtobufCMessage *m;
+
+	codec_arena_reset(a);
+	m = protobuf_c_message_unpack(desc, &a->allocator, len, buf);
+	if (m == NULL)
+		return NULL;
+	/*
+	 * protobuf-c cuts a string at an embedded NUL and keeps the last of
+	 * repeated scalar fields; either makes the re-encoded size differ.
+	 */
+	if (protobuf_c_message_get_packed_size(m) != len) {
+		codec_arena_reset(a);
+		return NULL;
+	}
+	return m;
+}
+
+Gr__Report *
+codec_report_decode(struct codec_arena *a, const uint8_t *buf, size_t len)
+{
+	return (Gr__Report *)codec_decode(a, &gr__report__descriptor, buf, len);
+}
+
+Gr__Notice *
+codec_notice_decode(struct codec_arena *a, const uint8_t *buf, size_t len)
+{
+	return (Gr__Notice *)codec_decode(a, &gr__notice__descriptor, buf, len);
+}
+
+Gr__CaseEntry *
+codec_case_decode(struct codec_arena *a, const uint8_t *buf, size_t len)
+{
+	return (Gr__CaseEntry *)codec_decode(a, &gr__case_entry__descriptor,
+	    buf, len);
+}
+
+Gr__Action *
+codec_action_decode(struct codec_arena *a, const uint8_t *buf, size_t len)
+{
+	return (Gr__Action *)codec_decode(a, &gr__action__descriptor, buf, len);
+}
+
+uint8_t *
+codec_pack(const ProtobufCMessage *m, size_t *lenp)
+{
+	size_t len = protobuf_c_message_get_packed_size(m);
+	uint8_t *buf = xmalloc(len);
+
+	protobuf_c_message_pack(m, buf);
+	*lenp = len;
+	return buf;
+}

@@ -1,0 +1,167 @@
+/* conf.c -- "key value" configuration files and flags through one table. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "util.h"
+
+#define CONF_LINE_MAX	1024
+
+static char	**str_at(void *, const struct conf_opt *);
+static long	 *long_at(void *, const struct conf_opt *);
+
+static char **
+str_at(void *obj, const struct conf_opt *o)
+{
+	return (char **)((char *)obj + o->off);
+}
+
+static long *
+long_at(void *obj, const struct conf_opt *o)
+{
+	return (long *)((char *)obj + o->off);
+}
+
+void
+conf_defaults(const struct conf_opt *opts, size_t n, void *obj)
+{
+	char err[128];
+
+	for (size_t i = 0; i < n; i++) {
+		if (opts[i].type == CONF_STR)
+			*str_at(obj, &opts[i]) = NULL;
+		else
+			*long_at(obj, &opts[i]) = 0;
+		if (opts[i].defval != NULL && conf_set(opts, n, obj,
+		    opts[i].name, opts[i].defval, err, sizeof(err)) < 0)
+			abort();	/* a bad default is a programming error */
+	}
+}
+
+int
+conf_set(const struct conf_opt *opts, size_t n, void *obj, const char *name,
+    const char *value, char *err, size_t errsize)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_opt *o = &opts[i];
+		long v;
+
+		if (strcmp(o->name, name) != 0)
+			continue;
+		switch (o->type) {
+		case CONF_STR:
+			free(*str_at(obj, o));
+			*str_at(obj, o) = xstrdup(value);
+			return 0;
+		case CONF_INT:
+			if (parse_long(value, o->min, o->max, &v) < 0) {
+				snprintf(err, errsize, "%s must be a whole "
+				    "number from %ld to %ld", name, o->min,
+				    o->max);
+				return -1;
+			}
+			*long_at(obj, o) = v;
+			return 0;
+		case CONF_BOOL:
+			if (strcmp(value, "true") == 0 ||
+			    strcmp(value, "yes") == 0 || strcmp(value, "1") == 0)
+				*long_at(obj, o) = 1;
+			else if (strcmp(value, "false") == 0 ||
+			    strcmp(value, "no") == 0 || strcmp(value, "0") == 0)
+				*long_at(obj, o) = 0;
+			else {
+				snprintf(err, errsize,
+				    "%s must be true or false", name);
+				return -1;
+			}
+			return 0;
+		}
+	}
+	snprintf(err, errsize, "unknown option '%s'", name);
+	return -1;
+}
+
+int
+conf_load(const struct conf_opt *opts, size_t n, void *obj, const char *path,
+    char *err, size_t errsize)
+{
+	FILE *fp;
+	char line[CONF_LINE_MAX], msg[256];
+	int lineno = 0, rc = 0;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char *key, *val, *end;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			snprintf(err, errsize, "%s:%d: line too long", path,
+			    lineno);
+			rc = -1;
+			break;
+		}
+		key = line + strspn(line, " \t");
+		if (*key == '#' || *key == '\n' || *key == '\0')
+			continue;
+		end = key + strlen(key);
+		while (end > key && isspace((unsigned char)end[-1]))
+			*--end = '\0';
+		val = key + strcspn(key, " \t");
+		if (*val != '\0')
+			*val++ = '\0';
+		val += strspn(val, " \t");
+		if (*val == '\0') {
+			snprintf(err, errsize, "%s:%d: %s has no value", path,
+			    lineno, key);
+			rc = -1;
+			break;
+		}
+		if (conf_set(opts, n, obj, key, val, msg, sizeof(msg)) < 0) {
+			snprintf(err, errsize, "%s:%d: %s", path, lineno, msg);
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && ferror(fp)) {
+		snprintf(err, errsize, "%s: read error", path);
+		rc = -1;
+	}
+	fclose(fp);
+	return rc;
+}
+
+void
+conf_print(const struct conf_opt *opts, size_t n, const void *obj, FILE *fp)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_opt *o = &opts[i];
+		const char *p = (const char *)obj + o->off;
+
+		if (o->type == CONF_STR) {
+			const char *s = *(char *const *)(const void *)p;
+
+			fprintf(fp, "%s %s\n", o->name, s == NULL ? "(unset)" :
+			    o->secret ? "(hidden)" : s);
+		} else if (o->type == CONF_INT)
+			fprintf(fp, "%s %ld\n", o->name,
+			    *(const long *)(const void *)p);
+		else
+			fprintf(fp, "%s %s\n", o->name,
+			    *(const long *)(const void *)p ? "true" : "false");
+	}
+}
+
+void
+conf_free(const struct conf_opt *opts, size_t n, void *obj)
+{
+	for (size_t i = 0; i < n; i++)
+		if (opts[i].type == CONF_STR) {
+			free(*str_at(obj, &opts[i]));
+			*str_at(obj, &opts[i]) = NULL;
+		}
+}

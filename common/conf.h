@@ -1,0 +1,38 @@
+/* conf.h -- "key value" configuration files and flags through one table
+ * of names, types, defaults and bounds. */
+#ifndef GR_CONF_H
+#define GR_CONF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum conf_type { CONF_STR, CONF_INT, CONF_BOOL };
+
+struct conf_opt {
+	const char	*name;
+	enum conf_type	 type;
+	size_t		 off;		/* of a char * or a long in the object */
+	const char	*defval;	/* NULL: no default */
+	long		 min, max;	/* CONF_INT bounds */
+	int		 secret;	/* never printed */
+};
+
+/* Set every option to its default.  Strings are malloc'd. */
+void	conf_defaults(const struct conf_opt *, size_t, void *obj);
+
+/* Set one option from text.  0, or -1 with a message in err. */
+int	conf_set(const struct conf_opt *, size_t, void *obj, const char *name,
+	    const char *value, char *err, size_t errsize);
+
+/* Read "key value" lines ('#' starts a comment).  0, or -1 with
+ * "path:line: message" in err. */
+int	conf_load(const struct conf_opt *, size_t, void *obj, const char *path,
+	    char *err, size_t errsize);
+
+/* Print the effective configuration, secrets hidden. */
+void	conf_print(const struct conf_opt *, size_t, const void *obj, FILE *);
+
+/* Free the strings. */
+void	conf_free(const struct conf_opt *, size_t, void *obj);
+
+#endif

@@ -1,0 +1,452 @@
+/* mqtt.c -- a small MQTT v5 client over Paho's MQTTAsync. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <MQTTAsync.h>
+
+#include "log.h"
+#include "mqtt.h"
+#include "util.h"
+
+struct mqtt {
+	MQTTAsync	 client;
+	struct mqtt_opts opts;
+	mqtt_msg_fn	 on_msg;
+	void		*arg;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	int		 connected;	/* and subscribed */
+	int		 failed;	/* the last attempt failed */
+	int		 disconnected;	/* disconnect completed */
+	int		 unsubscribed;	/* by mqtt_unsubscribe() */
+	int		 unsub_done;
+	long		 inflight;
+	char		 error[160];
+};
+
+struct pub_ctx {
+	struct mqtt	*m;
+	mqtt_pub_fn	 cb;
+	void		*arg;
+};
+
+static void	set_error(struct mqtt *, const char *, int);
+static void	on_connected(void *, char *);
+static void	on_connect_failure(void *, MQTTAsync_failureData5 *);
+static void	on_connection_lost(void *, char *);
+static int	on_message(void *, char *, int, MQTTAsync_message *);
+static void	on_subscribed(void *, MQTTAsync_successData5 *);
+static void	on_subscribe_failure(void *, MQTTAsync_failureData5 *);
+static void	on_published(void *, MQTTAsync_successData5 *);
+static void	on_publish_failure(void *, MQTTAsync_failureData5 *);
+static void	on_disconnected(void *, MQTTAsync_successData5 *);
+static void	on_disconnect_failure(void *, MQTTAsync_failureData5 *);
+static void	on_unsubscribed(void *, MQTTAsync_successData5 *);
+static void	on_unsubscribe_failure(void *, MQTTAsync_failureData5 *);
+static void	deadline_after(struct timespec *, int);
+static void	pub_done(struct pub_ctx *, int, int);
+
+static void
+set_error(struct mqtt *m, const char *what, int code)
+{
+	pthread_mutex_lock(&m->lock);
+	snprintf(m->error, sizeof(m->error), "%s (code %d: %s)", what, code,
+	    code > 0 ? MQTTReasonCode_toString((enum MQTTReasonCodes)code) :
+	    MQTTAsync_strerror(code));
+	m->failed = 1;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* On every connect, first or automatic, subscribe again. */
+static void
+on_connected(void *ctx, char *cause)
+{
+	struct mqtt *m = ctx;
+	MQTTAsync_callOptions co = MQTTAsync_callOptions_initializer;
+	int qos[16], rc;
+
+	(void)cause;
+	if (m->opts.nsubs == 0 || m->unsubscribed) {
+		pthread_mutex_lock(&m->lock);
+		m->connected = 1;
+		pthread_cond_broadcast(&m->cond);
+		pthread_mutex_unlock(&m->lock);
+		return;
+	}
+	for (int i = 0; i < m->opts.nsubs; i++)
+		qos[i] = 1;
+	co.onSuccess5 = on_subscribed;
+	co.onFailure5 = on_subscribe_failure;
+	co.context = m;
+	rc = MQTTAsync_subscribeMany(m->client, m->opts.nsubs,
+	    (char *const *)(uintptr_t)m->opts.subs, qos, &co);
+	if (rc != MQTTASYNC_SUCCESS)
+		set_error(m, "subscribe", rc);
+}
+
+static void
+on_subscribed(void *ctx, MQTTAsync_successData5 *d)
+{
+	struct mqtt *m = ctx;
+	int code = d->reasonCode;
+
+	if (d->alt.sub.reasonCodeCount > 0 && d->alt.sub.reasonCodes != NULL)
+		for (int i = 0; i < d->alt.sub.reasonCodeCount; i++)
+			if (d->alt.sub.reasonCodes[i] >= 0x80)
+				code = d->alt.sub.reasonCodes[i];
+	if (code >= 0x80) {
+		set_error(m, "subscription refused", code);
+		return;
+	}
+	pthread_mutex_lock(&m->lock);
+	m->connected = 1;
+	m->failed = 0;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void
+on_subscribe_failure(void *ctx, MQTTAsync_failureData5 *d)
+{
+	set_error(ctx, "subscription refused",
+	    d->reasonCode ? (int)d->reasonCode : d->code);
+}
+
+static void
+on_connect_failure(void *ctx, MQTTAsync_failureData5 *d)
+{
+	set_error(ctx, "connect failed",
+	    d->reasonCode ? (int)d->reasonCode : d->code);
+}
+
+static void
+on_connection_lost(void *ctx, char *cause)
+{
+	struct mqtt *m = ctx;
+
+	(void)cause;
+	pthread_mutex_lock(&m->lock);
+	m->connected = 0;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+	log_warn("event=mqtt-connection-lost");
+}
+
+static int
+on_message(void *ctx, char *topic, int topiclen, MQTTAsync_message *msg)
+{
+	struct mqtt *m = ctx;
+	char *t = topiclen > 0 ? xstrndup(topic, (size_t)topiclen) : topic;
+
+	m->on_msg(m->arg, t, msg->payload, (size_t)msg->payloadlen);
+	if (t != topic)
+		free(t);
+	MQTTAsync_freeMessage(&msg);
+	MQTTAsync_free(topic);
+	return 1;
+}
+
+static void
+pub_done(struct pub_ctx *pc, int ok, int reason)
+{
+	struct mqtt *m = pc->m;
+
+	if (pc->cb != NULL)
+		pc->cb(pc->arg, ok, reason);
+	free(pc);
+	pthread_mutex_lock(&m->lock);
+	m->inflight--;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void
+on_published(void *ctx, MQTTAsync_successData5 *d)
+{
+	pub_done(ctx, d->reasonCode < 0x80, d->reasonCode);
+}
+
+static void
+on_publish_failure(void *ctx, MQTTAsync_failureData5 *d)
+{
+	pub_done(ctx, 0, d->reasonCode ? (int)d->reasonCode : d->code);
+}
+
+static void
+on_disconnected(void *ctx, MQTTAsync_successData5 *d)
+{
+	struct mqtt *m = ctx;
+
+	(void)d;
+	pthread_mutex_lock(&m->lock);
+	m->disconnected = 1;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void
+on_disconnect_failure(void *ctx, MQTTAsync_failureData5 *d)
+{
+	(void)d;
+	on_disconnected(ctx, NULL);
+}
+
+static void
+on_unsubscribed(void *ctx, MQTTAsync_successData5 *d)
+{
+	struct mqtt *m = ctx;
+
+	(void)d;
+	pthread_mutex_lock(&m->lock);
+	m->unsub_done = 1;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void
+on_unsubscribe_failure(void *ctx, MQTTAsync_failureData5 *d)
+{
+	(void)d;
+	on_unsubscribed(ctx, NULL);
+}
+
+static void
+deadline_after(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+struct mqtt *
+mqtt_new(const struct mqtt_opts *o, mqtt_msg_fn on_msg, void *arg)
+{
+	MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer5;
+	struct mqtt *m;
+	int rc;
+
+	if (o->nsubs > 16)
+		fatalx("event=mqtt-new error=\"too many subscriptions\"");
+	m = xcalloc(1, sizeof(*m));
+	m->opts = *o;
+	m->on_msg = on_msg;
+	m->arg = arg;
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->cond, NULL);
+	co.MQTTVersion = MQTTVERSION_5;
+	if (o->buffer_offline) {
+		co.sendWhileDisconnected = 1;
+		co.maxBufferedMessages = 100000;
+	}
+	rc = MQTTAsync_createWithOptions(&m->client, o->uri, o->client_id,
+	    MQTTCLIENT_PERSISTENCE_NONE, NULL, &co);
+	if (rc != MQTTASYNC_SUCCESS) {
+		log_error("event=mqtt-create uri=%s error=\"%s\"", o->uri,
+		    MQTTAsync_strerror(rc));
+		pthread_mutex_destroy(&m->lock);
+		pthread_cond_destroy(&m->cond);
+		free(m);
+		return NULL;
+	}
+	MQTTAsync_setCallbacks(m->client, m, on_connection_lost, on_message,
+	    NULL);
+	MQTTAsync_setConnected(m->client, m, on_connected);
+	return m;
+}
+
+int
+mqtt_connect(struct mqtt *m, int timeout_ms)
+{
+	MQTTAsync_connectOptions co = MQTTAsync_connectOptions_initializer5;
+	MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
+	MQTTProperties props = MQTTProperties_initializer;
+	MQTTProperty p;
+	struct timespec ts;
+	int rc;
+
+	co.keepAliveInterval = m->opts.keepalive > 0 ? m->opts.keepalive : 30;
+	co.cleanstart = m->opts.clean_start;
+	co.automaticReconnect = m->opts.auto_reconnect;
+	co.minRetryInterval = 1;
+	co.maxRetryInterval = 16;
+	co.connectTimeout = (timeout_ms + 999) / 1000;
+	co.maxInflight = m->opts.max_inflight > 0 ? m->opts.max_inflight : 256;
+	co.username = m->opts.username;
+	co.password = m->opts.password;
+	co.onSuccess5 = NULL;
+	co.onFailure5 = on_connect_failure;
+	co.context = m;
+	if (!m->opts.clean_start && m->opts.session_expiry > 0) {
+		p.identifier = MQTTPROPERTY_CODE_SESSION_EXPIRY_INTERVAL;
+		p.value.integer4 = (unsigned int)m->opts.session_expiry;
+		MQTTProperties_add(&props, &p);
+		co.connectProperties = &props;
+	}
+	if (strncmp(m->opts.uri, "ssl://", 6) == 0 ||
+	    strncmp(m->opts.uri, "mqtts://", 8) == 0) {
+		ssl.trustStore = m->opts.cafile;
+		ssl.keyStore = m->opts.certfile;
+		ssl.privateKey = m->opts.keyfile;
+		ssl.enableServerCertAuth = 1;
+		ssl.verify = 1;
+		co.ssl = &ssl;
+	}
+	pthread_mutex_lock(&m->lock);
+	m->failed = 0;
+	m->error[0] = '\0';
+	pthread_mutex_unlock(&m->lock);
+	rc = MQTTAsync_connect(m->client, &co);
+	MQTTProperties_free(&props);
+	if (rc != MQTTASYNC_SUCCESS) {
+		set_error(m, "connect", rc);
+		return -1;
+	}
+	deadline_after(&ts, timeout_ms);
+	pthread_mutex_lock(&m->lock);
+	while (!m->connected && !m->failed)
+		if (pthread_cond_timedwait(&m->cond, &m->lock, &ts) ==
+		    ETIMEDOUT)
+			break;
+	rc = m->connected ? 0 : -1;
+	if (rc < 0 && !m->failed)
+		snprintf(m->error, sizeof(m->error), "connect timed out");
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
+int
+mqtt_is_connected(struct mqtt *m)
+{
+	int c;
+
+	pthread_mutex_lock(&m->lock);
+	c = m->connected;
+	pthread_mutex_unlock(&m->lock);
+	return c;
+}
+
+const char *
+mqtt_error(struct mqtt *m)
+{
+	return m->error[0] != '\0' ? m->error : "not connected";
+}
+
+int
+mqtt_publish(struct mqtt *m, const char *topic, const void *buf, size_t len,
+    int qos, mqtt_pub_fn cb, void *cbarg)
+{
+	MQTTAsync_message msg = MQTTAsync_message_initializer;
+	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+	struct pub_ctx *pc;
+	int rc;
+
+	pc = xcalloc(1, sizeof(*pc));
+	pc->m = m;
+	pc->cb = cb;
+	pc->arg = cbarg;
+	msg.payload = (void *)(uintptr_t)buf;
+	msg.payloadlen = (int)len;
+	msg.qos = qos;
+	ro.onSuccess5 = on_published;
+	ro.onFailure5 = on_publish_failure;
+	ro.context = pc;
+	pthread_mutex_lock(&m->lock);
+	m->inflight++;
+	pthread_mutex_unlock(&m->lock);
+	rc = MQTTAsync_sendMessage(m->client, topic, &msg, &ro);
+	if (rc != MQTTASYNC_SUCCESS) {
+		pthread_mutex_lock(&m->lock);
+		m->inflight--;
+		pthread_mutex_unlock(&m->lock);
+		free(pc);
+		log_debug("event=mqtt-publish-failed topic=%s error=\"%s\"",
+		    topic, MQTTAsync_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int
+mqtt_unsubscribe(struct mqtt *m, int timeout_ms)
+{
+	MQTTAsync_callOptions co = MQTTAsync_callOptions_initializer;
+	struct timespec ts;
+	int rc;
+
+	pthread_mutex_lock(&m->lock);
+	m->unsubscribed = 1;
+	m->unsub_done = 0;
+	pthread_mutex_unlock(&m->lock);
+	if (m->opts.nsubs == 0 || !MQTTAsync_isConnected(m->client))
+		return 0;
+	co.onSuccess5 = on_unsubscribed;
+	co.onFailure5 = on_unsubscribe_failure;
+	co.context = m;
+	if (MQTTAsync_unsubscribeMany(m->client, m->opts.nsubs,
+	    (char *const *)(uintptr_t)m->opts.subs, &co) != MQTTASYNC_SUCCESS)
+		return -1;
+	deadline_after(&ts, timeout_ms);
+	pthread_mutex_lock(&m->lock);
+	while (!m->unsub_done)
+		if (pthread_cond_timedwait(&m->cond, &m->lock, &ts) ==
+		    ETIMEDOUT)
+			break;
+	rc = m->unsub_done ? 0 : -1;
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
+int
+mqtt_wait_idle(struct mqtt *m, int timeout_ms)
+{
+	struct timespec ts;
+	int rc;
+
+	deadline_after(&ts, timeout_ms);
+	pthread_mutex_lock(&m->lock);
+	while (m->inflight > 0)
+		if (pthread_cond_timedwait(&m->cond, &m->lock, &ts) ==
+		    ETIMEDOUT)
+			break;
+	rc = m->inflight > 0 ? -1 : 0;
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
+void
+mqtt_free(struct mqtt *m, int timeout_ms)
+{
+	MQTTAsync_disconnectOptions d = MQTTAsync_disconnectOptions_initializer5;
+	struct timespec ts;
+
+	if (m == NULL)
+		return;
+	d.timeout = timeout_ms;
+	d.onSuccess5 = on_disconnected;
+	d.onFailure5 = on_disconnect_failure;
+	d.context = m;
+	if (MQTTAsync_isConnected(m->client) &&
+	    MQTTAsync_disconnect(m->client, &d) == MQTTASYNC_SUCCESS) {
+		deadline_after(&ts, timeout_ms + 1000);
+		pthread_mutex_lock(&m->lock);
+		while (!m->disconnected)
+			if (pthread_cond_timedwait(&m->cond, &m->lock, &ts) ==
+			    ETIMEDOUT)
+				break;
+		pthread_mutex_unlock(&m->lock);
+	}
+	MQTTAsync_destroy(&m->client);
+	pthread_mutex_destroy(&m->lock);
+	pthread_cond_destroy(&m->cond);
+	free(m);
+}

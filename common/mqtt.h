@@ -1,0 +1,61 @@
+/* mqtt.h -- a small MQTT v5 client over Paho's MQTTAsync, shared by the
+ * collector and the field agent: connect, subscribe again on every
+ * reconnect, publish with a completion callback carrying the broker's
+ * reason code. */
+#ifndef GR_MQTT_H
+#define GR_MQTT_H
+
+#include <stddef.h>
+
+struct mqtt;
+
+struct mqtt_opts {
+	const char	*uri;		/* tcp://127.0.0.1:1883 or ssl://... */
+	const char	*client_id;
+	const char	*username;	/* NULL: none */
+	const char	*password;
+	const char	*cafile;	/* TLS: pinned CA */
+	const char	*certfile;	/* TLS: client certificate */
+	const char	*keyfile;
+	int		 clean_start;
+	int		 session_expiry;	/* seconds, with !clean_start */
+	int		 keepalive;		/* seconds */
+	int		 max_inflight;
+	int		 auto_reconnect;
+	int		 buffer_offline;	/* queue publishes while offline */
+	const char	**subs;		/* topics to subscribe at QoS 1 */
+	int		 nsubs;
+};
+
+/* Called on Paho's thread for every message; payload is valid only during
+ * the call. */
+typedef void	(*mqtt_msg_fn)(void *arg, const char *topic,
+		    const void *payload, size_t len);
+/* Called on Paho's thread when a QoS 1 publish completes: ok is 1 when the
+ * broker accepted it, else 0 with the v5 reason code (135: not authorised). */
+typedef void	(*mqtt_pub_fn)(void *arg, int ok, int reason);
+
+struct mqtt	*mqtt_new(const struct mqtt_opts *, mqtt_msg_fn, void *arg);
+
+/* Connect and subscribe; wait at most timeout_ms.  0 when connected and
+ * subscribed, -1 otherwise with a reason from mqtt_error(). */
+int		 mqtt_connect(struct mqtt *, int timeout_ms);
+int		 mqtt_is_connected(struct mqtt *);
+const char	*mqtt_error(struct mqtt *);
+
+/* Queue a publish.  0 when queued (cb, if not NULL, reports the outcome
+ * later), -1 when it could not be queued. */
+int		 mqtt_publish(struct mqtt *, const char *topic, const void *,
+		    size_t, int qos, mqtt_pub_fn cb, void *cbarg);
+
+/* Drop the subscriptions, and do not take them again on reconnect, so
+ * that no new message arrives; waits at most timeout_ms.  0 when done. */
+int		 mqtt_unsubscribe(struct mqtt *, int timeout_ms);
+
+/* Wait until no publish is in flight or timeout_ms passes; 0 when idle. */
+int		 mqtt_wait_idle(struct mqtt *, int timeout_ms);
+
+/* Disconnect (waiting at most timeout_ms for in-flight messages) and free. */
+void		 mqtt_free(struct mqtt *, int timeout_ms);
+
+#endif

@@ -1,0 +1,131 @@
+/* queue.c -- bounded hand-over of received messages to the main loop. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "queue.h"
+#include "util.h"
+
+struct queue {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 nonempty;
+	pthread_cond_t	 nonfull;
+	struct qmsg	*head, *tail;
+	size_t		 len, cap;
+	int		 woken;
+};
+
+struct queue *
+queue_new(size_t cap)
+{
+	struct queue *q = xcalloc(1, sizeof(*q));
+
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->nonempty, NULL);
+	pthread_cond_init(&q->nonfull, NULL);
+	q->cap = cap > 0 ? cap : 1;
+	return q;
+}
+
+void
+queue_free(struct queue *q)
+{
+	struct qmsg *m, *next;
+
+	if (q == NULL)
+		return;
+	for (m = q->head; m != NULL; m = next) {
+		next = m->next;
+		qmsg_free(m);
+	}
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->nonempty);
+	pthread_cond_destroy(&q->nonfull);
+	free(q);
+}
+
+void
+queue_push(struct queue *q, const char *topic, const void *payload, size_t len)
+{
+	struct qmsg *m = xcalloc(1, sizeof(*m));
+
+	m->topic = xstrdup(topic);
+	m->payload = xmalloc(len);
+	if (len > 0)
+		memcpy(m->payload, payload, len);
+	m->len = len;
+	pthread_mutex_lock(&q->lock);
+	while (q->len >= q->cap)
+		pthread_cond_wait(&q->nonfull, &q->lock);
+	if (q->tail != NULL)
+		q->tail->next = m;
+	else
+		q->head = m;
+	q->tail = m;
+	q->len++;
+	pthread_cond_signal(&q->nonempty);
+	pthread_mutex_unlock(&q->lock);
+}
+
+struct qmsg *
+queue_pop(struct queue *q, int timeout_ms)
+{
+	struct timespec ts;
+	struct qmsg *m = NULL;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&q->lock);
+	while (q->head == NULL && !q->woken)
+		if (pthread_cond_timedwait(&q->nonempty, &q->lock, &ts) ==
+		    ETIMEDOUT)
+			break;
+	q->woken = 0;
+	if ((m = q->head) != NULL) {
+		q->head = m->next;
+		if (q->head == NULL)
+			q->tail = NULL;
+		q->len--;
+		m->next = NULL;
+		pthread_cond_signal(&q->nonfull);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return m;
+}
+
+size_t
+queue_len(struct queue *q)
+{
+	size_t n;
+
+	pthread_mutex_lock(&q->lock);
+	n = q->len;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+void
+queue_wake(struct queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->woken = 1;
+	pthread_cond_signal(&q->nonempty);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void
+qmsg_free(struct qmsg *m)
+{
+	if (m == NULL)
+		return;
+	free(m->topic);
+	free(m->payload);
+	free(m);
+}

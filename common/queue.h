@@ -1,0 +1,36 @@
+/* queue.h -- the bounded hand-over of received messages from the MQTT
+ * thread to the collector's main loop.  A full queue blocks the MQTT
+ * thread, which stops reading the socket: back-pressure, not growth. */
+#ifndef GR_QUEUE_H
+#define GR_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct qmsg {
+	char		*topic;
+	uint8_t		*payload;
+	size_t		 len;
+	struct qmsg	*next;
+};
+
+struct queue;
+
+struct queue	*queue_new(size_t cap);
+void		 queue_free(struct queue *);
+
+/* Copy topic and payload in; blocks while the queue is full. */
+void		 queue_push(struct queue *, const char *topic, const void *,
+		    size_t);
+
+/* Take the oldest message, waiting at most timeout_ms; NULL when none.
+ * The caller frees it with qmsg_free(). */
+struct qmsg	*queue_pop(struct queue *, int timeout_ms);
+size_t		 queue_len(struct queue *);
+
+/* Wake a waiting queue_pop() early (after a signal). */
+void		 queue_wake(struct queue *);
+
+void		 qmsg_free(struct qmsg *);
+
+#endif

@@ -1,0 +1,29 @@
+/* util.h -- memory wrappers that exit on failure, clocks, small helpers. */
+#ifndef GR_UTIL_H
+#define GR_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+
+/* Milliseconds since the Unix epoch, from the real-time clock. */
+int64_t	 now_ms(void);
+/* Milliseconds from a monotonic clock, for timeouts. */
+int64_t	 mono_ms(void);
+
+/* Copy at most size-1 bytes and terminate; returns strlen(src). */
+size_t	 strlcpy_gr(char *dst, const char *src, size_t size);
+
+/* Read a whole file into a NUL-terminated buffer of at most max bytes.
+ * Returns NULL and sets errno on failure (EFBIG when too large). */
+char	*read_file(const char *path, size_t max, size_t *lenp);
+
+/* Parse a decimal integer in [min, max]; 0 on success, -1 otherwise. */
+int	 parse_long(const char *s, long min, long max, long *out);
+
+#endif

@@ -1,0 +1,258 @@
+/* compose.c -- build a Report from the grid worker's input (flags). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "compose.h"
+#include "util.h"
+
+static int	 parse_party(struct draft *, const char *, char *, size_t);
+static int	 parse_amount(const char *, long long *);
+static int	 parse_double(const char *, double *);
+static char	*keep(struct draft *, const char *, size_t);
+
+static const struct { const char *name; int value; } colours[] = {
+	{ "green", GR__COLOUR__GREEN }, { "绿", GR__COLOUR__GREEN },
+	{ "yellow", GR__COLOUR__YELLOW }, { "黄", GR__COLOUR__YELLOW },
+	{ "red", GR__COLOUR__RED }, { "红", GR__COLOUR__RED },
+}, channels[] = {
+	{ "grid", GR__CHANNEL__GRID_VISIT }, { "letter", GR__CHANNEL__LETTER },
+	{ "visit", GR__CHANNEL__VISIT }, { "internet", GR__CHANNEL__INTERNET },
+	{ "hotline", GR__CHANNEL__HOTLINE },
+}, roles[] = {
+	{ "petitioner", GR__PARTY_ROLE__PETITIONER },
+	{ "respondent", GR__PARTY_ROLE__RESPONDENT },
+	{ "other", GR__PARTY_ROLE__OTHER_PARTY },
+};
+
+#define LOOKUP(table, s, out) do {					\
+	for (size_t i_ = 0; i_ < sizeof(table) / sizeof(table[0]); i_++)\
+		if (strcmp(table[i_].name, (s)) == 0) {			\
+			*(out) = table[i_].value;			\
+			break;						\
+		}							\
+} while (0)
+
+void
+compose_init(struct draft *d)
+{
+	Gr__Report r = GR__REPORT__INIT;
+	Gr__Location l = GR__LOCATION__INIT;
+
+	memset(d, 0, sizeof(*d));
+	d->r = r;
+	d->loc = l;
+	d->r.parties = d->partyp;
+}
+
+void
+compose_free(struct draft *d)
+{
+	for (size_t i = 0; i < d->ncopies; i++)
+		free(d->copies[i]);
+	d->ncopies = 0;
+}
+
+static char *
+keep(struct draft *d, const char *s, size_t n)
+{
+	char *p = xstrndup(s, n);
+
+	if (d->ncopies == sizeof(d->copies) / sizeof(d->copies[0])) {
+		free(p);
+		return NULL;
+	}
+	d->copies[d->ncopies++] = p;
+	return p;
+}
+
+int
+compose_parse_cst(const char *s, long long *ms)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%d %H:%M", &tm)) == NULL) {
+		memset(&tm, 0, sizeof(tm));
+		if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL)
+			return -1;
+	}
+	if (*end != '\0')
+		return -1;
+	*ms = ((long long)timegm(&tm) - 8 * 3600) * 1000;
+	return 0;
+}
+
+static int
+parse_amount(const char *s, long long *fen)
+{
+	long long yuan = 0, cents = 0;
+	int nd = 0, nf = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9'; p++, nd++) {
+		if (yuan > 100000000000000LL)
+			return -1;
+		yuan = yuan * 10 + (*p - '0');
+	}
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9' && nf < 2; p++, nf++)
+			cents = cents * 10 + (*p - '0');
+	if (nd == 0 || *p != '\0')
+		return -1;
+	if (nf == 1)
+		cents *= 10;
+	*fen = yuan * 100 + cents;
+	return 0;
+}
+
+static int
+parse_double(const char *s, double *out)
+{
+	char *end;
+
+	*out = strtod(s, &end);
+	return (end == s || *end != '\0') ? -1 : 0;
+}
+
+/* ROLE:NAME[:PHONE[:IDNUMBER[:ORGANISATION]]]; empty parts are absent. */
+static int
+parse_party(struct draft *d, const char *s, char *err, size_t errsize)
+{
+	Gr__Party init = GR__PARTY__INIT;
+	Gr__Party *p;
+	char *parts[5] = { NULL };
+	const char *q = s;
+	int role = 0;
+
+	if (d->r.n_parties == COMPOSE_MAX_PARTIES) {
+		snprintf(err, errsize, "at most %d parties",
+		    COMPOSE_MAX_PARTIES);
+		return -1;
+	}
+	for (int i = 0; i < 5 && q != NULL; i++) {
+		const char *colon = strchr(q, ':');
+		size_t n = colon ? (size_t)(colon - q) : strlen(q);
+
+		if (i == 4)
+			n = strlen(q);	/* an organisation may hold ':' */
+		if (n > 0 && (parts[i] = keep(d, q, n)) == NULL) {
+			snprintf(err, errsize, "too many parties");
+			return -1;
+		}
+		q = (colon && i < 4) ? colon + 1 : NULL;
+	}
+	if (parts[0] != NULL)
+		LOOKUP(roles, parts[0], &role);
+	if (role == 0) {
+		snprintf(err, errsize, "--party: role must be petitioner, "
+		    "respondent or other (ROLE:NAME[:PHONE[:ID[:ORG]]])");
+		return -1;
+	}
+	p = &d->party[d->r.n_parties];
+	*p = init;
+	p->has_role = 1;
+	p->role = (Gr__PartyRole)role;
+	p->name = parts[1];
+	p->phone = parts[2];
+	p->id_number = parts[3];
+	p->organisation = parts[4];
+	d->partyp[d->r.n_parties++] = p;
+	return 0;
+}
+
+int
+compose_set(struct draft *d, const char *f, const char *v, char *err,
+    size_t errsize)
+{
+	Gr__Report *r = &d->r;
+	long long ll;
+	long l;
+	int e = 0;
+
+	if (strcmp(f, "category") == 0)
+		r->category = (char *)(uintptr_t)v;
+	else if (strcmp(f, "item") == 0)
+		r->item = (char *)(uintptr_t)v;
+	else if (strcmp(f, "grid") == 0)
+		r->grid_code = (char *)(uintptr_t)v;
+	else if (strcmp(f, "summary") == 0)
+		r->summary = (char *)(uintptr_t)v;
+	else if (strcmp(f, "description") == 0)
+		r->description = (char *)(uintptr_t)v;
+	else if (strcmp(f, "link") == 0)
+		r->link_report_id = (char *)(uintptr_t)v;
+	else if (strcmp(f, "address") == 0) {
+		d->loc.address = (char *)(uintptr_t)v;
+		r->location = &d->loc;
+	} else if (strcmp(f, "colour") == 0) {
+		LOOKUP(colours, v, &e);
+		if (e == 0) {
+			snprintf(err, errsize, "--colour must be green, yellow "
+			    "or red (绿, 黄, 红)");
+			return -1;
+		}
+		r->has_colour = 1;
+		r->colour = (Gr__Colour)e;
+	} else if (strcmp(f, "channel") == 0) {
+		LOOKUP(channels, v, &e);
+		if (e == 0) {
+			snprintf(err, errsize, "--channel must be grid, letter, "
+			    "visit, internet or hotline");
+			return -1;
+		}
+		r->has_channel = 1;
+		r->channel = (Gr__Channel)e;
+	} else if (strcmp(f, "people") == 0) {
+		if (parse_long(v, 1, 100000, &l) < 0) {
+			snprintf(err, errsize, "--people must be a whole number "
+			    "from 1 to 100000");
+			return -1;
+		}
+		r->has_people = 1;
+		r->people = (uint32_t)l;
+	} else if (strcmp(f, "amount") == 0) {
+		if (parse_amount(v, &ll) < 0) {
+			snprintf(err, errsize, "--amount must be yuan, e.g. "
+			    "12000 or 350.50");
+			return -1;
+		}
+		r->has_amount_fen = 1;
+		r->amount_fen = ll;
+	} else if (strcmp(f, "occurred") == 0) {
+		if (compose_parse_cst(v, &ll) < 0) {
+			snprintf(err, errsize, "--occurred must be YYYY-MM-DD "
+			    "or 'YYYY-MM-DD HH:MM' (China Standard Time)");
+			return -1;
+		}
+		r->has_occurred_at = 1;
+		r->occurred_at = ll;
+	} else if (strcmp(f, "lat") == 0 || strcmp(f, "lon") == 0) {
+		double x;
+
+		if (parse_double(v, &x) < 0) {
+			snprintf(err, errsize, "--%s must be decimal degrees",
+			    f);
+			return -1;
+		}
+		if (f[1] == 'a') {
+			d->loc.has_lat = 1;
+			d->loc.lat = x;
+		} else {
+			d->loc.has_lon = 1;
+			d->loc.lon = x;
+		}
+		r->location = &d->loc;
+	} else if (strcmp(f, "on-spot") == 0) {
+		r->has_resolved_on_spot = 1;
+		r->resolved_on_spot = 1;
+	} else if (strcmp(f, "party") == 0)
+		return parse_party(d, v, err, errsize);
+	else {
+		snprintf(err, errsize, "unknown field '%s'", f);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,177 @@
+/* deliver.c -- send what the outbox holds and take in the Acks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "deliver.h"
+#include "log.h"
+#include "mqtt.h"
+#include "queue.h"
+#include "topic.h"
+#include "util.h"
+#include "validate.h"
+
+#define SESSION_EXPIRY	(7 * 24 * 3600)	/* keep acks a week while offline */
+#define BATCH		256		/* reports read from the outbox at once */
+
+struct refusal {
+	struct deliver_result	*res;
+	int			 reason;
+};
+
+static void	on_notice(void *, const char *, const void *, size_t);
+static void	on_published(void *, int, int);
+static int	take_notices(struct queue *, struct outbox *,
+		    struct codec_arena *, int, struct deliver_result *);
+
+static void
+on_notice(void *arg, const char *topic, const void *payload, size_t len)
+{
+	queue_push(arg, topic, payload, len);
+}
+
+static void
+on_published(void *arg, int ok, int reason)
+{
+	if (!ok)
+		log_warn("event=publish-refused reason_code=%d", reason);
+	(void)arg;
+}
+
+/* Apply the notices that arrive within wait_ms (0: those already here). */
+static int
+take_notices(struct queue *q, struct outbox *ob, struct codec_arena *arena,
+    int wait_ms, struct deliver_result *res)
+{
+	struct qmsg *m;
+	Gr__Notice *n;
+	int rc;
+
+	while ((m = queue_pop(q, wait_ms)) != NULL) {
+		n = codec_notice_decode(arena, m->payload, m->len);
+		if (n == NULL)
+			log_warn("event=notice-unreadable topic=%s", m->topic);
+		else if (n->body_case == GR__NOTICE__BODY_ACK) {
+			if ((rc = outbox_apply_ack(ob, n->ack, now_ms())) < 0) {
+				qmsg_free(m);
+				return -1;
+			}
+			if (rc > 0) {
+				res->acked++;
+				log_debug("event=ack report=%s status=%d",
+				    n->ack->report_id, (int)n->ack->status);
+			} else if (n->ack->report_id == NULL)
+				log_warn("event=rejected-unreadable reason=%s "
+				    "detail=\"%s\"", n->ack->reason ?
+				    n->ack->reason : "-", n->ack->message ?
+				    n->ack->message : "-");
+		}
+		qmsg_free(m);
+		wait_ms = 0;
+	}
+	return 0;
+}
+
+int
+deliver_sync(struct outbox *ob, const struct agent_conf *c, int wait_ms,
+    struct deliver_result *res)
+{
+	struct mqtt_opts mo;
+	struct mqtt *m;
+	struct queue *q;
+	struct codec_arena arena;
+	struct outbox_item *items = NULL;
+	char acktopic[TOPIC_MAX], reptopic[TOPIC_MAX], client_id[80];
+	const char *subs[1];
+	int64_t deadline = mono_ms() + wait_ms;
+	size_t n = 0;
+	int rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (topic_make(acktopic, sizeof(acktopic), TOPIC_ACK, c->worker) < 0 ||
+	    topic_make(reptopic, sizeof(reptopic), TOPIC_REPORT, c->worker) < 0)
+		return -1;
+	snprintf(client_id, sizeof(client_id), "fa-%s", c->device);
+	subs[0] = acktopic;
+	memset(&mo, 0, sizeof(mo));
+	mo.uri = c->broker;
+	mo.client_id = client_id;
+	mo.username = c->username;
+	mo.password = c->password;
+	mo.cafile = c->cafile;
+	mo.certfile = c->certfile;
+	mo.keyfile = c->keyfile;
+	mo.clean_start = 0;
+	mo.session_expiry = SESSION_EXPIRY;
+	mo.keepalive = 30;
+	mo.max_inflight = 64;
+	mo.subs = subs;
+	mo.nsubs = 1;
+
+	q = queue_new(1024);
+	codec_arena_init(&arena, REPORT_MAX_BYTES * 4);
+	if ((m = mqtt_new(&mo, on_notice, q)) == NULL)
+		goto out;
+	if (mqtt_connect(m, wait_ms < 10000 ? (wait_ms > 1000 ? wait_ms : 1000)
+	    : 10000) < 0) {
+		log_info("event=offline broker=%s error=\"%s\"", c->broker,
+		    mqtt_error(m));
+		goto out;
+	}
+	res->connected = 1;
+
+	/* Acks queued by the broker while we were away come first. */
+	if ((rc = take_notices(q, ob, &arena, 0, res)) < 0)
+		goto out;
+	if ((rc = outbox_pending(ob, BATCH * 1000, &items, &n)) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (mqtt_publish(m, reptopic, items[i].payload, items[i].len, 1,
+		    on_published, NULL) < 0) {
+			log_warn("event=publish-failed report=%s", items[i].id);
+			break;
+		}
+		if ((rc = outbox_mark_sent(ob, items[i].id, now_ms())) < 0)
+			goto out;
+		res->sent++;
+		if (i % BATCH == BATCH - 1 &&
+		    (rc = take_notices(q, ob, &arena, 0, res)) < 0)
+			goto out;
+	}
+	/* Wait for the Acks of what is still undelivered. */
+	for (;;) {
+		struct outbox_item *left;
+		size_t nleft;
+		int64_t now = mono_ms();
+
+		if ((rc = outbox_pending(ob, 1, &left, &nleft)) < 0)
+			goto out;
+		outbox_items_free(left, nleft);
+		if (nleft == 0 || now >= deadline)
+			break;
+		if ((rc = take_notices(q, ob, &arena,
+		    (int)(deadline - now < 500 ? deadline - now : 500),
+		    res)) < 0)
+			goto out;
+	}
+	mqtt_wait_idle(m, 1000);
+out:
+	mqtt_free(m, 1000);
+	/* Whatever arrived while disconnecting is recorded too. */
+	if (rc == 0)
+		rc = take_notices(q, ob, &arena, 0, res);
+	outbox_items_free(items, n);
+	codec_arena_free(&arena);
+	queue_free(q);
+	if (rc == 0) {
+		struct outbox_item *left;
+		size_t nleft;
+
+		if (outbox_pending(ob, 1000000, &left, &nleft) == 0) {
+			res->pending = (int)nleft;
+			outbox_items_free(left, nleft);
+		}
+	}
+	return rc;
+}

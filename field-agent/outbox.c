@@ -1,0 +1,313 @@
+/* outbox.c -- the durable on-device outbox (SQLite). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "outbox.h"
+#include "util.h"
+
+struct outbox {
+	sqlite3	*db;
+};
+
+static const char *const state_names[] = { "queued", "sent", "stored",
+    "rejected" };
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS outbox ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" id TEXT NOT NULL UNIQUE,"
+	" created_at INTEGER NOT NULL,"
+	" summary TEXT NOT NULL,"
+	" payload BLOB NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'queued'"
+	"  CHECK (state IN ('queued', 'sent', 'stored', 'rejected')),"
+	" duplicate INTEGER NOT NULL DEFAULT 0,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" last_sent_at INTEGER,"
+	" case_no TEXT, unit TEXT, unit_name TEXT,"
+	" response_due INTEGER, resolve_due INTEGER,"
+	" reason TEXT, message TEXT,"
+	" updated_at INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state, seq);"
+	"PRAGMA user_version = 1;";
+
+static void	copy_col(sqlite3_stmt *, int, char *, size_t);
+static enum outbox_state state_of(const char *);
+static void	read_row(sqlite3_stmt *, struct outbox_item *);
+
+struct outbox *
+outbox_open(const char *path, char *err, size_t errsize)
+{
+	struct outbox *ob = xcalloc(1, sizeof(*ob));
+	int fd;
+
+	/* Create the file ourselves so that it is private from the start. */
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		snprintf(err, errsize, "cannot open outbox %s: %s", path,
+		    strerror(errno));
+		free(ob);
+		return NULL;
+	}
+	fchmod(fd, 0600);
+	close(fd);
+	if (sqlite3_open_v2(path, &ob->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errsize, "cannot open outbox %s: %s", path,
+		    sqlite3_errmsg(ob->db));
+		goto fail;
+	}
+	sqlite3_busy_timeout(ob->db, 5000);
+	if (sqlite3_exec(ob->db, "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(ob->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(ob->db, "SELECT count(*) FROM outbox", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		snprintf(err, errsize, "outbox %s is not usable: %s", path,
+		    sqlite3_errmsg(ob->db));
+		goto fail;
+	}
+	return ob;
+fail:
+	sqlite3_close(ob->db);
+	free(ob);
+	return NULL;
+}
+
+void
+outbox_close(struct outbox *ob)
+{
+	if (ob == NULL)
+		return;
+	sqlite3_close(ob->db);
+	free(ob);
+}
+
+const char *
+outbox_state_name(enum outbox_state s)
+{
+	return state_names[s];
+}
+
+static enum outbox_state
+state_of(const char *s)
+{
+	for (size_t i = 0; i < sizeof(state_names) / sizeof(state_names[0]);
+	    i++)
+		if (s != NULL && strcmp(s, state_names[i]) == 0)
+			return (enum outbox_state)i;
+	return OB_QUEUED;
+}
+
+static void
+copy_col(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	strlcpy_gr(dst, s ? (const char *)s : "", size);
+}
+
+int
+outbox_add(struct outbox *ob, const char *id, int64_t created,
+    const char *summary, const uint8_t *buf, size_t len)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(ob->db, "INSERT INTO outbox (id, created_at,"
+	    " summary, payload, updated_at) VALUES (?, ?, ?, ?, ?)", -1, &st,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, created);
+	sqlite3_bind_text(st, 3, summary, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, buf, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, created);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+fail:
+	log_error("event=outbox-add-failed report=%s error=\"%s\"", id,
+	    sqlite3_errmsg(ob->db));
+	return -1;
+}
+
+static void
+read_row(sqlite3_stmt *st, struct outbox_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	copy_col(st, 0, it->id, sizeof(it->id));
+	it->state = state_of((const char *)sqlite3_column_text(st, 1));
+	it->duplicate = sqlite3_column_int(st, 2);
+	it->created_at = sqlite3_column_int64(st, 3);
+	copy_col(st, 4, it->summary, sizeof(it->summary));
+	copy_col(st, 5, it->case_no, sizeof(it->case_no));
+	copy_col(st, 6, it->unit, sizeof(it->unit));
+	copy_col(st, 7, it->unit_name, sizeof(it->unit_name));
+	it->resolve_due = sqlite3_column_int64(st, 8);
+	copy_col(st, 9, it->reason, sizeof(it->reason));
+	copy_col(st, 10, it->message, sizeof(it->message));
+}
+
+#define ROW_COLUMNS "id, state, duplicate, created_at, summary, case_no, " \
+	"unit, unit_name, resolve_due, reason, message"
+
+int
+outbox_pending(struct outbox *ob, size_t max, struct outbox_item **itemsp,
+    size_t *np)
+{
+	sqlite3_stmt *st;
+	struct outbox_item *items = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*itemsp = NULL;
+	*np = 0;
+	if (sqlite3_prepare_v2(ob->db, "SELECT " ROW_COLUMNS ", payload"
+	    " FROM outbox WHERE state IN ('queued', 'sent') ORDER BY seq"
+	    " LIMIT ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *blob;
+
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			items = xrealloc(items, cap * sizeof(*items));
+		}
+		read_row(st, &items[n]);
+		items[n].len = (size_t)sqlite3_column_bytes(st, 11);
+		blob = sqlite3_column_blob(st, 11);
+		items[n].payload = xmalloc(items[n].len);
+		if (items[n].len > 0)
+			memcpy(items[n].payload, blob, items[n].len);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		outbox_items_free(items, n);
+		return -1;
+	}
+	*itemsp = items;
+	*np = n;
+	return 0;
+}
+
+void
+outbox_items_free(struct outbox_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(items[i].payload);
+	free(items);
+}
+
+int
+outbox_mark_sent(struct outbox *ob, const char *id, int64_t now)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(ob->db, "UPDATE outbox SET state = 'sent',"
+	    " attempts = attempts + 1, last_sent_at = ?1, updated_at = ?1"
+	    " WHERE id = ?2 AND state IN ('queued', 'sent')", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+outbox_apply_ack(struct outbox *ob, const Gr__Ack *a, int64_t now)
+{
+	sqlite3_stmt *st;
+	int rc, rejected = a->status == GR__ACK_STATUS__REJECTED;
+
+	if (a->report_id == NULL)
+		return 0;
+	if (sqlite3_prepare_v2(ob->db, "UPDATE outbox SET state = ?1,"
+	    " duplicate = ?2, case_no = ?3, unit = ?4, unit_name = ?5,"
+	    " response_due = ?6, resolve_due = ?7, reason = ?8, message = ?9,"
+	    " updated_at = ?10 WHERE id = ?11 AND state <> 'stored'", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, rejected ? "rejected" : "stored", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, a->status == GR__ACK_STATUS__DUPLICATE);
+	sqlite3_bind_text(st, 3, a->case_no, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, a->routed_unit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, a->routed_unit_name, -1, SQLITE_STATIC);
+	if (a->has_response_due)
+		sqlite3_bind_int64(st, 6, a->response_due);
+	if (a->has_resolve_due)
+		sqlite3_bind_int64(st, 7, a->resolve_due);
+	sqlite3_bind_text(st, 8, a->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, a->message, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, now);
+	sqlite3_bind_text(st, 11, a->report_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return sqlite3_changes(ob->db) > 0;
+}
+
+int
+outbox_get(struct outbox *ob, const char *id, struct outbox_item *it)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(ob->db, "SELECT " ROW_COLUMNS
+	    " FROM outbox WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_row(st, it);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+outbox_list(struct outbox *ob, FILE *fp)
+{
+	sqlite3_stmt *st;
+	struct outbox_item it;
+	char due[32];
+	int rc;
+
+	if (sqlite3_prepare_v2(ob->db, "SELECT " ROW_COLUMNS
+	    " FROM outbox ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	fprintf(fp, "%-26s  %-8s  %-18s  %-9s  %-10s  %s\n", "REPORT", "STATE",
+	    "CASE", "UNIT", "DEADLINE", "SUMMARY / REASON");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_row(st, &it);
+		due[0] = '\0';
+		if (it.resolve_due > 0) {
+			/* Deadlines are days in China Standard Time. */
+			time_t t = (time_t)(it.resolve_due / 1000) + 8 * 3600 - 1;
+			struct tm tm;
+
+			gmtime_r(&t, &tm);
+			strftime(due, sizeof(due), "%Y-%m-%d", &tm);
+		}
+		fprintf(fp, "%-26s  %-8s  %-18s  %-9s  %-10s  %s\n", it.id,
+		    outbox_state_name(it.state), it.case_no[0] ? it.case_no :
+		    "-", it.unit[0] ? it.unit : "-", due[0] ? due : "-",
+		    it.state == OB_REJECTED ? it.message : it.summary);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

@@ -1,0 +1,65 @@
+/* outbox.h -- the durable on-device outbox (SQLite, WAL, synchronous=FULL).
+ *
+ * Every report is stored here before anything is sent, and stays until the
+ * collector's Ack arrives.  A rejected report is kept with its reason and
+ * is never sent again. */
+#ifndef GR_OUTBOX_H
+#define GR_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "gr.pb-c.h"
+
+enum outbox_state { OB_QUEUED, OB_SENT, OB_STORED, OB_REJECTED };
+
+struct outbox_item {
+	char		 id[32];
+	char		 case_no[32];
+	char		 unit[16];
+	char		 unit_name[96];
+	char		 reason[48];
+	char		 message[256];
+	char		 summary[512];
+	enum outbox_state state;
+	int		 duplicate;	/* the Ack said it was stored before */
+	int64_t		 created_at;
+	int64_t		 resolve_due;
+	uint8_t		*payload;	/* only from outbox_pending() */
+	size_t		 len;
+};
+
+struct outbox;
+
+/* Open or create the outbox at path, readable by its owner only.  NULL
+ * with a message in err on failure. */
+struct outbox	*outbox_open(const char *path, char *err, size_t errsize);
+void		 outbox_close(struct outbox *);
+
+/* Add a packed report; committed to disk before returning.  0 or -1. */
+int		 outbox_add(struct outbox *, const char *id, int64_t created,
+		    const char *summary, const uint8_t *, size_t);
+
+/* The reports still to deliver (queued or sent), oldest first, at most
+ * max.  The caller frees them with outbox_items_free(). */
+int		 outbox_pending(struct outbox *, size_t max,
+		    struct outbox_item **, size_t *n);
+void		 outbox_items_free(struct outbox_item *, size_t);
+
+int		 outbox_mark_sent(struct outbox *, const char *id, int64_t now);
+
+/* Record an Ack.  1 when it matched a report of this outbox, 0 when not,
+ * -1 on error. */
+int		 outbox_apply_ack(struct outbox *, const Gr__Ack *, int64_t now);
+
+/* One report's row; 1 found, 0 not, -1 error. */
+int		 outbox_get(struct outbox *, const char *id,
+		    struct outbox_item *);
+
+/* Print every report, newest last. */
+int		 outbox_list(struct outbox *, FILE *);
+
+const char	*outbox_state_name(enum outbox_state);
+
+#endif

@@ -1,0 +1,137 @@
+# env.sh -- start and stop the project's private servers: a PostgreSQL
+# cluster and a Mosquitto broker under a folder of the project, on free
+# loopback ports.  Sourced by scripts/demo.sh and the integration tests.
+#
+#   gr_pg_start DIR      cluster in DIR/pg; sets GR_PG_PORT, GR_DB
+#   gr_pg_stop DIR
+#   gr_broker_start DIR  broker in DIR/broker; sets GR_MQTT_PORT, GR_BROKER
+#   gr_broker_stop DIR
+#   gr_collector_start DIR BUILD [args]   sets GR_COLLECTOR_PID
+#   gr_collector_stop [SIGNAL]
+#
+# PostgreSQL refuses to run as root, so as root both servers run as
+# unprivileged system users (postgres, mosquitto) owning their folders.
+
+GR_TOP=${GR_TOP:-$(cd "$(dirname "${BASH_SOURCE:-$0}")/.." && pwd)}
+GR_PGBIN=${GR_PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+
+gr_as() {	# gr_as USER CMD...: run as USER when we are root
+	u=$1; shift
+	if [ "$(id -u)" -eq 0 ]; then runuser -u "$u" -- "$@"; else "$@"; fi
+}
+
+gr_own() {	# gr_own USER DIR: hand DIR to USER when we are root
+	if [ "$(id -u)" -eq 0 ]; then chown -R "$1" "$2"; fi
+}
+
+gr_port_busy() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+gr_free_port() {	# a loopback TCP port nobody listens on
+	for _ in $(seq 1 200); do
+		p=$(( (RANDOM * 32768 + RANDOM) % 30000 + 20000 ))
+		if ! gr_port_busy "$p"; then echo "$p"; return 0; fi
+	done
+	echo "env: no free port found" >&2
+	return 1
+}
+
+gr_wait_for() {	# gr_wait_for SECONDS DESCRIPTION CMD...: poll until CMD succeeds
+	limit=$1; what=$2; shift 2
+	end=$(( $(date +%s) + limit ))
+	until "$@" >/dev/null 2>&1; do
+		if [ "$(date +%s)" -ge "$end" ]; then
+			echo "env: timed out after ${limit}s waiting for $what" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+gr_pg_start() {
+	dir=$1/pg
+	mkdir -p "$dir"
+	gr_own postgres "$dir"
+	if [ ! -f "$dir/data/PG_VERSION" ]; then
+		gr_as postgres "$GR_PGBIN/initdb" -D "$dir/data" -U postgres \
+			-A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+			{ cat "$dir/initdb.log" >&2; return 1; }
+	fi
+	for attempt in 1 2 3; do
+		GR_PG_PORT=$(gr_free_port) || return 1
+		if gr_as postgres "$GR_PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" \
+			-w -t 60 -o "-p $GR_PG_PORT -k $dir -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=200" \
+			start >/dev/null; then
+			break
+		fi
+		[ "$attempt" = 3 ] && { tail -n 20 "$dir/server.log" >&2; return 1; }
+	done
+	GR_DB="host=127.0.0.1 port=$GR_PG_PORT user=postgres dbname=gridreport"
+	export GR_PG_PORT GR_DB
+	if ! psql "host=127.0.0.1 port=$GR_PG_PORT user=postgres dbname=postgres" -XAtq \
+		-c "SELECT 1 FROM pg_database WHERE datname = 'gridreport'" | grep -q 1; then
+		psql "host=127.0.0.1 port=$GR_PG_PORT user=postgres dbname=postgres" -Xq \
+			-c "CREATE DATABASE gridreport" || return 1
+	fi
+	"$GR_TOP/schema/migrate.sh" "$GR_DB" >/dev/null
+}
+
+gr_pg_stop() {
+	dir=$1/pg
+	[ -f "$dir/data/postmaster.pid" ] || return 0
+	gr_as postgres "$GR_PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+gr_broker_start() {
+	dir=$1/broker
+	mkdir -p "$dir"
+	for attempt in 1 2 3; do
+		GR_MQTT_PORT=${2:-$(gr_free_port)} || return 1
+		sed -e "s|@PORT@|$GR_MQTT_PORT|g" -e "s|@DIR@|$dir|g" \
+			"$GR_TOP/broker-config/mosquitto-dev.conf" >"$dir/mosquitto.conf"
+		gr_own mosquitto "$dir"
+		# Started as root, mosquitto itself switches to its own user.
+		mosquitto -c "$dir/mosquitto.conf" >>"$dir/stderr.log" 2>&1 </dev/null &
+		echo $! >"$dir/pid"
+		if gr_wait_for 20 "mosquitto on port $GR_MQTT_PORT" gr_port_busy "$GR_MQTT_PORT"; then
+			break
+		fi
+		gr_broker_stop "$1"
+		[ "$attempt" = 3 ] && { cat "$dir/stderr.log" >&2; return 1; }
+	done
+	GR_BROKER="tcp://127.0.0.1:$GR_MQTT_PORT"
+	export GR_MQTT_PORT GR_BROKER
+}
+
+gr_broker_stop() {
+	dir=$1/broker
+	[ -f "$dir/pid" ] || return 0
+	pid=$(cat "$dir/pid")
+	kill "$pid" 2>/dev/null || true
+	gr_wait_for 20 "mosquitto to stop" sh -c "! kill -0 $pid 2>/dev/null" || true
+	[ -n "${GR_MQTT_PORT:-}" ] && gr_wait_for 20 "port $GR_MQTT_PORT to close" \
+		sh -c "! (exec 3<>/dev/tcp/127.0.0.1/$GR_MQTT_PORT) 2>/dev/null" || true
+	rm -f "$dir/pid"
+}
+
+gr_collector_start() {	# gr_collector_start DIR BUILD [extra args]
+	dir=$1; build=$2; shift 2
+	log=$dir/collector.log
+	touch "$log"
+	before=$(wc -l <"$log")
+	$GR_WRAP "$build/collector" -b "$GR_BROKER" -d "$GR_DB" "$@" >>"$log" 2>&1 </dev/null &
+	GR_COLLECTOR_PID=$!
+	export GR_COLLECTOR_PID
+	gr_wait_for 30 "the collector to start" \
+		sh -c "tail -n +$((before + 1)) '$log' | grep -q event=started" || {
+		tail -n 20 "$log" >&2; return 1; }
+}
+
+gr_collector_stop() {	# gr_collector_stop [SIGNAL]
+	[ -n "${GR_COLLECTOR_PID:-}" ] || return 0
+	kill "-${1:-TERM}" "$GR_COLLECTOR_PID" 2>/dev/null || true
+	wait "$GR_COLLECTOR_PID" 2>/dev/null
+	GR_COLLECTOR_RC=$?
+	GR_COLLECTOR_PID=
+}
