@@ -44,9 +44,10 @@ AGENT_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard field-agent/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 PROGS = $(BUILD)/collector $(BUILD)/field-agent
+TOOLS = $(BUILD)/tests/grmsg
 
 .PHONY: all deps test unit demo install clean check-format
-all: $(PROGS) $(UNIT_BIN)
+all: $(PROGS) $(UNIT_BIN) $(TOOLS)
 
 $(BUILD)/gen/gr.pb-c.c $(BUILD)/gen/gr.pb-c.h: proto/gr.proto
 	@mkdir -p $(BUILD)/gen
@@ -83,6 +84,11 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(COMMON_OBJ) \
 	@echo "  LD      $@"
 	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PAHO_LIBS) $(PQ_LIBS) \
 		$(SQLITE_LIBS) $(PB_LIBS) -lpthread -lm
+
+$(BUILD)/tests/grmsg: $(BUILD)/obj/tests/tools/grmsg.o $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PAHO_LIBS) $(PB_LIBS) -lpthread -lm
 
 deps:
 	@sh scripts/deps.sh

@@ -70,8 +70,9 @@ keep(struct draft *d, const char *s, size_t n)
 int
 compose_parse_cst(const char *s, long long *ms)
 {
-	struct tm tm;
+	struct tm tm, check;
 	const char *end;
+	time_t t;
 
 	memset(&tm, 0, sizeof(tm));
 	if ((end = strptime(s, "%Y-%m-%d %H:%M", &tm)) == NULL) {
@@ -81,7 +82,12 @@ compose_parse_cst(const char *s, long long *ms)
 	}
 	if (*end != '\0')
 		return -1;
-	*ms = ((long long)timegm(&tm) - 8 * 3600) * 1000;
+	/* strptime takes 2026-02-30; timegm would move it to March. */
+	check = tm;
+	t = timegm(&check);
+	if (check.tm_mday != tm.tm_mday || check.tm_mon != tm.tm_mon)
+		return -1;
+	*ms = ((long long)t - 8 * 3600) * 1000;
 	return 0;
 }
 

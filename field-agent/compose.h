@@ -15,7 +15,7 @@ struct draft {
 	Gr__Location	 loc;
 	Gr__Party	 party[COMPOSE_MAX_PARTIES];
 	Gr__Party	*partyp[COMPOSE_MAX_PARTIES];
-	char		*copies[COMPOSE_MAX_PARTIES + 4];
+	char		*copies[COMPOSE_MAX_PARTIES * 5];	/* 5 parts a party */
 	size_t		 ncopies;
 	char		 id[32];
 };

@@ -233,7 +233,8 @@ outbox_apply_ack(struct outbox *ob, const Gr__Ack *a, int64_t now)
 	sqlite3_stmt *st;
 	int rc, rejected = a->status == GR__ACK_STATUS__REJECTED;
 
-	if (a->report_id == NULL)
+	if (a->report_id == NULL || (a->status != GR__ACK_STATUS__STORED &&
+	    a->status != GR__ACK_STATUS__DUPLICATE && !rejected))
 		return 0;
 	if (sqlite3_prepare_v2(ob->db, "UPDATE outbox SET state = ?1,"
 	    " duplicate = ?2, case_no = ?3, unit = ?4, unit_name = ?5,"

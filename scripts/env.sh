@@ -120,7 +120,7 @@ gr_collector_start() {	# gr_collector_start DIR BUILD [extra args]
 	log=$dir/collector.log
 	touch "$log"
 	before=$(wc -l <"$log")
-	$GR_WRAP "$build/collector" -b "$GR_BROKER" -d "$GR_DB" "$@" >>"$log" 2>&1 </dev/null &
+	${GR_WRAP:-} "$build/collector" -b "$GR_BROKER" -d "$GR_DB" "$@" >>"$log" 2>&1 </dev/null &
 	GR_COLLECTOR_PID=$!
 	export GR_COLLECTOR_PID
 	gr_wait_for 30 "the collector to start" \

@@ -1,0 +1,99 @@
+# lib.sh -- what the integration tests share: private servers started for
+# the test in a folder of its own, TAP output, helpers for agents and SQL.
+# Sourced by tests/integration/test_*.sh; BUILD names the build to test.
+set -u
+
+GR_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$GR_TOP/scripts/env.sh"
+BUILD=${BUILD:-$GR_TOP/build}
+case $BUILD in /*) ;; *) BUILD=$GR_TOP/$BUILD ;; esac
+GRMSG=$BUILD/tests/grmsg
+
+mkdir -p "$GR_TOP/.run"
+T_DIR=$(mktemp -d "$GR_TOP/.run/t.XXXXXX")
+chmod 755 "$T_DIR"	# the servers' users must reach their folders
+mkdir -p "$T_DIR/agents"
+T_N=0
+T_FAILED=0
+T_SUBS=""
+
+# Sanitizer builds stop at the first error; leaks are reported at exit.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
+not_ok() { T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N - $*"; }
+
+# check DESCRIPTION CMD...: pass when CMD succeeds
+check() {
+	d=$1; shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+# is GOT EXPECTED DESCRIPTION
+is() {
+	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3 (got '$1', expected '$2')"; fi
+}
+
+sql() { psql "$GR_DB" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+
+# agent WORKER ARGS...: run the field agent as WORKER with its own outbox
+agent() {
+	w=$1; shift
+	"$BUILD/field-agent" -b "$GR_BROKER" -o "$T_DIR/agents/$w.db" -w "$w" \
+		-d "dev-$w" "$@"
+}
+
+# grid_of WORKER: a grid the worker is registered for
+grid_of() { sql "SELECT grid_code FROM worker_grid WHERE worker_id = '$1' ORDER BY 1 LIMIT 1"; }
+
+# subscribe NAME TOPIC: record messages on TOPIC as "topic hex" lines in
+# $T_DIR/NAME.sub; returns once the subscription is in place.
+subscribe() {
+	f=$T_DIR/$1.sub
+	stdbuf -oL mosquitto_sub -h 127.0.0.1 -p "$GR_MQTT_PORT" -q 1 -d -v -F '%t %x' \
+		-t "$2" >"$f" 2>&1 &
+	T_SUBS="$T_SUBS $!"
+	gr_wait_for 20 "subscription to $2" grep -q "SUBACK" "$f"
+}
+
+# messages NAME: the recorded payload lines of a subscription
+messages() { grep '^gr/v1/' "$T_DIR/$1.sub" || true; }
+
+# wait_count SECONDS EXPECTED SQL: wait until the query returns EXPECTED
+wait_count() {
+	gr_wait_for "$1" "$3 = $2" sh -c "[ \"\$(psql '$GR_DB' -XAtq -c \"$3\")\" = '$2' ]"
+}
+
+start_servers() {
+	gr_pg_start "$T_DIR" || exit 1
+	psql "$GR_DB" -Xq -v ON_ERROR_STOP=1 -f "$GR_TOP/schema/demo/530322.sql" >/dev/null || exit 1
+	gr_broker_start "$T_DIR" || exit 1
+}
+
+# Sanitizer and valgrind reports in the collector's log fail the test.
+check_logs() {
+	if grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" \
+		"$T_DIR"/collector*.log 2>/dev/null; then
+		not_ok "collector log has no sanitizer report"
+		grep -A 20 "ERROR: \|runtime error:" "$T_DIR"/collector*.log | head -n 60
+	else
+		ok "collector log has no sanitizer report"
+	fi
+}
+
+finish() {
+	gr_collector_stop TERM
+	[ -n "$T_SUBS" ] && kill $T_SUBS 2>/dev/null
+	check_logs
+	gr_broker_stop "$T_DIR"
+	gr_pg_stop "$T_DIR"
+	if [ "$T_FAILED" -eq 0 ] && [ -z "${KEEP:-}" ]; then
+		rm -rf "$T_DIR"
+	else
+		echo "# test files kept in $T_DIR"
+	fi
+	echo "1..$T_N"
+	[ "$T_FAILED" -eq 0 ] || exit 1
+}
+trap 'finish' EXIT

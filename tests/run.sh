@@ -1,0 +1,66 @@
+#!/bin/sh
+# run.sh -- run every test against one or more builds and print one summary.
+#
+#   tests/run.sh [--unit-only] BUILD [BUILD ...]
+#
+# Unit tests are cmocka programs in BUILD/tests/test_*; integration tests
+# are tests/integration/test_*.sh printing TAP lines ("ok N - ..." and
+# "not ok N - ...").  The last line is "N passed, N failed".
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+unit_only=0
+if [ "${1:-}" = "--unit-only" ]; then unit_only=1; shift; fi
+[ $# -gt 0 ] || set -- build
+
+passed=0
+failed=0
+logdir=$top/.run/test-logs
+mkdir -p "$logdir"
+
+count() {	# count LOG: add the log's results to the totals
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$1" | tail -n 1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$1" | tail -n 1)
+	tp=$(grep -c '^ok [0-9]' "$1")
+	tf=$(grep -c '^not ok [0-9]' "$1")
+	passed=$((passed + ${p:-0} + tp))
+	failed=$((failed + ${f:-0} + tf))
+	[ $((${f:-0} + tf)) -eq 0 ]
+}
+
+for build in "$@"; do
+	case $build in /*) ;; *) build=$top/$build ;; esac
+	name=$(basename "$build")
+	for t in "$build"/tests/test_*; do
+		[ -x "$t" ] || continue
+		log=$logdir/$name-$(basename "$t").log
+		"$t" >"$log" 2>&1
+		rc=$?
+		if ! count "$log" || [ $rc -ne 0 ]; then
+			if ! grep -q '^\[  FAILED  \]' "$log"; then
+				failed=$((failed + 1))	# crashed before its summary
+			fi
+			echo "FAIL  $name unit $(basename "$t") (exit $rc)"
+			sed 's/^/      /' "$log" | grep -v '^      \[ \(RUN\|  *OK\) ' | tail -n 30
+		else
+			echo "ok    $name unit $(basename "$t")"
+		fi
+	done
+	[ $unit_only -eq 1 ] && continue
+	for t in "$top"/tests/integration/test_*.sh; do
+		[ -f "$t" ] || continue
+		log=$logdir/$name-$(basename "$t" .sh).log
+		BUILD=$build bash "$t" >"$log" 2>&1
+		rc=$?
+		if ! count "$log" || [ $rc -ne 0 ]; then
+			if ! grep -q '^not ok [0-9]' "$log"; then
+				failed=$((failed + 1))	# aborted
+			fi
+			echo "FAIL  $name integration $(basename "$t") (exit $rc)"
+			grep -v '^ok [0-9]' "$log" | sed 's/^/      /' | tail -n 40
+		else
+			echo "ok    $name integration $(basename "$t") ($(grep -c '^ok [0-9]' "$log") checks)"
+		fi
+	done
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

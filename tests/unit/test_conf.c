@@ -1,0 +1,313 @@
+/* test_conf.c -- unit tests of the table-driven "key value" configuration. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+struct tconf {
+	char	*host;
+	long	 port;
+	long	 tls;
+	char	*password;
+	char	*name;
+};
+
+static const struct conf_opt opts[] = {
+	{ "host", CONF_STR, offsetof(struct tconf, host), "localhost", 0, 0,
+	    0 },
+	{ "port", CONF_INT, offsetof(struct tconf, port), "1883", 1, 65535, 0 },
+	{ "tls", CONF_BOOL, offsetof(struct tconf, tls), "false", 0, 0, 0 },
+	{ "password", CONF_STR, offsetof(struct tconf, password), NULL, 0, 0,
+	    1 },
+	{ "name", CONF_STR, offsetof(struct tconf, name), NULL, 0, 0, 0 },
+};
+#define NOPTS	(sizeof(opts) / sizeof(opts[0]))
+
+static char	*write_temp(const char *);
+static int	 load_text(struct tconf *, const char *, char *, size_t);
+static void	 test_defaults(void **);
+static void	 test_set_types(void **);
+static void	 test_set_int_bounds(void **);
+static void	 test_set_bool_bad(void **);
+static void	 test_set_unknown(void **);
+static void	 test_load(void **);
+static void	 test_load_errors(void **);
+static void	 test_load_missing_file(void **);
+static void	 test_load_long_line(void **);
+static void	 test_print_hides_secret(void **);
+
+/* A temporary file holding text; the caller unlinks and frees the path. */
+static char *
+write_temp(const char *text)
+{
+	char *path = strdup("/tmp/test_conf.XXXXXX");
+	int fd;
+
+	assert_non_null(path);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static int
+load_text(struct tconf *c, const char *text, char *err, size_t errsize)
+{
+	char *path = write_temp(text);
+	int rc;
+
+	rc = conf_load(opts, NOPTS, c, path, err, errsize);
+	/* On failure the message starts with the path. */
+	if (rc < 0)
+		assert_int_equal(strncmp(err, path, strlen(path)), 0);
+	unlink(path);
+	free(path);
+	return rc;
+}
+
+static void
+test_defaults(void **state)
+{
+	struct tconf c;
+
+	(void)state;
+	memset(&c, 0xA5, sizeof(c));
+	conf_defaults(opts, NOPTS, &c);
+	assert_string_equal(c.host, "localhost");
+	assert_int_equal(c.port, 1883);
+	assert_int_equal(c.tls, 0);
+	assert_null(c.password);
+	assert_null(c.name);
+	conf_free(opts, NOPTS, &c);
+	assert_null(c.host);
+}
+
+static void
+test_set_types(void **state)
+{
+	struct tconf c;
+	char err[128];
+
+	(void)state;
+	conf_defaults(opts, NOPTS, &c);
+	assert_int_equal(conf_set(opts, NOPTS, &c, "host", "broker.example",
+	    err, sizeof(err)), 0);
+	assert_string_equal(c.host, "broker.example");
+	assert_int_equal(conf_set(opts, NOPTS, &c, "port", "8883", err,
+	    sizeof(err)), 0);
+	assert_int_equal(c.port, 8883);
+	assert_int_equal(conf_set(opts, NOPTS, &c, "tls", "yes", err,
+	    sizeof(err)), 0);
+	assert_int_equal(c.tls, 1);
+	assert_int_equal(conf_set(opts, NOPTS, &c, "tls", "0", err,
+	    sizeof(err)), 0);
+	assert_int_equal(c.tls, 0);
+	assert_int_equal(conf_set(opts, NOPTS, &c, "tls", "true", err,
+	    sizeof(err)), 0);
+	assert_int_equal(c.tls, 1);
+	assert_int_equal(conf_set(opts, NOPTS, &c, "tls", "no", err,
+	    sizeof(err)), 0);
+	assert_int_equal(c.tls, 0);
+	assert_int_equal(conf_set(opts, NOPTS, &c, "name", "网格员", err,
+	    sizeof(err)), 0);
+	assert_string_equal(c.name, "网格员");
+	conf_free(opts, NOPTS, &c);
+	assert_null(c.name);
+}
+
+static void
+test_set_int_bounds(void **state)
+{
+	struct tconf c;
+	char err[128];
+
+	(void)state;
+	conf_defaults(opts, NOPTS, &c);
+	assert_int_equal(conf_set(opts, NOPTS, &c, "port", "1", err,
+	    sizeof(err)), 0);
+	assert_int_equal(conf_set(opts, NOPTS, &c, "port", "65535", err,
+	    sizeof(err)), 0);
+	assert_int_equal(c.port, 65535);
+	assert_int_equal(conf_set(opts, NOPTS, &c, "port", "0", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "port"));
+	assert_non_null(strstr(err, "65535"));
+	assert_int_equal(conf_set(opts, NOPTS, &c, "port", "65536", err,
+	    sizeof(err)), -1);
+	assert_int_equal(conf_set(opts, NOPTS, &c, "port", "12ab", err,
+	    sizeof(err)), -1);
+	assert_int_equal(conf_set(opts, NOPTS, &c, "port", "", err,
+	    sizeof(err)), -1);
+	assert_int_equal(conf_set(opts, NOPTS, &c, "port",
+	    "99999999999999999999999", err, sizeof(err)), -1);
+	/* A rejected value leaves the old one. */
+	assert_int_equal(c.port, 65535);
+	conf_free(opts, NOPTS, &c);
+}
+
+static void
+test_set_bool_bad(void **state)
+{
+	struct tconf c;
+	char err[128];
+
+	(void)state;
+	conf_defaults(opts, NOPTS, &c);
+	assert_int_equal(conf_set(opts, NOPTS, &c, "tls", "maybe", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "tls"));
+	assert_int_equal(c.tls, 0);
+	conf_free(opts, NOPTS, &c);
+}
+
+static void
+test_set_unknown(void **state)
+{
+	struct tconf c;
+	char err[128];
+
+	(void)state;
+	conf_defaults(opts, NOPTS, &c);
+	assert_int_equal(conf_set(opts, NOPTS, &c, "hots", "x", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "unknown option 'hots'"));
+	conf_free(opts, NOPTS, &c);
+}
+
+static void
+test_load(void **state)
+{
+	struct tconf c;
+	char err[256];
+
+	(void)state;
+	conf_defaults(opts, NOPTS, &c);
+	assert_int_equal(load_text(&c,
+	    "# broker settings\n"
+	    "\n"
+	    "   # indented comment\n"
+	    "host   mqtt.county.example  \n"
+	    "\tport\t8883\n"
+	    "tls yes\r\n"
+	    "name 南涧 县 网格\n"
+	    "password s3cret", err, sizeof(err)), 0);
+	assert_string_equal(c.host, "mqtt.county.example");
+	assert_int_equal(c.port, 8883);
+	assert_int_equal(c.tls, 1);
+	/* The value is the rest of the line, inner spaces kept. */
+	assert_string_equal(c.name, "南涧 县 网格");
+	assert_string_equal(c.password, "s3cret");
+	conf_free(opts, NOPTS, &c);
+}
+
+static void
+test_load_errors(void **state)
+{
+	struct tconf c;
+	char err[256];
+
+	(void)state;
+	conf_defaults(opts, NOPTS, &c);
+	assert_int_equal(load_text(&c, "host a\nport 70000\n", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: "));
+	assert_non_null(strstr(err, "port"));
+	assert_int_equal(load_text(&c, "# x\n\nbogus 1\n", err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, ":3: unknown option 'bogus'"));
+	assert_int_equal(load_text(&c, "host\n", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":1: host has no value"));
+	assert_int_equal(load_text(&c, "tls   \n", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "has no value"));
+	conf_free(opts, NOPTS, &c);
+}
+
+static void
+test_load_missing_file(void **state)
+{
+	struct tconf c;
+	char err[256];
+
+	(void)state;
+	conf_defaults(opts, NOPTS, &c);
+	assert_int_equal(conf_load(opts, NOPTS, &c,
+	    "/nonexistent/dir/gr.conf", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/nonexistent/dir/gr.conf"));
+	conf_free(opts, NOPTS, &c);
+}
+
+static void
+test_load_long_line(void **state)
+{
+	struct tconf c;
+	char err[256], *text;
+	size_t n = 3000;
+
+	(void)state;
+	text = malloc(n + 16);
+	assert_non_null(text);
+	memcpy(text, "host ", 5);
+	memset(text + 5, 'h', n);
+	strcpy(text + 5 + n, "\n");
+	conf_defaults(opts, NOPTS, &c);
+	assert_int_equal(load_text(&c, text, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":1: line too long"));
+	assert_string_equal(c.host, "localhost");
+	conf_free(opts, NOPTS, &c);
+	free(text);
+}
+
+static void
+test_print_hides_secret(void **state)
+{
+	struct tconf c;
+	char err[128], *out = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	(void)state;
+	conf_defaults(opts, NOPTS, &c);
+	assert_int_equal(conf_set(opts, NOPTS, &c, "password", "hunter2", err,
+	    sizeof(err)), 0);
+	fp = open_memstream(&out, &len);
+	assert_non_null(fp);
+	conf_print(opts, NOPTS, &c, fp);
+	fclose(fp);
+	assert_string_equal(out,
+	    "host localhost\n"
+	    "port 1883\n"
+	    "tls false\n"
+	    "password (hidden)\n"
+	    "name (unset)\n");
+	assert_null(strstr(out, "hunter2"));
+	free(out);
+	conf_free(opts, NOPTS, &c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_set_types),
+		cmocka_unit_test(test_set_int_bounds),
+		cmocka_unit_test(test_set_bool_bad),
+		cmocka_unit_test(test_set_unknown),
+		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_load_missing_file),
+		cmocka_unit_test(test_load_long_line),
+		cmocka_unit_test(test_print_hides_secret),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
