@@ -96,7 +96,8 @@ on_subscribed(void *ctx, MQTTAsync_successData5 *d)
 	struct mqtt *m = ctx;
 	int code = d->reasonCode;
 
-	if (d->alt.sub.reasonCodeCount > 0 && d->alt.sub.reasonCodes != NULL)
+	/* Paho fills reasonCodes only for more than one subscription. */
+	if (d->alt.sub.reasonCodeCount > 1 && d->alt.sub.reasonCodes != NULL)
 		for (int i = 0; i < d->alt.sub.reasonCodeCount; i++)
 			if (d->alt.sub.reasonCodes[i] >= 0x80)
 				code = d->alt.sub.reasonCodes[i];
@@ -321,6 +322,9 @@ mqtt_connect(struct mqtt *m, int timeout_ms)
 	if (rc < 0 && !m->failed)
 		snprintf(m->error, sizeof(m->error), "connect timed out");
 	pthread_mutex_unlock(&m->lock);
+	/* Connected but not subscribed: start the next attempt afresh. */
+	if (rc < 0 && MQTTAsync_isConnected(m->client))
+		MQTTAsync_disconnect(m->client, NULL);
 	return rc;
 }
 

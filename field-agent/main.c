@@ -274,7 +274,7 @@ main(int argc, char **argv)
 	struct draft d;
 	const char *config_path = NULL, *cmd;
 	char err[512];
-	int ch, idx, rc, nfields = 0;
+	int ch, idx, rc = EXIT_OK, nfields = 0;
 
 	log_init("field-agent", LOG_LVL_WARN);
 	agent_conf_defaults(&conf);
@@ -283,15 +283,16 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		if (ch == 'h') {
 			usage(stdout);
-			return EXIT_OK;
+			goto out;
 		}
 		if (ch == 'V') {
 			printf("field-agent %s\n", GR_VERSION);
-			return EXIT_OK;
+			goto out;
 		}
 		if (ch == '?') {
 			usage(stderr);
-			return EXIT_USAGE;
+			rc = EXIT_USAGE;
+			goto out;
 		}
 		if (ch == 'c')
 			config_path = optarg;
@@ -299,7 +300,8 @@ main(int argc, char **argv)
 	if (config_path != NULL && conf_load(agent_opts, agent_nopts, &conf,
 	    config_path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "field-agent: %s\n", err);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
@@ -317,8 +319,8 @@ main(int argc, char **argv)
 			if (compose_set(&d, longopts[idx].name,
 			    optarg ? optarg : "", err, sizeof(err)) < 0) {
 				fprintf(stderr, "field-agent: %s\n", err);
-				compose_free(&d);
-				return EXIT_INVALID;
+				rc = EXIT_INVALID;
+				goto out;
 			}
 			continue;
 		default:
@@ -327,52 +329,56 @@ main(int argc, char **argv)
 		if (conf_set(agent_opts, agent_nopts, &conf, name, optarg, err,
 		    sizeof(err)) < 0) {
 			fprintf(stderr, "field-agent: %s\n", err);
-			return EXIT_USAGE;
+			rc = EXIT_USAGE;
+			goto out;
 		}
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "field-agent: give one command: report, sync, "
 		    "outbox, categories or config\n");
 		usage(stderr);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	cmd = argv[optind];
 	if (nfields > 0 && strcmp(cmd, "report") != 0) {
 		fprintf(stderr, "field-agent: report fields go with the report "
 		    "command\n");
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	log_set_level(log_level_parse(conf.log_level) >= 0 ?
 	    log_level_parse(conf.log_level) : LOG_LVL_WARN);
 
 	if (strcmp(cmd, "categories") == 0)
 		rc = cmd_categories();
-	else if (strcmp(cmd, "config") == 0) {
+	else if (strcmp(cmd, "config") == 0)
 		conf_print(agent_opts, agent_nopts, &conf, stdout);
-		rc = EXIT_OK;
-	} else if (strcmp(cmd, "report") == 0 || strcmp(cmd, "sync") == 0 ||
+	else if (strcmp(cmd, "report") == 0 || strcmp(cmd, "sync") == 0 ||
 	    strcmp(cmd, "outbox") == 0) {
 		if (agent_conf_check(&conf, err, sizeof(err)) < 0) {
 			fprintf(stderr, "field-agent: %s\n", err);
 			rc = EXIT_USAGE;
-		} else if (conf.password_file != NULL &&
+			goto out;
+		}
+		if (conf.password_file != NULL &&
 		    (conf.password = read_file(conf.password_file, 4096,
 		    NULL)) == NULL) {
 			fprintf(stderr, "field-agent: cannot read password file "
 			    "%s: %s\n", conf.password_file, strerror(errno));
 			rc = EXIT_USAGE;
-		} else {
-			if (conf.password != NULL)
-				conf.password[strcspn(conf.password, "\r\n")] =
-				    '\0';
-			rc = cmd[0] == 'r' ? cmd_report(&conf, &d) :
-			    cmd[0] == 's' ? cmd_sync(&conf) : cmd_outbox(&conf);
+			goto out;
 		}
+		if (conf.password != NULL)
+			conf.password[strcspn(conf.password, "\r\n")] = '\0';
+		rc = cmd[0] == 'r' ? cmd_report(&conf, &d) :
+		    cmd[0] == 's' ? cmd_sync(&conf) : cmd_outbox(&conf);
 	} else {
 		fprintf(stderr, "field-agent: unknown command '%s'\n", cmd);
 		usage(stderr);
 		rc = EXIT_USAGE;
 	}
+out:
 	compose_free(&d);
 	agent_conf_free(&conf);
 	return rc;

@@ -8,6 +8,8 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 conn=${1:-}
+# "relation already exists, skipping" and the like are not news.
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 psql_q() { psql ${conn:+"$conn"} -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 psql_q -c "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,4 +1,4 @@
-# env.sh -- start and stop the project's private servers: a PostgreSQL
+# env.sh -- (bash) start and stop the project's private servers: a PostgreSQL
 # cluster and a Mosquitto broker under a folder of the project, on free
 # loopback ports.  Sourced by scripts/demo.sh and the integration tests.
 #
@@ -16,7 +16,7 @@ GR_TOP=${GR_TOP:-$(cd "$(dirname "${BASH_SOURCE:-$0}")/.." && pwd)}
 GR_PGBIN=${GR_PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 
 gr_as() {	# gr_as USER CMD...: run as USER when we are root
-	u=$1; shift
+	local u=$1; shift
 	if [ "$(id -u)" -eq 0 ]; then runuser -u "$u" -- "$@"; else "$@"; fi
 }
 
@@ -29,6 +29,7 @@ gr_port_busy() {
 }
 
 gr_free_port() {	# a loopback TCP port nobody listens on
+	local p _
 	for _ in $(seq 1 200); do
 		p=$(( (RANDOM * 32768 + RANDOM) % 30000 + 20000 ))
 		if ! gr_port_busy "$p"; then echo "$p"; return 0; fi
@@ -38,7 +39,8 @@ gr_free_port() {	# a loopback TCP port nobody listens on
 }
 
 gr_wait_for() {	# gr_wait_for SECONDS DESCRIPTION CMD...: poll until CMD succeeds
-	limit=$1; what=$2; shift 2
+	local limit=$1 what=$2 end
+	shift 2
 	end=$(( $(date +%s) + limit ))
 	until "$@" >/dev/null 2>&1; do
 		if [ "$(date +%s)" -ge "$end" ]; then
@@ -50,8 +52,12 @@ gr_wait_for() {	# gr_wait_for SECONDS DESCRIPTION CMD...: poll until CMD succeed
 }
 
 gr_pg_start() {
-	dir=$1/pg
+	local dir=$1/pg attempt
 	mkdir -p "$dir"
+	# A cluster left running by a killed run is stopped first.
+	if [ -f "$dir/data/postmaster.pid" ]; then
+		gr_as postgres "$GR_PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+	fi
 	gr_own postgres "$dir"
 	if [ ! -f "$dir/data/PG_VERSION" ]; then
 		gr_as postgres "$GR_PGBIN/initdb" -D "$dir/data" -U postgres \
@@ -78,13 +84,13 @@ gr_pg_start() {
 }
 
 gr_pg_stop() {
-	dir=$1/pg
+	local dir=$1/pg
 	[ -f "$dir/data/postmaster.pid" ] || return 0
 	gr_as postgres "$GR_PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }
 
 gr_broker_start() {
-	dir=$1/broker
+	local dir=$1/broker attempt
 	mkdir -p "$dir"
 	for attempt in 1 2 3; do
 		GR_MQTT_PORT=${2:-$(gr_free_port)} || return 1
@@ -105,10 +111,13 @@ gr_broker_start() {
 }
 
 gr_broker_stop() {
-	dir=$1/broker
+	local dir=$1/broker pid
 	[ -f "$dir/pid" ] || return 0
 	pid=$(cat "$dir/pid")
-	kill "$pid" 2>/dev/null || true
+	# Only a mosquitto of this folder: the pid may have been reused.
+	if grep -q "$dir/mosquitto.conf" "/proc/$pid/cmdline" 2>/dev/null; then
+		kill "$pid" 2>/dev/null || true
+	fi
 	gr_wait_for 20 "mosquitto to stop" sh -c "! kill -0 $pid 2>/dev/null" || true
 	[ -n "${GR_MQTT_PORT:-}" ] && gr_wait_for 20 "port $GR_MQTT_PORT to close" \
 		sh -c "! (exec 3<>/dev/tcp/127.0.0.1/$GR_MQTT_PORT) 2>/dev/null" || true
@@ -116,7 +125,8 @@ gr_broker_stop() {
 }
 
 gr_collector_start() {	# gr_collector_start DIR BUILD [extra args]
-	dir=$1; build=$2; shift 2
+	local dir=$1 build=$2 log before
+	shift 2
 	log=$dir/collector.log
 	touch "$log"
 	before=$(wc -l <"$log")
@@ -131,7 +141,8 @@ gr_collector_start() {	# gr_collector_start DIR BUILD [extra args]
 gr_collector_stop() {	# gr_collector_stop [SIGNAL]
 	[ -n "${GR_COLLECTOR_PID:-}" ] || return 0
 	kill "-${1:-TERM}" "$GR_COLLECTOR_PID" 2>/dev/null || true
-	wait "$GR_COLLECTOR_PID" 2>/dev/null
-	GR_COLLECTOR_RC=$?
+	GR_COLLECTOR_RC=0
+	wait "$GR_COLLECTOR_PID" 2>/dev/null || GR_COLLECTOR_RC=$?
 	GR_COLLECTOR_PID=
+	return 0
 }
