@@ -96,11 +96,12 @@ deps:
 unit: all
 	@sh tests/run.sh --unit-only $(BUILD)
 
-# Every test, on a normal build and on a sanitizer build.
+# Every test, on a normal build and on a sanitizer build, and the
+# integration tests once more with the collector under valgrind.
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory all BUILD=build/san SANITIZE=address,undefined OPT='-O1 -g'
-	@sh tests/run.sh build build/san
+	@sh tests/run.sh build build/san valgrind:build
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -48,7 +48,6 @@ static void	on_disconnected(void *, MQTTAsync_successData5 *);
 static void	on_disconnect_failure(void *, MQTTAsync_failureData5 *);
 static void	on_unsubscribed(void *, MQTTAsync_successData5 *);
 static void	on_unsubscribe_failure(void *, MQTTAsync_failureData5 *);
-static void	deadline_after(struct timespec *, int);
 static void	pub_done(struct pub_ctx *, int, int);
 
 static void
@@ -215,18 +214,6 @@ on_unsubscribe_failure(void *ctx, MQTTAsync_failureData5 *d)
 {
 	(void)d;
 	on_unsubscribed(ctx, NULL);
-}
-
-static void
-deadline_after(struct timespec *ts, int ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
 }
 
 struct mqtt *

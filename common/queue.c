@@ -75,13 +75,7 @@ queue_pop(struct queue *q, int timeout_ms)
 	struct timespec ts;
 	struct qmsg *m = NULL;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	deadline_after(&ts, timeout_ms);
 	pthread_mutex_lock(&q->lock);
 	while (q->head == NULL && !q->woken)
 		if (pthread_cond_timedwait(&q->nonempty, &q->lock, &ts) ==

@@ -3,24 +3,14 @@
 #include <string.h>
 
 #include "topic.h"
+#include "util.h"
 
 #define TOPIC_ROOT "gr/v1/"
 
 int
 topic_id_valid(const char *s)
 {
-	size_t n = 0;
-
-	if (s == NULL)
-		return 0;
-	for (; s[n] != '\0'; n++) {
-		char c = s[n];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '-'))
-			return 0;
-	}
-	return n >= 3 && n <= 32;
+	return token_valid(s, "_-", 3, 32);
 }
 
 int

@@ -16,6 +16,15 @@ int64_t	 now_ms(void);
 /* Milliseconds from a monotonic clock, for timeouts. */
 int64_t	 mono_ms(void);
 
+/* The CLOCK_REALTIME time ms milliseconds from now, for
+ * pthread_cond_timedwait(). */
+struct timespec;
+void	 deadline_after(struct timespec *, int ms);
+
+/* 1 when s has min to max characters, each a letter, a digit or one of
+ * extra; else 0. */
+int	 token_valid(const char *s, const char *extra, size_t min, size_t max);
+
 /* Copy at most size-1 bytes and terminate; returns strlen(src). */
 size_t	 strlcpy_gr(char *dst, const char *src, size_t size);
 

@@ -10,6 +10,7 @@
 #include "topic.h"
 #include "ulid.h"
 #include "utf8.h"
+#include "util.h"
 #include "validate.h"
 
 static int	fail(struct verr *, const char *, const char *, ...)
@@ -94,18 +95,7 @@ validate_phone(const char *s)
 int
 validate_device_id(const char *s)
 {
-	size_t n = 0;
-
-	if (s == NULL)
-		return 0;
-	for (; s[n] != '\0'; n++) {
-		char c = s[n];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr("_.:-", c) != NULL))
-			return 0;
-	}
-	return n >= 1 && n <= 64;
+	return token_valid(s, "_.:-", 1, 64);
 }
 
 /* A present string must be UTF-8 of at most max characters; a required

@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev
 libpaho-mqtt-dev mosquitto mosquitto-clients postgresql libpq-dev
-libsqlite3-dev sqlite3 libcmocka-dev"
+libsqlite3-dev sqlite3 libcmocka-dev valgrind"
 
 missing=""
 for p in $PACKAGES; do

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh -- run every test against one or more builds and print one summary.
 #
-#   tests/run.sh [--unit-only] BUILD [BUILD ...]
+#   tests/run.sh [--unit-only] BUILD|valgrind:BUILD ...
 #
 # Unit tests are cmocka programs in BUILD/tests/test_*; integration tests
 # are tests/integration/test_*.sh printing TAP lines ("ok N - ..." and
@@ -27,10 +27,24 @@ count() {	# count LOG: add the log's results to the totals
 	[ $((${f:-0} + tf)) -eq 0 ]
 }
 
-for build in "$@"; do
+for arg in "$@"; do
+	# "valgrind:BUILD" runs the integration tests with the collector under
+	# valgrind's memcheck, and no unit tests.
+	case $arg in
+	valgrind:*)
+		build=${arg#valgrind:}
+		name=valgrind
+		export GR_WRAP="valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
+		;;
+	*)
+		build=$arg
+		name=$(basename "$build")
+		unset GR_WRAP
+		;;
+	esac
 	case $build in /*) ;; *) build=$top/$build ;; esac
-	name=$(basename "$build")
 	for t in "$build"/tests/test_*; do
+		[ "$name" = valgrind ] && break
 		[ -x "$t" ] || continue
 		log=$logdir/$name-$(basename "$t").log
 		"$t" >"$log" 2>&1

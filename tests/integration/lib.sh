@@ -73,17 +73,24 @@ start_servers() {
 
 # Sanitizer and valgrind reports in the collector's log fail the test.
 check_logs() {
-	if grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" \
+	if grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:\|ERROR SUMMARY: [1-9]\|are \(definitely\|indirectly\) lost\|Invalid \(read\|write\|free\)\|uninitialised" \
 		"$T_DIR"/collector*.log 2>/dev/null; then
-		not_ok "collector log has no sanitizer report"
-		grep -A 20 "ERROR: \|runtime error:" "$T_DIR"/collector*.log | head -n 60
+		not_ok "collector log has no sanitizer or valgrind report"
+		grep -B 5 -A 20 "ERROR: \|runtime error:\|ERROR SUMMARY\|definitely lost" \
+			"$T_DIR"/collector*.log | head -n 80
 	else
-		ok "collector log has no sanitizer report"
+		ok "collector log has no sanitizer or valgrind report"
 	fi
 }
 
 finish() {
-	gr_collector_stop TERM
+	if [ -n "${GR_COLLECTOR_PID:-}" ]; then
+		gr_collector_stop TERM
+		# 99 is valgrind's --error-exitcode in tests/run.sh.
+		if [ "$GR_COLLECTOR_RC" != 0 ]; then
+			not_ok "the collector exits 0 at the end (exit $GR_COLLECTOR_RC)"
+		fi
+	fi
 	[ -n "$T_SUBS" ] && kill $T_SUBS 2>/dev/null
 	check_logs
 	gr_broker_stop "$T_DIR"
