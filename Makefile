@@ -46,7 +46,9 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 PROGS = $(BUILD)/collector $(BUILD)/field-agent
 TOOLS = $(BUILD)/tests/grmsg
 
-.PHONY: all deps test unit demo install clean check-format
+.PHONY: all deps test unit demo install clean
+# Keep the objects of unit tests and tools (intermediate files otherwise).
+.SECONDARY:
 all: $(PROGS) $(UNIT_BIN) $(TOOLS)
 
 $(BUILD)/gen/gr.pb-c.c $(BUILD)/gen/gr.pb-c.h: proto/gr.proto

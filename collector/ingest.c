@@ -30,6 +30,19 @@ void
 ingest_cleanup(struct ingest *in)
 {
 	codec_arena_free(&in->arena);
+	ruleset_free(&in->rules);
+}
+
+int
+ingest_reload_rules(struct ingest *in, const char *why)
+{
+	if (store_load_rules(in->store, &in->rules) < 0) {
+		log_error("event=rules-kept source=%s count=%zu", why,
+		    in->rules.n);
+		return -1;
+	}
+	log_info("event=rules-loaded source=%s count=%zu", why, in->rules.n);
+	return 0;
 }
 
 /* Dead-letter a message, then tell the worker when the topic names one. */
@@ -90,8 +103,7 @@ ingest_report(struct ingest *in, const char *topic, const uint8_t *buf,
 	    validate_identity(r, w, &e) < 0)
 		return reject(in, topic, w, rid, &e, buf, len);
 
-	route_decide(r, &rt);
-	switch (store_report(in->store, r, &rt, &c, &e)) {
+	switch (store_report(in->store, r, &in->rules, &rt, &c, &e)) {
 	case STORE_NEW:
 		in->stats.stored++;
 		log_info("event=report-stored report=%s worker=%s grid=%s "

@@ -20,12 +20,17 @@ struct ingest_stats {
 struct ingest {
 	struct store		*store;
 	struct mqtt		*mqtt;
+	struct ruleset		 rules;	/* owned; see ingest_reload_rules() */
 	struct codec_arena	 arena;
 	struct ingest_stats	 stats;
 };
 
 void	ingest_init(struct ingest *, struct store *, struct mqtt *);
 void	ingest_cleanup(struct ingest *);
+
+/* Load the routing rules again; why is "startup", "sighup" or "notify".
+ * On failure the rules in force stay.  0 or -1. */
+int	ingest_reload_rules(struct ingest *, const char *why);
 
 /*
  * Handle one message from topic.  0 when it is done with: stored and

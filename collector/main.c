@@ -75,7 +75,8 @@ usage(FILE *fp)
 	    "  -h, --help             show this help\n"
 	    "  -V, --version          show the version\n"
 	    "\n"
-	    "Signals: SIGHUP reloads the log level; SIGTERM and SIGINT drain\n"
+	    "Signals: SIGHUP reloads the log level and the routing rules (a\n"
+	    "change to table route_rule reloads them too); SIGTERM and SIGINT drain\n"
 	    "(stop taking reports, store and acknowledge those taken, exit).\n");
 }
 
@@ -305,16 +306,24 @@ main(int argc, char **argv)
 		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 		    backoff * 2;
 	}
-	if (store != NULL)
+	if (store != NULL) {
 		ingest_init(&in, store, mqtt);
+		if (!quit && ingest_reload_rules(&in, "startup") < 0)
+			fatalx("event=startup error=\"cannot load the routing "
+			    "rules; is the schema migrated?\"");
+	}
 	if (!quit)
 		log_info("event=started version=%s broker=%s client_id=%s",
 		    GR_VERSION, conf.broker, client_id);
 
 	backoff = BACKOFF_MIN_MS;
 	while (!quit) {
-		if (reload)
+		if (reload) {
 			do_reload(&conf, config_path);
+			ingest_reload_rules(&in, "sighup");
+		}
+		if (store_rules_changed(store))
+			ingest_reload_rules(&in, "notify");
 		if (pending == NULL &&
 		    (pending = queue_pop(q, 200)) == NULL)
 			continue;
@@ -332,6 +341,8 @@ main(int argc, char **argv)
 		if (store_reconnect(store) < 0)
 			backoff = backoff * 2 > BACKOFF_MAX_MS ?
 			    BACKOFF_MAX_MS : backoff * 2;
+		else	/* changes made while away sent no notice */
+			ingest_reload_rules(&in, "reconnect");
 	}
 
 	if (mqtt != NULL && store != NULL) {

@@ -30,7 +30,9 @@ static const struct {
 	  " JOIN division d ON d.code = c.unit_code WHERE r.id = $1" },
 	{ "check",
 	  "SELECT w.active, g.code IS NOT NULL, wg.worker_id IS NOT NULL,"
-	  " cat.county_level, ($4::text IS NULL OR it.code IS NOT NULL)"
+	  " cat.county_level, ($4::text IS NULL OR it.code IS NOT NULL),"
+	  " EXISTS (SELECT 1 FROM \"case\" lc WHERE lc.report_id = $5"
+	  "  AND lc.state NOT IN ('closed', 'refused'))"
 	  " FROM (SELECT 1) one"
 	  " LEFT JOIN worker w ON w.id = $1"
 	  " LEFT JOIN grid g ON g.code = $2"
@@ -63,8 +65,11 @@ static const struct {
 	  "  route_rule, route_reason)"
 	  "  SELECT $2 || '-' || n.year || '-' || lpad(n.last_no::text,"
 	  "  greatest(6, length(n.last_no::text)), '0'), $1, $2, $3,"
-	  "  $4::route_level, $5, 'routed', gr_deadline(now(), p.response_days),"
-	  "  gr_deadline(now(), p.resolve_days), $7, $8 FROM n, p"
+	  "  $4::route_level, $5, 'routed',"
+	  "  gr_deadline(now(), least(coalesce($9::int, p.response_days),"
+	  "  coalesce($10::int, p.resolve_days))),"
+	  "  gr_deadline(now(), coalesce($10::int, p.resolve_days)), $7, $8"
+	  "  FROM n, p"
 	  "  RETURNING id, case_no, opened_at, response_due, resolve_due),"
 	  " e AS (INSERT INTO case_event (case_id, actor, from_state, to_state,"
 	  "  note) SELECT id, 'collector', NULL::case_state, 'received'::case_state, NULL FROM c"
@@ -72,6 +77,13 @@ static const struct {
 	  " SELECT c.case_no, (SELECT name_zh FROM division WHERE code = $5), "
 	  MS("c.opened_at") ", " MS("c.response_due") ", " MS("c.resolve_due")
 	  " FROM c" },
+	{ "rules",
+	  "SELECT name, coalesce(colour::text, ''), coalesce(min_people, -1),"
+	  " coalesce(min_amount_fen, -1), coalesce(category, ''),"
+	  " coalesce(county_level_category::int, -1),"
+	  " coalesce(repeat_open::int, -1), level, coalesce(response_days, 0),"
+	  " coalesce(resolve_days, 0), reason"
+	  " FROM route_rule WHERE enabled ORDER BY priority, id" },
 	{ "dead",
 	  "INSERT INTO dead_letter (topic, reason, detail, report_id, worker_id,"
 	  " payload) VALUES ($1, $2, $3, $4, $5, $6)" },
@@ -86,6 +98,7 @@ static int	 command(struct store *, const char *);
 static void	 fill_case(const PGresult *, int, struct stored_case *);
 static Gr__Level level_of(const char *);
 static Gr__CaseState state_of(const char *);
+static int	 colour_of(const char *);
 
 static const char *const level_names[] = { "township", "county" };
 static const char *const colour_names[] = { NULL, "green", "yellow", "red" };
@@ -104,7 +117,8 @@ store_open(const char *conninfo)
 
 	s->conninfo = xstrdup(conninfo);
 	s->conn = PQconnectdb(conninfo);
-	if (PQstatus(s->conn) != CONNECTION_OK || store_prepare(s) < 0) {
+	if (PQstatus(s->conn) != CONNECTION_OK || store_prepare(s) < 0 ||
+	    command(s, "LISTEN gr_route_rules") < 0) {
 		log_error("event=db-connect error=\"%s\"",
 		    errline(PQerrorMessage(s->conn)));
 		store_close(s);
@@ -137,7 +151,7 @@ store_reconnect(struct store *s)
 		log_debug("event=db-reconnect-failed");
 		return -1;
 	}
-	if (store_prepare(s) < 0)
+	if (store_prepare(s) < 0 || command(s, "LISTEN gr_route_rules") < 0)
 		return -1;
 	log_info("event=db-reconnected");
 	return 0;
@@ -287,10 +301,12 @@ find_duplicate(struct store *s, const Gr__Report *r, struct stored_case *c,
 
 /* What only the database knows.  0 ok, 1 rejected (e filled), -1 error. */
 static int
-check_registration(struct store *s, const Gr__Report *r, struct verr *e)
+check_registration(struct store *s, const Gr__Report *r,
+    struct route_facts *f, struct verr *e)
 {
-	const char *v[4] = { r->worker_id, r->grid_code, r->category, r->item };
-	PGresult *res = run(s, "check", 4, v, NULL, NULL);
+	const char *v[5] = { r->worker_id, r->grid_code, r->category, r->item,
+	    r->link_report_id };
+	PGresult *res = run(s, "check", 5, v, NULL, NULL);
 	int rc = 0;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -320,6 +336,9 @@ check_registration(struct store *s, const Gr__Report *r, struct verr *e)
 		    "category %s / item %s is not in the taxonomy",
 		    r->category, r->item ? r->item : "-");
 		rc = 1;
+	} else {
+		f->county_level = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+		f->repeat_open = strcmp(PQgetvalue(res, 0, 5), "t") == 0;
 	}
 	PQclear(res);
 	return rc;
@@ -408,10 +427,13 @@ static int
 open_case(struct store *s, const Gr__Report *r, const struct route *rt,
     struct stored_case *c)
 {
-	const char *v[8];
+	char response[12], resolve[12];
+	const char *v[10];
 	PGresult *res;
 	int ok;
 
+	snprintf(response, sizeof(response), "%d", rt->response_days);
+	snprintf(resolve, sizeof(resolve), "%d", rt->resolve_days);
 	v[0] = r->id;
 	v[1] = rt->county;
 	v[2] = rt->township;
@@ -420,7 +442,9 @@ open_case(struct store *s, const Gr__Report *r, const struct route *rt,
 	v[5] = colour_names[r->colour];
 	v[6] = rt->rule;
 	v[7] = rt->reason;
-	res = run(s, "case", 8, v, NULL, NULL);
+	v[8] = rt->response_days > 0 ? response : NULL;
+	v[9] = rt->resolve_days > 0 ? resolve : NULL;
+	res = run(s, "case", 10, v, NULL, NULL);
 	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 	if (ok) {
 		fill_case(res, 0, c);
@@ -435,9 +459,10 @@ open_case(struct store *s, const Gr__Report *r, const struct route *rt,
 }
 
 enum store_result
-store_report(struct store *s, const Gr__Report *r, struct route *rt,
-    struct stored_case *c, struct verr *e)
+store_report(struct store *s, const Gr__Report *r, const struct ruleset *rules,
+    struct route *rt, struct stored_case *c, struct verr *e)
 {
+	struct route_facts facts = { 0, 0 };
 	PGresult *res;
 	int rc;
 
@@ -447,10 +472,12 @@ store_report(struct store *s, const Gr__Report *r, struct route *rt,
 		return STORE_RETRY;
 	if ((rc = find_duplicate(s, r, c, e)) != 0)
 		goto done_read;
-	if ((rc = check_registration(s, r, e)) != 0) {
+	if ((rc = check_registration(s, r, &facts, e)) != 0) {
 		rc = rc > 0 ? 2 : -1;
 		goto done_read;
 	}
+	if (route_decide(rules, r, &facts, rt) == 0)
+		log_warn("event=no-route-rule report=%s rule=default", r->id);
 	switch (insert_report(s, r)) {
 	case 1:
 		break;
@@ -492,6 +519,69 @@ failed:
 	snprintf(e->detail, sizeof(e->detail),
 	    "the database refused the report");
 	return STORE_REJECTED;
+}
+
+static int
+colour_of(const char *name)
+{
+	for (int i = 1; i < 4; i++)
+		if (strcmp(name, colour_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int
+store_load_rules(struct store *s, struct ruleset *rs)
+{
+	PGresult *res = run(s, "rules", 0, NULL, NULL, NULL);
+	struct ruleset fresh = { NULL, 0 };
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_error("event=rules-load-failed error=\"%s\"",
+		    errline(PQresultErrorMessage(res)));
+		PQclear(res);
+		return -1;
+	}
+	fresh.n = (size_t)PQntuples(res);
+	fresh.rules = xcalloc(fresh.n, sizeof(*fresh.rules));
+	for (size_t i = 0; i < fresh.n; i++) {
+		struct route_rule *u = &fresh.rules[i];
+		int row = (int)i;
+
+		strlcpy_gr(u->name, PQgetvalue(res, row, 0), sizeof(u->name));
+		u->colour = colour_of(PQgetvalue(res, row, 1));
+		u->min_people = strtol(PQgetvalue(res, row, 2), NULL, 10);
+		u->min_amount_fen = strtoll(PQgetvalue(res, row, 3), NULL, 10);
+		strlcpy_gr(u->category, PQgetvalue(res, row, 4),
+		    sizeof(u->category));
+		u->county_level = atoi(PQgetvalue(res, row, 5));
+		u->repeat_open = atoi(PQgetvalue(res, row, 6));
+		u->level = level_of(PQgetvalue(res, row, 7));
+		u->response_days = atoi(PQgetvalue(res, row, 8));
+		u->resolve_days = atoi(PQgetvalue(res, row, 9));
+		strlcpy_gr(u->reason, PQgetvalue(res, row, 10),
+		    sizeof(u->reason));
+	}
+	PQclear(res);
+	ruleset_free(rs);
+	*rs = fresh;
+	return 0;
+}
+
+int
+store_rules_changed(struct store *s)
+{
+	PGnotify *n;
+	int changed = 0;
+
+	if (PQconsumeInput(s->conn) == 0)
+		return 0;
+	while ((n = PQnotifies(s->conn)) != NULL) {
+		if (strcmp(n->relname, "gr_route_rules") == 0)
+			changed = 1;
+		PQfreemem(n);
+	}
+	return changed;
 }
 
 int

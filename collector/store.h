@@ -41,11 +41,21 @@ int		 store_reconnect(struct store *);
 
 /*
  * Store a validated report and open its routed case in one transaction,
- * idempotently on the report id.  Checks what only the database knows: the
- * worker is registered and active for the grid, the codes exist.
+ * idempotently on the report id.  Checks what only the database knows (the
+ * worker is registered and active for the grid, the codes exist), then
+ * routes the report with the rules; rt says where it went.
  */
 enum store_result store_report(struct store *, const Gr__Report *,
-		    struct route *, struct stored_case *, struct verr *);
+		    const struct ruleset *, struct route *, struct stored_case *,
+		    struct verr *);
+
+/* Replace rs with the enabled routing rules, in priority order.  0, or -1
+ * with rs unchanged. */
+int		 store_load_rules(struct store *, struct ruleset *);
+
+/* 1 when the routing rules changed since the last call (NOTIFY
+ * gr_route_rules), else 0.  Never blocks. */
+int		 store_rules_changed(struct store *);
 
 /* Keep a failed message.  0 when committed, -1 when the database is
  * unavailable (retry later). */

@@ -35,8 +35,8 @@ is "$(sql "SELECT count(DISTINCT case_no) FROM \"case\"")" "$n" "case numbers ar
 is "$(sql "SELECT count(*) FROM case_event")" "$((2 * n))" "each case has its received and routed events"
 is "$(sql "SELECT count(*) FROM party")" "$n" "each report's party is stored"
 is "$(sql "SELECT count(*) FROM \"case\" c JOIN report r ON r.id = c.report_id
-	WHERE c.unit_code <> substr(r.grid_code, 1, 9) OR c.level <> 'township'")" 0 \
-	"every case is routed to the township of its grid"
+	WHERE c.unit_code <> substr(r.grid_code, 1, CASE c.level WHEN 'township' THEN 9 ELSE 6 END)")" 0 \
+	"every case goes to the township or the county of its grid, as its level says"
 is "$(sql "SELECT count(*) FROM \"case\" WHERE case_no !~ '^530322-[0-9]{4}-[0-9]{6}$'")" 0 \
 	"case numbers read county-year-sequence"
 
