@@ -46,15 +46,16 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 PROGS = $(BUILD)/collector $(BUILD)/field-agent
 TOOLS = $(BUILD)/tests/grmsg
 
-.PHONY: all deps test unit demo install clean
+.PHONY: all deps test unit demo install clean fuzz fuzz-build
 # Keep the objects of unit tests and tools (intermediate files otherwise).
 .SECONDARY:
 all: $(PROGS) $(UNIT_BIN) $(TOOLS)
 
-$(BUILD)/gen/gr.pb-c.c $(BUILD)/gen/gr.pb-c.h: proto/gr.proto
+# A pattern rule with two targets: protoc-c runs once for both.
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto
 	@mkdir -p $(BUILD)/gen
 	@echo "  PROTOC  $<"
-	@protoc-c -Iproto --c_out=$(BUILD)/gen proto/gr.proto
+	@protoc-c -Iproto --c_out=$(BUILD)/gen $<
 
 $(BUILD)/gen/taxonomy_data.c: schema/taxonomy.tsv scripts/gen-taxonomy.sh
 	@mkdir -p $(BUILD)/gen
@@ -92,6 +93,25 @@ $(BUILD)/tests/grmsg: $(BUILD)/obj/tests/tools/grmsg.o $(COMMON_OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PAHO_LIBS) $(PB_LIBS) -lpthread -lm
 
+# libFuzzer targets, built with clang into build/fuzz.
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%)
+FUZZ_SECONDS ?= 600
+
+$(BUILD)/tests/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(FINAL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(PAHO_LIBS) $(PB_LIBS) -lpthread -lm
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang OPT='-O1 -g' \
+		SANITIZE=fuzzer-no-link,address,undefined \
+		$(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/tests/%)
+
+# A long fuzzing run (FUZZ_SECONDS per target); make test runs a short one.
+fuzz: fuzz-build all
+	@sh tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
+
 deps:
 	@sh scripts/deps.sh
 
@@ -103,7 +123,8 @@ unit: all
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory all BUILD=build/san SANITIZE=address,undefined OPT='-O1 -g'
-	@sh tests/run.sh build build/san valgrind:build
+	@$(MAKE) --no-print-directory fuzz-build
+	@sh tests/run.sh build build/san valgrind:build fuzz:build/fuzz
 
 demo: deps
 	@$(MAKE) --no-print-directory all

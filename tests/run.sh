@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh -- run every test against one or more builds and print one summary.
 #
-#   tests/run.sh [--unit-only] BUILD|valgrind:BUILD ...
+#   tests/run.sh [--unit-only] BUILD|valgrind:BUILD|fuzz:BUILD ...
 #
 # Unit tests are cmocka programs in BUILD/tests/test_*; integration tests
 # are tests/integration/test_*.sh printing TAP lines ("ok N - ..." and
@@ -31,6 +31,20 @@ for arg in "$@"; do
 	# "valgrind:BUILD" runs the integration tests with the collector under
 	# valgrind's memcheck, and no unit tests.
 	case $arg in
+	fuzz:*)
+		# "fuzz:BUILD" runs the libFuzzer targets for a short while.
+		log=$logdir/fuzz.log
+		sh "$top/tests/fuzz/run.sh" "${arg#fuzz:}" "${FUZZ_SECONDS:-20}" >"$log" 2>&1
+		rc=$?
+		if ! count "$log" || [ $rc -ne 0 ]; then
+			grep -q '^not ok [0-9]' "$log" || failed=$((failed + 1))
+			echo "FAIL  fuzz (exit $rc)"
+			sed 's/^/      /' "$log" | tail -n 30
+		else
+			echo "ok    fuzz ($(grep -c '^ok [0-9]' "$log") targets)"
+		fi
+		continue
+		;;
 	valgrind:*)
 		build=${arg#valgrind:}
 		name=valgrind
