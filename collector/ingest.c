@@ -122,6 +122,19 @@ ingest_report(struct ingest *in, const char *topic, const uint8_t *buf,
 		return 0;
 	case STORE_REJECTED:
 		return reject(in, topic, w, rid, &e, buf, len);
+	case STORE_FAILED:
+		/*
+		 * Not the report's fault: keep it, but send no Ack, so that
+		 * the agent sends it again once the database is mended.
+		 */
+		if (store_dead_letter(in->store, topic, e.reason, e.detail,
+		    rid, w, buf, len) < 0)
+			return -1;
+		in->stats.failed++;
+		log_error("event=store-failed report=%s worker=%s detail=\"%s\" "
+		    "note=\"kept in dead_letter, no Ack: the agent resends\"",
+		    r->id, w, e.detail);
+		return 0;
 	case STORE_RETRY:
 		break;
 	}

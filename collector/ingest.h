@@ -15,6 +15,7 @@ struct ingest_stats {
 	unsigned long	stored;
 	unsigned long	duplicates;
 	unsigned long	rejected;
+	unsigned long	failed;		/* database failures, not acknowledged */
 };
 
 struct ingest {

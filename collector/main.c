@@ -225,9 +225,9 @@ main(int argc, char **argv)
 	struct qmsg *pending = NULL;
 	const char *subs[] = { TOPIC_REPORT_SHARED };
 	const char *config_path = NULL;
-	char *password = NULL, client_id[96], host[64];
+	char *password = NULL, client_id[96], host[64], errbuf[160];
 	long backoff = BACKOFF_MIN_MS;
-	int ch, check_only = 0;
+	int ch, check_only = 0, status = 0;
 
 	log_init("collector", LOG_LVL_INFO);
 	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
@@ -301,7 +301,7 @@ main(int argc, char **argv)
 	backoff = BACKOFF_MIN_MS;
 	while (!quit && mqtt_connect(mqtt, 10000) < 0) {
 		log_warn("event=mqtt-connect broker=%s error=\"%s\"",
-		    conf.broker, mqtt_error(mqtt));
+		    conf.broker, mqtt_error(mqtt, errbuf, sizeof(errbuf)));
 		pause_ms(backoff);
 		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 		    backoff * 2;
@@ -324,6 +324,13 @@ main(int argc, char **argv)
 		}
 		if (store_rules_changed(store))
 			ingest_reload_rules(&in, "notify");
+		if (mqtt_subscription_refused(mqtt)) {
+			/* Connected but deaf: let the supervisor restart us. */
+			log_error("event=subscription-lost error=\"%s\"",
+			    mqtt_error(mqtt, errbuf, sizeof(errbuf)));
+			status = 1;
+			break;
+		}
 		if (pending == NULL &&
 		    (pending = queue_pop(q, 200)) == NULL)
 			continue;
@@ -334,14 +341,17 @@ main(int argc, char **argv)
 			backoff = BACKOFF_MIN_MS;
 			continue;
 		}
-		/* The database is away: hold the message, reconnect. */
-		log_warn("event=db-unavailable queued=%zu retry_ms=%ld",
-		    queue_len(q) + 1, backoff);
+		/*
+		 * The database is away or busy (deadlock, no space): hold the
+		 * message and try again, reconnecting only a lost connection.
+		 */
+		log_warn("event=db-unavailable connected=%d queued=%zu "
+		    "retry_ms=%ld", store_ok(store), queue_len(q) + 1, backoff);
 		pause_ms(backoff);
-		if (store_reconnect(store) < 0)
-			backoff = backoff * 2 > BACKOFF_MAX_MS ?
-			    BACKOFF_MAX_MS : backoff * 2;
-		else	/* changes made while away sent no notice */
+		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+		    backoff * 2;
+		if (!store_ok(store) && store_reconnect(store) == 0)
+			/* changes made while away sent no notice */
 			ingest_reload_rules(&in, "reconnect");
 	}
 
@@ -350,15 +360,17 @@ main(int argc, char **argv)
 		drain(q, &in, pending);
 		mqtt_wait_idle(mqtt, 5000);
 		log_info("event=stopped received=%lu stored=%lu duplicates=%lu "
-		    "rejected=%lu", in.stats.received, in.stats.stored,
-		    in.stats.duplicates, in.stats.rejected);
+		    "rejected=%lu failed=%lu", in.stats.received,
+		    in.stats.stored, in.stats.duplicates, in.stats.rejected,
+		    in.stats.failed);
 		ingest_cleanup(&in);
 	} else
 		qmsg_free(pending);
+	queue_close(q);		/* release Paho's thread if it waits on us */
 	mqtt_free(mqtt, 2000);
 	queue_free(q);
 	store_close(store);
 	free(password);
 	conf_free(collector_opts, collector_nopts, &conf);
-	return 0;
+	return status;
 }

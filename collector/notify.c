@@ -23,7 +23,7 @@ publish(struct mqtt *m, const char *kind, const char *id,
 	if (topic_make(topic, sizeof(topic), kind, id) < 0)
 		return -1;
 	buf = codec_pack(msg, &len);
-	rc = mqtt_publish(m, topic, buf, len, 1, NULL, NULL);
+	rc = mqtt_publish(m, topic, buf, len, 1, NULL, NULL, NULL);
 	free(buf);
 	if (rc < 0)
 		log_warn("event=publish-failed topic=%s", topic);
@@ -37,7 +37,7 @@ notify_ack(struct mqtt *m, const char *worker, const char *report_id,
 {
 	Gr__Ack ack = GR__ACK__INIT;
 	Gr__Notice n = GR__NOTICE__INIT;
-	char text[256];
+	char text[384];
 
 	ack.has_schema_version = 1;
 	ack.schema_version = REPORT_SCHEMA_VERSION;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "route.h"
+#include "utf8.h"
 
 static int	rule_matches(const struct route_rule *, const Gr__Report *,
 		    const struct route_facts *);
@@ -58,7 +59,7 @@ route_decide(const struct ruleset *rs, const Gr__Report *r,
 	else
 		memcpy(out->unit, out->township, sizeof(out->township));
 	snprintf(out->rule, sizeof(out->rule), "%s", rule->name);
-	snprintf(out->reason, sizeof(out->reason), "%s", rule->reason);
+	utf8_copy(out->reason, rule->reason, sizeof(out->reason));
 	out->response_days = rule->response_days;
 	out->resolve_days = rule->resolve_days;
 	return 1;

@@ -20,7 +20,7 @@ struct route_rule {
 	Gr__Level	 level;
 	int		 response_days;	/* 0: the colour's policy */
 	int		 resolve_days;
-	char		 reason[128];
+	char		 reason[484];	/* 120 characters of UTF-8 */
 };
 
 struct ruleset {
@@ -40,7 +40,7 @@ struct route {
 	char		 township[16];
 	char		 county[8];
 	char		 rule[32];	/* name of the rule that decided */
-	char		 reason[160];
+	char		 reason[512];
 	int		 response_days;	/* 0: the colour's policy */
 	int		 resolve_days;
 };

@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "utf8.h"
 #include "util.h"
 
 struct store {
@@ -115,8 +116,18 @@ store_open(const char *conninfo)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
 
+	/*
+	 * Defaults first, then the user's connection string, which overrides
+	 * them: a dead database host must not block for minutes.
+	 */
+	static const char *const keys[] = { "connect_timeout", "keepalives",
+	    "keepalives_idle", "keepalives_interval", "keepalives_count",
+	    "application_name", "dbname", NULL };
+	const char *vals[] = { "10", "1", "30", "10", "3", "gr-collector",
+	    conninfo, NULL };
+
 	s->conninfo = xstrdup(conninfo);
-	s->conn = PQconnectdb(conninfo);
+	s->conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(s->conn) != CONNECTION_OK || store_prepare(s) < 0 ||
 	    command(s, "LISTEN gr_route_rules") < 0) {
 		log_error("event=db-connect error=\"%s\"",
@@ -255,7 +266,7 @@ static void
 fill_case(const PGresult *res, int col, struct stored_case *c)
 {
 	strlcpy_gr(c->case_no, PQgetvalue(res, 0, col), sizeof(c->case_no));
-	strlcpy_gr(c->unit_name, PQgetvalue(res, 0, col + 1),
+	utf8_copy(c->unit_name, PQgetvalue(res, 0, col + 1),
 	    sizeof(c->unit_name));
 	c->opened_at = strtoll(PQgetvalue(res, 0, col + 2), NULL, 10);
 	c->response_due = strtoll(PQgetvalue(res, 0, col + 3), NULL, 10);
@@ -286,7 +297,7 @@ find_duplicate(struct store *s, const Gr__Report *r, struct stored_case *c,
 		strlcpy_gr(c->case_no, PQgetvalue(res, 0, 1),
 		    sizeof(c->case_no));
 		strlcpy_gr(c->unit, PQgetvalue(res, 0, 2), sizeof(c->unit));
-		strlcpy_gr(c->unit_name, PQgetvalue(res, 0, 3),
+		utf8_copy(c->unit_name, PQgetvalue(res, 0, 3),
 		    sizeof(c->unit_name));
 		c->level = level_of(PQgetvalue(res, 0, 4));
 		c->state = state_of(PQgetvalue(res, 0, 5));
@@ -446,6 +457,9 @@ open_case(struct store *s, const Gr__Report *r, const struct route *rt,
 	v[9] = rt->resolve_days > 0 ? resolve : NULL;
 	res = run(s, "case", 10, v, NULL, NULL);
 	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && !ok)
+		/* No deadline_policy row for the colour: no_data_found. */
+		strlcpy_gr(s->sqlstate, "P0002", sizeof(s->sqlstate));
 	if (ok) {
 		fill_case(res, 0, c);
 		strlcpy_gr(c->unit, rt->unit, sizeof(c->unit));
@@ -470,10 +484,14 @@ store_report(struct store *s, const Gr__Report *r, const struct ruleset *rules,
 	s->sqlstate[0] = '\0';
 	if (command(s, "BEGIN") < 0)
 		return STORE_RETRY;
-	if ((rc = find_duplicate(s, r, c, e)) != 0)
+	if ((rc = find_duplicate(s, r, c, e)) < 0)
+		goto failed;
+	if (rc > 0)
 		goto done_read;
-	if ((rc = check_registration(s, r, &facts, e)) != 0) {
-		rc = rc > 0 ? 2 : -1;
+	if ((rc = check_registration(s, r, &facts, e)) < 0)
+		goto failed;
+	if (rc > 0) {
+		rc = 2;
 		goto done_read;
 	}
 	if (route_decide(rules, r, &facts, rt) == 0)
@@ -486,7 +504,8 @@ store_report(struct store *s, const Gr__Report *r, const struct ruleset *rules,
 		command(s, "ROLLBACK");
 		if (command(s, "BEGIN") < 0)
 			return STORE_RETRY;
-		rc = find_duplicate(s, r, c, e);
+		if ((rc = find_duplicate(s, r, c, e)) < 0)
+			goto failed;
 		goto done_read;
 	default:
 		goto failed;
@@ -509,6 +528,7 @@ done_read:
 		return STORE_DUPLICATE;
 	if (rc == 2)
 		return STORE_REJECTED;
+	/* rc 0 after a lost race: the winner's row is not visible yet. */
 	return STORE_RETRY;
 
 failed:
@@ -517,8 +537,9 @@ failed:
 		return STORE_RETRY;
 	e->reason = "store_failed";
 	snprintf(e->detail, sizeof(e->detail),
-	    "the database refused the report");
-	return STORE_REJECTED;
+	    "the database failed to store the report (SQLSTATE %s)",
+	    s->sqlstate);
+	return STORE_FAILED;
 }
 
 static int
@@ -559,7 +580,7 @@ store_load_rules(struct store *s, struct ruleset *rs)
 		u->level = level_of(PQgetvalue(res, row, 7));
 		u->response_days = atoi(PQgetvalue(res, row, 8));
 		u->resolve_days = atoi(PQgetvalue(res, row, 9));
-		strlcpy_gr(u->reason, PQgetvalue(res, row, 10),
+		utf8_copy(u->reason, PQgetvalue(res, row, 10),
 		    sizeof(u->reason));
 	}
 	PQclear(res);

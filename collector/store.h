@@ -12,15 +12,18 @@
 enum store_result {
 	STORE_NEW,		/* stored, case opened, committed */
 	STORE_DUPLICATE,	/* stored before; the case is filled in */
-	STORE_REJECTED,		/* refused by the database's rules; see verr */
-	STORE_RETRY		/* database unavailable: nothing stored */
+	STORE_REJECTED,		/* the report breaks a rule of the data; see verr */
+	STORE_FAILED,		/* the database failed in a way retrying now
+				   will not mend (a missing policy row, a
+				   revoked grant); nothing stored; see verr */
+	STORE_RETRY		/* database unavailable or busy: nothing stored */
 };
 
 /* The case a report opened, as committed. */
 struct stored_case {
 	char		 case_no[32];
 	char		 unit[16];
-	char		 unit_name[96];
+	char		 unit_name[256];
 	Gr__Level	 level;
 	Gr__CaseState	 state;
 	int64_t		 opened_at;

@@ -9,7 +9,7 @@
 #include "log.h"
 
 static const char *log_progname = "gr";
-static enum log_level log_max = LOG_LVL_INFO;
+static _Atomic int log_max = LOG_LVL_INFO;	/* set on SIGHUP, read anywhere */
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void	log_vwrite(enum log_level, const char *, const char *, va_list)
@@ -47,7 +47,7 @@ log_vwrite(enum log_level level, const char *suffix, const char *fmt,
 	struct tm tm;
 	char stamp[32];
 
-	if (level > log_max)
+	if ((int)level > log_max)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);

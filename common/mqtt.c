@@ -24,18 +24,25 @@ struct mqtt {
 	int		 failed;	/* the last attempt failed */
 	int		 disconnected;	/* disconnect completed */
 	int		 unsubscribed;	/* by mqtt_unsubscribe() */
+	int		 sub_refused;	/* the last (re)subscription failed */
 	int		 unsub_done;
 	long		 inflight;
+	struct pub_ctx	*pending;	/* publishes Paho has not answered */
 	char		 error[160];
 };
 
+/* One publish in flight; listed so that mqtt_free() can release those
+ * Paho drops unanswered. */
 struct pub_ctx {
 	struct mqtt	*m;
 	mqtt_pub_fn	 cb;
 	void		*arg;
+	char		 tag[40];
+	struct pub_ctx	*prev, *next;
 };
 
 static void	set_error(struct mqtt *, const char *, int);
+static void	sub_error(struct mqtt *, const char *, int);
 static void	on_connected(void *, char *);
 static void	on_connect_failure(void *, MQTTAsync_failureData5 *);
 static void	on_connection_lost(void *, char *);
@@ -49,6 +56,16 @@ static void	on_disconnect_failure(void *, MQTTAsync_failureData5 *);
 static void	on_unsubscribed(void *, MQTTAsync_successData5 *);
 static void	on_unsubscribe_failure(void *, MQTTAsync_failureData5 *);
 static void	pub_done(struct pub_ctx *, int, int);
+static void	pub_unlink(struct mqtt *, struct pub_ctx *);
+
+static void
+sub_error(struct mqtt *m, const char *what, int code)
+{
+	pthread_mutex_lock(&m->lock);
+	m->sub_refused = 1;
+	pthread_mutex_unlock(&m->lock);
+	set_error(m, what, code);
+}
 
 static void
 set_error(struct mqtt *m, const char *what, int code)
@@ -68,10 +85,13 @@ on_connected(void *ctx, char *cause)
 {
 	struct mqtt *m = ctx;
 	MQTTAsync_callOptions co = MQTTAsync_callOptions_initializer;
-	int qos[16], rc;
+	int qos[16], rc, done;
 
 	(void)cause;
-	if (m->opts.nsubs == 0 || m->unsubscribed) {
+	pthread_mutex_lock(&m->lock);
+	done = m->opts.nsubs == 0 || m->unsubscribed;
+	pthread_mutex_unlock(&m->lock);
+	if (done) {
 		pthread_mutex_lock(&m->lock);
 		m->connected = 1;
 		pthread_cond_broadcast(&m->cond);
@@ -86,7 +106,7 @@ on_connected(void *ctx, char *cause)
 	rc = MQTTAsync_subscribeMany(m->client, m->opts.nsubs,
 	    (char *const *)(uintptr_t)m->opts.subs, qos, &co);
 	if (rc != MQTTASYNC_SUCCESS)
-		set_error(m, "subscribe", rc);
+		sub_error(m, "subscribe", rc);
 }
 
 static void
@@ -101,12 +121,13 @@ on_subscribed(void *ctx, MQTTAsync_successData5 *d)
 			if (d->alt.sub.reasonCodes[i] >= 0x80)
 				code = d->alt.sub.reasonCodes[i];
 	if (code >= 0x80) {
-		set_error(m, "subscription refused", code);
+		sub_error(m, "subscription refused", code);
 		return;
 	}
 	pthread_mutex_lock(&m->lock);
 	m->connected = 1;
 	m->failed = 0;
+	m->sub_refused = 0;
 	pthread_cond_broadcast(&m->cond);
 	pthread_mutex_unlock(&m->lock);
 }
@@ -114,7 +135,7 @@ on_subscribed(void *ctx, MQTTAsync_successData5 *d)
 static void
 on_subscribe_failure(void *ctx, MQTTAsync_failureData5 *d)
 {
-	set_error(ctx, "subscription refused",
+	sub_error(ctx, "subscription refused",
 	    d->reasonCode ? (int)d->reasonCode : d->code);
 }
 
@@ -153,17 +174,29 @@ on_message(void *ctx, char *topic, int topiclen, MQTTAsync_message *msg)
 }
 
 static void
+pub_unlink(struct mqtt *m, struct pub_ctx *pc)
+{
+	if (pc->prev != NULL)
+		pc->prev->next = pc->next;
+	else
+		m->pending = pc->next;
+	if (pc->next != NULL)
+		pc->next->prev = pc->prev;
+	m->inflight--;
+}
+
+static void
 pub_done(struct pub_ctx *pc, int ok, int reason)
 {
 	struct mqtt *m = pc->m;
 
 	if (pc->cb != NULL)
-		pc->cb(pc->arg, ok, reason);
-	free(pc);
+		pc->cb(pc->arg, pc->tag, ok, reason);
 	pthread_mutex_lock(&m->lock);
-	m->inflight--;
+	pub_unlink(m, pc);
 	pthread_cond_broadcast(&m->cond);
 	pthread_mutex_unlock(&m->lock);
+	free(pc);
 }
 
 static void
@@ -327,14 +360,29 @@ mqtt_is_connected(struct mqtt *m)
 }
 
 const char *
-mqtt_error(struct mqtt *m)
+mqtt_error(struct mqtt *m, char *buf, size_t size)
 {
-	return m->error[0] != '\0' ? m->error : "not connected";
+	pthread_mutex_lock(&m->lock);
+	snprintf(buf, size, "%s", m->error[0] != '\0' ? m->error :
+	    "not connected");
+	pthread_mutex_unlock(&m->lock);
+	return buf;
+}
+
+int
+mqtt_subscription_refused(struct mqtt *m)
+{
+	int r;
+
+	pthread_mutex_lock(&m->lock);
+	r = m->sub_refused;
+	pthread_mutex_unlock(&m->lock);
+	return r;
 }
 
 int
 mqtt_publish(struct mqtt *m, const char *topic, const void *buf, size_t len,
-    int qos, mqtt_pub_fn cb, void *cbarg)
+    int qos, mqtt_pub_fn cb, void *cbarg, const char *tag)
 {
 	MQTTAsync_message msg = MQTTAsync_message_initializer;
 	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
@@ -345,6 +393,7 @@ mqtt_publish(struct mqtt *m, const char *topic, const void *buf, size_t len,
 	pc->m = m;
 	pc->cb = cb;
 	pc->arg = cbarg;
+	snprintf(pc->tag, sizeof(pc->tag), "%s", tag != NULL ? tag : "");
 	msg.payload = (void *)(uintptr_t)buf;
 	msg.payloadlen = (int)len;
 	msg.qos = qos;
@@ -353,11 +402,15 @@ mqtt_publish(struct mqtt *m, const char *topic, const void *buf, size_t len,
 	ro.context = pc;
 	pthread_mutex_lock(&m->lock);
 	m->inflight++;
+	pc->next = m->pending;
+	if (m->pending != NULL)
+		m->pending->prev = pc;
+	m->pending = pc;
 	pthread_mutex_unlock(&m->lock);
 	rc = MQTTAsync_sendMessage(m->client, topic, &msg, &ro);
 	if (rc != MQTTASYNC_SUCCESS) {
 		pthread_mutex_lock(&m->lock);
-		m->inflight--;
+		pub_unlink(m, pc);
 		pthread_mutex_unlock(&m->lock);
 		free(pc);
 		log_debug("event=mqtt-publish-failed topic=%s error=\"%s\"",
@@ -437,6 +490,13 @@ mqtt_free(struct mqtt *m, int timeout_ms)
 		pthread_mutex_unlock(&m->lock);
 	}
 	MQTTAsync_destroy(&m->client);
+	/* Paho's threads are gone: what it never answered is ours to free. */
+	while (m->pending != NULL) {
+		struct pub_ctx *pc = m->pending;
+
+		m->pending = pc->next;
+		free(pc);
+	}
 	pthread_mutex_destroy(&m->lock);
 	pthread_cond_destroy(&m->cond);
 	free(m);

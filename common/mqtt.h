@@ -32,8 +32,9 @@ struct mqtt_opts {
 typedef void	(*mqtt_msg_fn)(void *arg, const char *topic,
 		    const void *payload, size_t len);
 /* Called on Paho's thread when a QoS 1 publish completes: ok is 1 when the
- * broker accepted it, else 0 with the v5 reason code (135: not authorised). */
-typedef void	(*mqtt_pub_fn)(void *arg, int ok, int reason);
+ * broker accepted it, else 0 with the v5 reason code (135: not authorised).
+ * tag is the one given to mqtt_publish(). */
+typedef void	(*mqtt_pub_fn)(void *arg, const char *tag, int ok, int reason);
 
 struct mqtt	*mqtt_new(const struct mqtt_opts *, mqtt_msg_fn, void *arg);
 
@@ -41,12 +42,19 @@ struct mqtt	*mqtt_new(const struct mqtt_opts *, mqtt_msg_fn, void *arg);
  * subscribed, -1 otherwise with a reason from mqtt_error(). */
 int		 mqtt_connect(struct mqtt *, int timeout_ms);
 int		 mqtt_is_connected(struct mqtt *);
-const char	*mqtt_error(struct mqtt *);
+/* The last error, copied into buf. */
+const char	*mqtt_error(struct mqtt *, char *buf, size_t size);
+/* 1 when the broker refused the subscriptions on the last (re)connect:
+ * connected, but nothing will arrive. */
+int		 mqtt_subscription_refused(struct mqtt *);
 
 /* Queue a publish.  0 when queued (cb, if not NULL, reports the outcome
- * later), -1 when it could not be queued. */
+ * later with tag, at most 39 characters, e.g. a report id), -1 when it
+ * could not be queued.  A publish Paho drops unanswered at mqtt_free()
+ * gets no callback. */
 int		 mqtt_publish(struct mqtt *, const char *topic, const void *,
-		    size_t, int qos, mqtt_pub_fn cb, void *cbarg);
+		    size_t, int qos, mqtt_pub_fn cb, void *cbarg,
+		    const char *tag);
 
 /* Drop the subscriptions, and do not take them again on reconnect, so
  * that no new message arrives; waits at most timeout_ms.  0 when done. */

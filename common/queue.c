@@ -15,6 +15,7 @@ struct queue {
 	struct qmsg	*head, *tail;
 	size_t		 len, cap;
 	int		 woken;
+	int		 closed;
 };
 
 struct queue *
@@ -57,8 +58,13 @@ queue_push(struct queue *q, const char *topic, const void *payload, size_t len)
 		memcpy(m->payload, payload, len);
 	m->len = len;
 	pthread_mutex_lock(&q->lock);
-	while (q->len >= q->cap)
+	while (q->len >= q->cap && !q->closed)
 		pthread_cond_wait(&q->nonfull, &q->lock);
+	if (q->closed) {
+		pthread_mutex_unlock(&q->lock);
+		qmsg_free(m);
+		return;
+	}
 	if (q->tail != NULL)
 		q->tail->next = m;
 	else
@@ -103,6 +109,15 @@ queue_len(struct queue *q)
 	n = q->len;
 	pthread_mutex_unlock(&q->lock);
 	return n;
+}
+
+void
+queue_close(struct queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->closed = 1;
+	pthread_cond_broadcast(&q->nonfull);
+	pthread_mutex_unlock(&q->lock);
 }
 
 void

@@ -19,7 +19,8 @@ struct queue;
 struct queue	*queue_new(size_t cap);
 void		 queue_free(struct queue *);
 
-/* Copy topic and payload in; blocks while the queue is full. */
+/* Copy topic and payload in; blocks while the queue is full.  After
+ * queue_close() it drops the message and returns at once. */
 void		 queue_push(struct queue *, const char *topic, const void *,
 		    size_t);
 
@@ -27,6 +28,11 @@ void		 queue_push(struct queue *, const char *topic, const void *,
  * The caller frees it with qmsg_free(). */
 struct qmsg	*queue_pop(struct queue *, int timeout_ms);
 size_t		 queue_len(struct queue *);
+
+/* Refuse further pushes and release any thread blocked in queue_push(),
+ * so that the MQTT client can be shut down; queue_pop() still returns what
+ * is queued.  Call it before destroying the client that pushes. */
+void		 queue_close(struct queue *);
 
 /* Wake a waiting queue_pop() early (after a signal). */
 void		 queue_wake(struct queue *);

@@ -1,4 +1,6 @@
 /* utf8.c -- UTF-8 well-formedness and length in characters. */
+#include <string.h>
+
 #include "utf8.h"
 
 long
@@ -44,5 +46,23 @@ utf8_chars(const char *str, size_t len)
 		i += need + 1;
 		n++;
 	}
+	return n;
+}
+
+size_t
+utf8_copy(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+
+	if (size == 0)
+		return 0;
+	if (n >= size) {
+		n = size - 1;
+		/* Back off over continuation bytes to a character's start. */
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 	return n;
 }

@@ -10,4 +10,9 @@
  * newline and carriage return. */
 long	utf8_chars(const char *s, size_t len);
 
+/* Copy src into dst of size bytes, NUL-terminated, cutting only between
+ * characters, so that a cut never leaves a broken sequence behind.
+ * Returns the bytes copied. */
+size_t	utf8_copy(char *dst, const char *src, size_t size);
+
 #endif

@@ -19,8 +19,12 @@
 #define LIMIT_PARTIES		20
 #define LIMIT_PEOPLE		100000
 #define LIMIT_AMOUNT_FEN	100000000000000LL	/* one trillion yuan */
-/* How far ahead of the receiver's clock a time may be. */
-#define LIMIT_CLOCK_SKEW_MS	(10 * 60 * 1000)
+/* How far ahead of the receiver's clock a time may be.  Cheap handhelds
+ * keep poor time, and a phone set to the wrong zone is 8 hours out; a
+ * report refused for that would never be sent again. */
+#define LIMIT_CLOCK_SKEW_MS	(24LL * 3600 * 1000)
+/* How far occurred_at may lie after created_at (one device's clock). */
+#define LIMIT_OCCURRED_SLACK_MS	(10 * 60 * 1000)
 /* No report is older than this: 2020-01-01T00:00:00Z. */
 #define LIMIT_EARLIEST_MS	1577836800000LL
 

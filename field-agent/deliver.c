@@ -15,15 +15,12 @@
 #define SESSION_EXPIRY	(7 * 24 * 3600)	/* keep acks a week while offline */
 #define BATCH		256		/* reports read from the outbox at once */
 
-struct refusal {
-	struct deliver_result	*res;
-	int			 reason;
-};
-
 static void	on_notice(void *, const char *, const void *, size_t);
-static void	on_published(void *, int, int);
+static void	on_published(void *, const char *, int, int);
 static int	take_notices(struct queue *, struct outbox *,
 		    struct codec_arena *, int, struct deliver_result *);
+static int	take_refusals(struct queue *, struct outbox *,
+		    struct deliver_result *);
 
 static void
 on_notice(void *arg, const char *topic, const void *payload, size_t len)
@@ -31,12 +28,32 @@ on_notice(void *arg, const char *topic, const void *payload, size_t len)
 	queue_push(arg, topic, payload, len);
 }
 
+/* On Paho's thread: hand a broker's refusal to the main thread. */
 static void
-on_published(void *arg, int ok, int reason)
+on_published(void *arg, const char *tag, int ok, int reason)
 {
 	if (!ok)
-		log_warn("event=publish-refused reason_code=%d", reason);
-	(void)arg;
+		queue_push(arg, tag, &reason, sizeof(reason));
+}
+
+/* Record the refusals that came in: the report stays queued with the
+ * broker's reason, for the worker to see. */
+static int
+take_refusals(struct queue *q, struct outbox *ob, struct deliver_result *res)
+{
+	struct qmsg *m;
+	int reason, rc = 0;
+
+	while ((m = queue_pop(q, 0)) != NULL) {
+		memcpy(&reason, m->payload, sizeof(reason));
+		log_warn("event=publish-refused report=%s reason_code=%d",
+		    m->topic, reason);
+		if (outbox_mark_refused(ob, m->topic, reason, now_ms()) < 0)
+			rc = -1;
+		res->refused++;
+		qmsg_free(m);
+	}
+	return rc;
 }
 
 /* Apply the notices that arrive within wait_ms (0: those already here). */
@@ -79,14 +96,15 @@ deliver_sync(struct outbox *ob, const struct agent_conf *c, int wait_ms,
 {
 	struct mqtt_opts mo;
 	struct mqtt *m;
-	struct queue *q;
+	struct queue *q, *refused;
 	struct codec_arena arena;
 	struct outbox_item *items = NULL;
 	char acktopic[TOPIC_MAX], reptopic[TOPIC_MAX], client_id[80];
 	const char *subs[1];
-	int64_t deadline = mono_ms() + wait_ms;
+	int64_t deadline = mono_ms() + wait_ms, after = 0;
 	size_t n = 0;
-	int rc = 0;
+	long left;
+	int rc = 0, stop = 0;
 
 	memset(res, 0, sizeof(*res));
 	if (topic_make(acktopic, sizeof(acktopic), TOPIC_ACK, c->worker) < 0 ||
@@ -110,13 +128,16 @@ deliver_sync(struct outbox *ob, const struct agent_conf *c, int wait_ms,
 	mo.nsubs = 1;
 
 	q = queue_new(1024);
+	refused = queue_new(100000);
 	codec_arena_init(&arena, REPORT_MAX_BYTES * 4);
 	if ((m = mqtt_new(&mo, on_notice, q)) == NULL)
 		goto out;
 	if (mqtt_connect(m, wait_ms < 10000 ? (wait_ms > 1000 ? wait_ms : 1000)
 	    : 10000) < 0) {
+		char err[160];
+
 		log_info("event=offline broker=%s error=\"%s\"", c->broker,
-		    mqtt_error(m));
+		    mqtt_error(m, err, sizeof(err)));
 		goto out;
 	}
 	res->connected = 1;
@@ -124,31 +145,46 @@ deliver_sync(struct outbox *ob, const struct agent_conf *c, int wait_ms,
 	/* Acks queued by the broker while we were away come first. */
 	if ((rc = take_notices(q, ob, &arena, 0, res)) < 0)
 		goto out;
-	if ((rc = outbox_pending(ob, BATCH * 1000, &items, &n)) < 0)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if (mqtt_publish(m, reptopic, items[i].payload, items[i].len, 1,
-		    on_published, NULL) < 0) {
-			log_warn("event=publish-failed report=%s", items[i].id);
-			break;
-		}
-		if ((rc = outbox_mark_sent(ob, items[i].id, now_ms())) < 0)
+	/* Then every undelivered report, oldest first, a page at a time. */
+	while (!stop) {
+		if ((rc = outbox_pending_after(ob, after, BATCH, &items,
+		    &n)) < 0)
 			goto out;
-		res->sent++;
-		if (i % BATCH == BATCH - 1 &&
-		    (rc = take_notices(q, ob, &arena, 0, res)) < 0)
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			if (mqtt_publish(m, reptopic, items[i].payload,
+			    items[i].len, 1, on_published, refused,
+			    items[i].id) < 0) {
+				log_warn("event=publish-failed report=%s",
+				    items[i].id);
+				stop = 1;
+				break;
+			}
+			if ((rc = outbox_mark_sent(ob, items[i].id,
+			    now_ms())) < 0)
+				goto out;
+			res->sent++;
+			after = items[i].seq;
+		}
+		outbox_items_free(items, n);
+		items = NULL;
+		n = 0;
+		if ((rc = take_notices(q, ob, &arena, 0, res)) < 0 ||
+		    (rc = take_refusals(refused, ob, res)) < 0)
 			goto out;
 	}
-	/* Wait for the Acks of what is still undelivered. */
+	/* Wait for the Acks of what was sent and not refused. */
 	for (;;) {
-		struct outbox_item *left;
-		size_t nleft;
 		int64_t now = mono_ms();
 
-		if ((rc = outbox_pending(ob, 1, &left, &nleft)) < 0)
+		if ((rc = take_refusals(refused, ob, res)) < 0)
 			goto out;
-		outbox_items_free(left, nleft);
-		if (nleft == 0 || now >= deadline)
+		if ((left = outbox_count_pending(ob)) < 0) {
+			rc = -1;
+			goto out;
+		}
+		if (left <= res->refused || now >= deadline)
 			break;
 		if ((rc = take_notices(q, ob, &arena,
 		    (int)(deadline - now < 500 ? deadline - now : 500),
@@ -157,21 +193,19 @@ deliver_sync(struct outbox *ob, const struct agent_conf *c, int wait_ms,
 	}
 	mqtt_wait_idle(m, 1000);
 out:
+	queue_close(q);
+	queue_close(refused);
 	mqtt_free(m, 1000);
 	/* Whatever arrived while disconnecting is recorded too. */
 	if (rc == 0)
 		rc = take_notices(q, ob, &arena, 0, res);
+	if (rc == 0)
+		rc = take_refusals(refused, ob, res);
 	outbox_items_free(items, n);
 	codec_arena_free(&arena);
 	queue_free(q);
-	if (rc == 0) {
-		struct outbox_item *left;
-		size_t nleft;
-
-		if (outbox_pending(ob, 1000000, &left, &nleft) == 0) {
-			res->pending = (int)nleft;
-			outbox_items_free(left, nleft);
-		}
-	}
+	queue_free(refused);
+	if (rc == 0 && (left = outbox_count_pending(ob)) >= 0)
+		res->pending = (int)left;
 	return rc;
 }

@@ -147,7 +147,8 @@ print_item(const struct outbox_item *it)
 		break;
 	default:
 		printf("%s: 已保存, 待发送 (queued in the outbox, not "
-		    "acknowledged yet)\n", it->id);
+		    "acknowledged yet)%s%s\n", it->id, it->message[0] ?
+		    ": " : "", it->message);
 		break;
 	}
 }
@@ -238,9 +239,9 @@ cmd_sync(struct agent_conf *c)
 		fprintf(stderr, "field-agent: outbox error\n");
 		return EXIT_FAIL;
 	}
-	printf("sent %d, acknowledged %d, still waiting %d%s\n", res.sent,
-	    res.acked, res.pending, res.connected ? "" :
-	    " (broker not reachable)");
+	printf("sent %d, acknowledged %d, refused by the broker %d, still "
+	    "waiting %d%s\n", res.sent, res.acked, res.refused, res.pending,
+	    res.connected ? "" : " (broker not reachable)");
 	return res.pending > 0 ? EXIT_QUEUED : EXIT_OK;
 }
 

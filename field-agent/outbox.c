@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "outbox.h"
+#include "utf8.h"
 #include "util.h"
 
 struct outbox {
@@ -111,7 +112,7 @@ copy_col(sqlite3_stmt *st, int col, char *dst, size_t size)
 {
 	const unsigned char *s = sqlite3_column_text(st, col);
 
-	strlcpy_gr(dst, s ? (const char *)s : "", size);
+	utf8_copy(dst, s ? (const char *)s : "", size);
 }
 
 int
@@ -155,14 +156,37 @@ read_row(sqlite3_stmt *st, struct outbox_item *it)
 	it->resolve_due = sqlite3_column_int64(st, 8);
 	copy_col(st, 9, it->reason, sizeof(it->reason));
 	copy_col(st, 10, it->message, sizeof(it->message));
+	it->seq = sqlite3_column_int64(st, 11);
 }
 
 #define ROW_COLUMNS "id, state, duplicate, created_at, summary, case_no, " \
-	"unit, unit_name, resolve_due, reason, message"
+	"unit, unit_name, resolve_due, reason, message, seq"
 
 int
 outbox_pending(struct outbox *ob, size_t max, struct outbox_item **itemsp,
     size_t *np)
+{
+	return outbox_pending_after(ob, 0, max, itemsp, np);
+}
+
+long
+outbox_count_pending(struct outbox *ob)
+{
+	sqlite3_stmt *st;
+	long n = -1;
+
+	if (sqlite3_prepare_v2(ob->db, "SELECT count(*) FROM outbox"
+	    " WHERE state IN ('queued', 'sent')", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int
+outbox_pending_after(struct outbox *ob, int64_t after, size_t max,
+    struct outbox_item **itemsp, size_t *np)
 {
 	sqlite3_stmt *st;
 	struct outbox_item *items = NULL;
@@ -172,10 +196,11 @@ outbox_pending(struct outbox *ob, size_t max, struct outbox_item **itemsp,
 	*itemsp = NULL;
 	*np = 0;
 	if (sqlite3_prepare_v2(ob->db, "SELECT " ROW_COLUMNS ", payload"
-	    " FROM outbox WHERE state IN ('queued', 'sent') ORDER BY seq"
-	    " LIMIT ?", -1, &st, NULL) != SQLITE_OK)
+	    " FROM outbox WHERE state IN ('queued', 'sent') AND seq > ?"
+	    " ORDER BY seq LIMIT ?", -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const void *blob;
 
@@ -184,8 +209,8 @@ outbox_pending(struct outbox *ob, size_t max, struct outbox_item **itemsp,
 			items = xrealloc(items, cap * sizeof(*items));
 		}
 		read_row(st, &items[n]);
-		items[n].len = (size_t)sqlite3_column_bytes(st, 11);
-		blob = sqlite3_column_blob(st, 11);
+		items[n].len = (size_t)sqlite3_column_bytes(st, 12);
+		blob = sqlite3_column_blob(st, 12);
 		items[n].payload = xmalloc(items[n].len);
 		if (items[n].len > 0)
 			memcpy(items[n].payload, blob, items[n].len);
@@ -222,6 +247,29 @@ outbox_mark_sent(struct outbox *ob, const char *id, int64_t now)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+outbox_mark_refused(struct outbox *ob, const char *id, int code, int64_t now)
+{
+	sqlite3_stmt *st;
+	char msg[160];
+	int rc;
+
+	snprintf(msg, sizeof(msg), "消息服务器拒收 (broker refused the report: "
+	    "MQTT reason code %d%s)", code, code == 135 ?
+	    ", not authorised" : "");
+	if (sqlite3_prepare_v2(ob->db, "UPDATE outbox SET state = 'queued',"
+	    " reason = 'broker_refused', message = ?1, updated_at = ?2"
+	    " WHERE id = ?3 AND state IN ('queued', 'sent')", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, msg, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;

@@ -24,6 +24,7 @@ struct outbox_item {
 	char		 summary[512];
 	enum outbox_state state;
 	int		 duplicate;	/* the Ack said it was stored before */
+	int64_t		 seq;		/* position in the outbox */
 	int64_t		 created_at;
 	int64_t		 resolve_due;
 	uint8_t		*payload;	/* only from outbox_pending() */
@@ -45,9 +46,20 @@ int		 outbox_add(struct outbox *, const char *id, int64_t created,
  * max.  The caller frees them with outbox_items_free(). */
 int		 outbox_pending(struct outbox *, size_t max,
 		    struct outbox_item **, size_t *n);
+/* The same, from the report after position seq (0: from the start), to
+ * walk a long outbox page by page. */
+int		 outbox_pending_after(struct outbox *, int64_t seq, size_t max,
+		    struct outbox_item **, size_t *n);
+/* How many reports are still to deliver; -1 on error. */
+long		 outbox_count_pending(struct outbox *);
 void		 outbox_items_free(struct outbox_item *, size_t);
 
 int		 outbox_mark_sent(struct outbox *, const char *id, int64_t now);
+
+/* The broker refused to take the report (MQTT v5 reason code, e.g. 135
+ * not authorised): it stays queued, with the reason shown. */
+int		 outbox_mark_refused(struct outbox *, const char *id, int code,
+		    int64_t now);
 
 /* Record an Ack.  1 when it matched a report of this outbox, 0 when not,
  * -1 on error. */
