@@ -146,3 +146,79 @@ gr_collector_stop() {	# gr_collector_stop [SIGNAL]
 	GR_COLLECTOR_PID=
 	return 0
 }
+
+# ---- The production broker configuration (TLS, passwords, ACL) ----------
+#
+#   gr_broker_start_prod DIR [PORT] [EXTRA-CONF]
+#       a broker in DIR/broker made from broker-config/mosquitto-prod.conf
+#       on 127.0.0.1, with EXTRA-CONF (e.g. a filled-in bridge-township.conf)
+#       appended.  Certificates come from $GR_PKI (default DIR/pki, made by
+#       scripts/broker-pki.sh when missing; only ca.crt, server.crt and
+#       server.key are copied next to the broker, the CA key stays out).
+#       DIR/broker/acl starts as a copy of broker-config/acl and
+#       DIR/broker/passwd empty, unless they exist: add users first with
+#       scripts/broker-user.sh -a DIR/broker/acl DIR/broker/passwd USER PWFILE
+#       (or later, then gr_broker_reload DIR).  Sets GR_MQTT_PORT,
+#       GR_BROKER (ssl://127.0.0.1:PORT) and GR_CAFILE.
+#   gr_broker_reload DIR     SIGHUP: read passwd and acl again
+#   gr_broker_stop_prod DIR
+
+gr_broker_prepare_prod() {	# gr_broker_prepare_prod DIR: the files, no broker
+	local dir=$1/broker pki=${GR_PKI:-$1/pki}
+	mkdir -p "$dir"
+	if [ ! -f "$pki/server.crt" ]; then
+		"$GR_TOP/scripts/broker-pki.sh" "$pki" || return 1
+	fi
+	cp "$pki/ca.crt" "$pki/server.crt" "$dir/" &&
+		install -m 0600 "$pki/server.key" "$dir/server.key" || return 1
+	[ -f "$dir/acl" ] || install -m 0600 "$GR_TOP/broker-config/acl" "$dir/acl" || return 1
+	[ -f "$dir/passwd" ] || install -m 0600 /dev/null "$dir/passwd" || return 1
+}
+
+gr_broker_start_prod() {
+	local top=$1 dir=$1/broker extra=${3:-} attempt pid
+	gr_broker_prepare_prod "$top" || return 1
+	for attempt in 1 2 3; do
+		GR_MQTT_PORT=${2:-$(gr_free_port)} || return 1
+		(
+			umask 077	# a bridge's password may be in it
+			sed -e "s|@PORT@|$GR_MQTT_PORT|g" -e "s|@ADDRESS@|127.0.0.1|g" \
+				-e "s|@DIR@|$dir|g" "$GR_TOP/broker-config/mosquitto-prod.conf"
+			if [ -n "$extra" ]; then echo; cat "$extra"; fi
+		) >"$dir/mosquitto.conf" || return 1
+		# Mosquitto 2.0 drops to its user before it reads keys, passwd and acl.
+		gr_own mosquitto "$dir"
+		chmod 0600 "$dir/server.key" "$dir/passwd" "$dir/acl" "$dir/mosquitto.conf"
+		mosquitto -c "$dir/mosquitto.conf" >>"$dir/stderr.log" 2>&1 </dev/null &
+		pid=$!
+		echo "$pid" >"$dir/pid"
+		echo "$GR_MQTT_PORT" >"$dir/port"
+		gr_wait_for 20 "mosquitto on port $GR_MQTT_PORT" \
+			bash -c "(exec 3<>/dev/tcp/127.0.0.1/$GR_MQTT_PORT) 2>/dev/null || ! kill -0 $pid 2>/dev/null"
+		if kill -0 "$pid" 2>/dev/null && gr_port_busy "$GR_MQTT_PORT"; then
+			break
+		fi
+		GR_MQTT_PORT=$GR_MQTT_PORT gr_broker_stop "$top"
+		if [ "$attempt" = 3 ] || [ -n "${2:-}" ]; then
+			cat "$dir/stderr.log" >&2
+			tail -n 20 "$dir/mosquitto.log" >&2 2>/dev/null
+			return 1
+		fi
+	done
+	GR_BROKER="ssl://127.0.0.1:$GR_MQTT_PORT"
+	GR_CAFILE=$dir/ca.crt
+	export GR_MQTT_PORT GR_BROKER GR_CAFILE
+}
+
+gr_broker_reload() {
+	local dir=$1/broker pid
+	pid=$(cat "$dir/pid" 2>/dev/null) || return 1
+	grep -q "$dir/mosquitto.conf" "/proc/$pid/cmdline" 2>/dev/null || return 1
+	kill -HUP "$pid"
+}
+
+gr_broker_stop_prod() {
+	local port
+	port=$(cat "$1/broker/port" 2>/dev/null) || port=
+	GR_MQTT_PORT=$port gr_broker_stop "$1"
+}
