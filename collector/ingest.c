@@ -140,3 +140,89 @@ ingest_report(struct ingest *in, const char *topic, const uint8_t *buf,
 	}
 	return -1;
 }
+
+int
+ingest_message(struct ingest *in, const char *topic, const uint8_t *buf,
+    size_t len)
+{
+	static const char action_prefix[] = "gr/v1/" TOPIC_ACTION "/";
+
+	if (strncmp(topic, action_prefix, sizeof(action_prefix) - 1) == 0)
+		return ingest_action(in, topic, buf, len);
+	return ingest_report(in, topic, buf, len);
+}
+
+int
+ingest_action(struct ingest *in, const char *topic, const uint8_t *buf,
+    size_t len)
+{
+	char unit[64];
+	const char *u = NULL, *aid = NULL;
+	struct verr e = { NULL, "" };
+	struct case_view v;
+	Gr__Action *a;
+	enum act_result rc;
+
+	if (topic_parse(topic, TOPIC_ACTION, unit, sizeof(unit)) == 0)
+		u = unit;
+	if (u == NULL) {
+		e.reason = VR_BAD_CODE;
+		snprintf(e.detail, sizeof(e.detail),
+		    "topic does not name a valid unit");
+	} else if (len > REPORT_MAX_BYTES) {
+		e.reason = VR_TOO_LARGE;
+		snprintf(e.detail, sizeof(e.detail),
+		    "payload of %zu bytes exceeds %d", len, REPORT_MAX_BYTES);
+	} else if ((a = codec_action_decode(&in->arena, buf, len)) == NULL) {
+		e.reason = VR_MALFORMED;
+		snprintf(e.detail, sizeof(e.detail),
+		    "payload is not a well-formed Action message");
+	} else {
+		if (ulid_valid(a->id))
+			aid = a->id;
+		if (validate_action(a, u, &e) == 0)
+			goto valid;
+	}
+	/* A malformed action is kept like a malformed report. */
+	if (store_dead_letter(in->store, topic, e.reason, e.detail, NULL,
+	    NULL, buf, len) < 0)
+		return -1;
+	in->stats.actions_refused++;
+	log_info("event=action-rejected unit=%s action=%s reason=%s "
+	    "detail=\"%s\"", u ? u : "-", aid ? aid : "-", e.reason, e.detail);
+	if (u != NULL)
+		notify_action_result(in->mqtt, u, aid, NULL, 0, e.reason,
+		    e.detail);
+	return 0;
+
+valid:
+	switch ((rc = store_action(in->store, a, &v, &e))) {
+	case ACT_APPLIED:
+	case ACT_DUPLICATE:
+		log_info("event=action-%s action=%s unit=%s case=%s state=%d",
+		    rc == ACT_APPLIED ? "applied" : "duplicate", a->id, u,
+		    a->case_no, (int)v.state);
+		notify_action_result(in->mqtt, u, a->id, a->case_no, 1,
+		    rc == ACT_DUPLICATE ? "duplicate" : NULL, NULL);
+		if (rc == ACT_DUPLICATE)
+			return 0;
+		in->stats.actions++;
+		notify_case(in->mqtt, TOPIC_DISPATCH, v.unit, &v);
+		if (strcmp(v.unit, u) != 0)	/* escalated: tell the old unit */
+			notify_case(in->mqtt, TOPIC_DISPATCH, u, &v);
+		notify_case(in->mqtt, TOPIC_ACK, v.worker_id, &v);
+		return 0;
+	case ACT_REFUSED:
+	case ACT_FAILED:
+		in->stats.actions_refused++;
+		log_info("event=action-refused action=%s unit=%s case=%s "
+		    "reason=%s detail=\"%s\"", a->id, u, a->case_no, e.reason,
+		    e.detail);
+		notify_action_result(in->mqtt, u, a->id, a->case_no, 0,
+		    e.reason, e.detail);
+		return 0;
+	case ACT_RETRY:
+		break;
+	}
+	return -1;
+}

@@ -16,6 +16,8 @@ struct ingest_stats {
 	unsigned long	duplicates;
 	unsigned long	rejected;
 	unsigned long	failed;		/* database failures, not acknowledged */
+	unsigned long	actions;	/* dispatcher actions applied */
+	unsigned long	actions_refused;
 };
 
 struct ingest {
@@ -32,6 +34,19 @@ void	ingest_cleanup(struct ingest *);
 /* Load the routing rules again; why is "startup", "sighup" or "notify".
  * On failure the rules in force stay.  0 or -1. */
 int	ingest_reload_rules(struct ingest *, const char *why);
+
+/* Handle one message by its topic: a report or a dispatcher's action.
+ * Returns as ingest_report() does. */
+int	ingest_message(struct ingest *, const char *topic, const uint8_t *,
+	    size_t);
+
+/*
+ * Apply one dispatcher action from gr/v1/action/{unit}; answer the unit,
+ * and on a change tell the case's unit(s) and the reporting worker.  0 when
+ * done with, -1 when the database is unavailable (call again later).
+ */
+int	ingest_action(struct ingest *, const char *topic, const uint8_t *,
+	    size_t);
 
 /*
  * Handle one message from topic.  0 when it is done with: stored and

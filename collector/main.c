@@ -62,7 +62,8 @@ usage(FILE *fp)
 	    "[-i client-id] [-l level] [-o key=value]\n"
 	    "\n"
 	    "Subscribes to grid workers' reports, validates and stores them in\n"
-	    "PostgreSQL, routes each to a township, and answers with an Ack.\n"
+	    "PostgreSQL, routes each by the routing rules, and answers with an\n"
+	    "Ack; applies dispatchers' actions on cases and tells everyone.\n"
 	    "\n"
 	    "  -c, --config FILE      read 'key value' settings from FILE\n"
 	    "  -b, --broker URI       MQTT broker (tcp://host:port, ssl://...)\n"
@@ -195,7 +196,7 @@ drain(struct queue *q, struct ingest *in, struct qmsg *pending)
 	for (;;) {
 		if (m == NULL && (m = queue_pop(q, 0)) == NULL)
 			break;
-		if (ingest_report(in, m->topic, m->payload, m->len) < 0) {
+		if (ingest_message(in, m->topic, m->payload, m->len) < 0) {
 			if (mono_ms() > until)
 				break;
 			if (store_reconnect(in->store) < 0)
@@ -223,7 +224,7 @@ main(int argc, char **argv)
 	struct store *store = NULL;
 	struct mqtt *mqtt = NULL;
 	struct qmsg *pending = NULL;
-	const char *subs[] = { TOPIC_REPORT_SHARED };
+	const char *subs[] = { TOPIC_REPORT_SHARED, TOPIC_ACTION_SHARED };
 	const char *config_path = NULL;
 	char *password = NULL, client_id[96], host[64], errbuf[160];
 	long backoff = BACKOFF_MIN_MS;
@@ -295,7 +296,7 @@ main(int argc, char **argv)
 	mo.auto_reconnect = 1;
 	mo.buffer_offline = 1;
 	mo.subs = subs;
-	mo.nsubs = 1;
+	mo.nsubs = 2;
 	if (!quit && (mqtt = mqtt_new(&mo, on_message, q)) == NULL)
 		fatalx("event=startup error=\"bad broker URI\"");
 	backoff = BACKOFF_MIN_MS;
@@ -334,7 +335,7 @@ main(int argc, char **argv)
 		if (pending == NULL &&
 		    (pending = queue_pop(q, 200)) == NULL)
 			continue;
-		if (ingest_report(&in, pending->topic, pending->payload,
+		if (ingest_message(&in, pending->topic, pending->payload,
 		    pending->len) == 0) {
 			qmsg_free(pending);
 			pending = NULL;
@@ -360,9 +361,10 @@ main(int argc, char **argv)
 		drain(q, &in, pending);
 		mqtt_wait_idle(mqtt, 5000);
 		log_info("event=stopped received=%lu stored=%lu duplicates=%lu "
-		    "rejected=%lu failed=%lu", in.stats.received,
-		    in.stats.stored, in.stats.duplicates, in.stats.rejected,
-		    in.stats.failed);
+		    "rejected=%lu failed=%lu actions=%lu actions_refused=%lu",
+		    in.stats.received, in.stats.stored, in.stats.duplicates,
+		    in.stats.rejected, in.stats.failed, in.stats.actions,
+		    in.stats.actions_refused);
 		ingest_cleanup(&in);
 	} else
 		qmsg_free(pending);

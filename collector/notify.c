@@ -72,6 +72,7 @@ notify_dispatch(struct mqtt *m, const Gr__Report *r, const struct route *rt,
     const struct stored_case *c)
 {
 	Gr__CaseEntry e = GR__CASE_ENTRY__INIT;
+	Gr__Notice n = GR__NOTICE__INIT;
 
 	e.has_schema_version = 1;
 	e.schema_version = REPORT_SCHEMA_VERSION;
@@ -105,5 +106,80 @@ notify_dispatch(struct mqtt *m, const Gr__Report *r, const struct route *rt,
 	e.event_actor = "collector";
 	e.has_resolved_on_spot = 1;
 	e.resolved_on_spot = r->resolved_on_spot;
-	return publish(m, TOPIC_DISPATCH, c->unit, &e.base);
+	n.body_case = GR__NOTICE__BODY_UPDATE;
+	n.update = &e;
+	return publish(m, TOPIC_DISPATCH, c->unit, &n.base);
+}
+
+#define STR(s) ((s)[0] != '\0' ? (char *)(uintptr_t)(s) : NULL)
+
+int
+notify_case(struct mqtt *m, const char *kind, const char *id,
+    const struct case_view *v)
+{
+	Gr__CaseEntry e = GR__CASE_ENTRY__INIT;
+	Gr__Notice n = GR__NOTICE__INIT;
+
+	e.has_schema_version = 1;
+	e.schema_version = REPORT_SCHEMA_VERSION;
+	e.case_no = STR(v->case_no);
+	e.report_id = STR(v->report_id);
+	e.has_state = 1;
+	e.state = v->state;
+	e.has_level = 1;
+	e.level = v->level;
+	e.unit = STR(v->unit);
+	e.unit_name = STR(v->unit_name);
+	e.grid_code = STR(v->grid_code);
+	e.worker_id = STR(v->worker_id);
+	e.category = STR(v->category);
+	e.item = STR(v->item);
+	e.has_colour = 1;
+	e.colour = v->colour;
+	e.has_people = 1;
+	e.people = v->people;
+	e.summary = STR(v->summary);
+	e.has_opened_at = 1;
+	e.opened_at = v->opened_at;
+	e.has_response_due = 1;
+	e.response_due = v->response_due;
+	e.has_resolve_due = 1;
+	e.resolve_due = v->resolve_due;
+	e.route_rule = STR(v->route_rule);
+	e.route_reason = STR(v->route_reason);
+	e.has_event_at = 1;
+	e.event_at = v->event_at;
+	e.event_actor = STR(v->event_actor);
+	e.event_note = STR(v->event_note);
+	e.has_resolved_on_spot = 1;
+	e.resolved_on_spot = v->resolved_on_spot;
+	e.department = STR(v->department);
+	if (v->satisfaction > 0) {
+		e.has_satisfaction = 1;
+		e.satisfaction = v->satisfaction;
+	}
+	e.action_id = STR(v->action_id);
+	n.body_case = GR__NOTICE__BODY_UPDATE;
+	n.update = &e;
+	return publish(m, kind, id, &n.base);
+}
+
+int
+notify_action_result(struct mqtt *m, const char *unit, const char *action_id,
+    const char *case_no, int ok, const char *reason, const char *message)
+{
+	Gr__ActionResult ar = GR__ACTION_RESULT__INIT;
+	Gr__Notice n = GR__NOTICE__INIT;
+
+	ar.has_schema_version = 1;
+	ar.schema_version = REPORT_SCHEMA_VERSION;
+	ar.action_id = (char *)(uintptr_t)action_id;
+	ar.case_no = (char *)(uintptr_t)case_no;
+	ar.has_ok = 1;
+	ar.ok = ok;
+	ar.reason = (char *)(uintptr_t)reason;
+	ar.message = (char *)(uintptr_t)message;
+	n.body_case = GR__NOTICE__BODY_RESULT;
+	n.result = &ar;
+	return publish(m, TOPIC_DISPATCH, unit, &n.base);
 }

@@ -18,4 +18,14 @@ int	notify_ack(struct mqtt *, const char *worker, const char *report_id,
 int	notify_dispatch(struct mqtt *, const Gr__Report *, const struct route *,
 	    const struct stored_case *);
 
+/* Publish a case as it now stands: kind TOPIC_DISPATCH with a unit, or
+ * TOPIC_ACK with the reporting worker. */
+int	notify_case(struct mqtt *, const char *kind, const char *id,
+	    const struct case_view *);
+
+/* Answer a dispatcher's action on its unit's dispatch feed. */
+int	notify_action_result(struct mqtt *, const char *unit,
+	    const char *action_id, const char *case_no, int ok,
+	    const char *reason, const char *message);
+
 #endif

@@ -85,6 +85,23 @@ static const struct {
 	  " coalesce(repeat_open::int, -1), level, coalesce(response_days, 0),"
 	  " coalesce(resolve_days, 0), reason"
 	  " FROM route_rule WHERE enabled ORDER BY priority, id" },
+	{ "act",
+	  "SELECT gr_case_act($1, $2, $3, $4, $5::case_action, $6, $7,"
+	  " $8::int, $9::int)" },
+	{ "view",
+	  "SELECT c.case_no, c.report_id, c.state, c.level, c.unit_code,"
+	  " d.name_zh, r.grid_code, r.worker_id, r.category,"
+	  " coalesce(r.item, ''), r.colour, r.people, r.summary, "
+	  MS("c.opened_at") ", " MS("c.response_due") ", "
+	  MS("c.resolve_due") ", c.route_rule, c.route_reason, "
+	  MS("e.at") ", e.actor, coalesce(e.note, ''),"
+	  " r.resolved_on_spot, coalesce(c.department, ''),"
+	  " coalesce(c.satisfaction, 0), coalesce(e.action_id, '')"
+	  " FROM \"case\" c JOIN report r ON r.id = c.report_id"
+	  " JOIN division d ON d.code = c.unit_code"
+	  " JOIN LATERAL (SELECT * FROM case_event WHERE case_id = c.id"
+	  "  ORDER BY id DESC LIMIT 1) e ON true"
+	  " WHERE c.case_no = $1" },
 	{ "dead",
 	  "INSERT INTO dead_letter (topic, reason, detail, report_id, worker_id,"
 	  " payload) VALUES ($1, $2, $3, $4, $5, $6)" },
@@ -100,6 +117,8 @@ static void	 fill_case(const PGresult *, int, struct stored_case *);
 static Gr__Level level_of(const char *);
 static Gr__CaseState state_of(const char *);
 static int	 colour_of(const char *);
+static Gr__Colour colour_value(const char *);
+static int	 read_view(struct store *, const char *, struct case_view *);
 
 static const char *const level_names[] = { "township", "county" };
 static const char *const colour_names[] = { NULL, "green", "yellow", "red" };
@@ -107,6 +126,9 @@ static const char *const channel_names[] = { NULL, "grid_visit", "letter",
     "visit", "internet", "hotline" };
 static const char *const role_names[] = { NULL, "petitioner", "respondent",
     "other" };
+static const char *const action_names[] = { NULL, "accept", "refuse",
+    "assign", "escalate", "resolve", "follow_up", "close", "reopen",
+    "extend" };
 static const char *const state_names[] = { NULL, "received", "routed",
     "accepted", "assigned", "resolved", "visited", "closed", "escalated",
     "supervised", "refused", "reopened", "review", "re_review" };
@@ -549,6 +571,126 @@ colour_of(const char *name)
 		if (strcmp(name, colour_names[i]) == 0)
 			return i;
 	return -1;
+}
+
+static Gr__Colour
+colour_value(const char *name)
+{
+	int c = colour_of(name);
+
+	return c < 0 ? GR__COLOUR__COLOUR_UNSPECIFIED : (Gr__Colour)c;
+}
+
+/* Read the case view of case_no inside the current transaction. */
+static int
+read_view(struct store *s, const char *case_no, struct case_view *v)
+{
+	const char *p[1] = { case_no };
+	PGresult *res = run(s, "view", 1, p, NULL, NULL);
+	int ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+
+#define COL(i) PQgetvalue(res, 0, (i))
+	if (ok) {
+		memset(v, 0, sizeof(*v));
+		strlcpy_gr(v->case_no, COL(0), sizeof(v->case_no));
+		strlcpy_gr(v->report_id, COL(1), sizeof(v->report_id));
+		v->state = state_of(COL(2));
+		v->level = level_of(COL(3));
+		strlcpy_gr(v->unit, COL(4), sizeof(v->unit));
+		utf8_copy(v->unit_name, COL(5), sizeof(v->unit_name));
+		strlcpy_gr(v->grid_code, COL(6), sizeof(v->grid_code));
+		strlcpy_gr(v->worker_id, COL(7), sizeof(v->worker_id));
+		strlcpy_gr(v->category, COL(8), sizeof(v->category));
+		strlcpy_gr(v->item, COL(9), sizeof(v->item));
+		v->colour = colour_value(COL(10));
+		v->people = (unsigned)strtoul(COL(11), NULL, 10);
+		utf8_copy(v->summary, COL(12), sizeof(v->summary));
+		v->opened_at = strtoll(COL(13), NULL, 10);
+		v->response_due = strtoll(COL(14), NULL, 10);
+		v->resolve_due = strtoll(COL(15), NULL, 10);
+		strlcpy_gr(v->route_rule, COL(16), sizeof(v->route_rule));
+		utf8_copy(v->route_reason, COL(17), sizeof(v->route_reason));
+		v->event_at = strtoll(COL(18), NULL, 10);
+		utf8_copy(v->event_actor, COL(19), sizeof(v->event_actor));
+		utf8_copy(v->event_note, COL(20), sizeof(v->event_note));
+		v->resolved_on_spot = strcmp(COL(21), "t") == 0;
+		utf8_copy(v->department, COL(22), sizeof(v->department));
+		v->satisfaction = (unsigned)strtoul(COL(23), NULL, 10);
+		strlcpy_gr(v->action_id, COL(24), sizeof(v->action_id));
+	} else if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		strlcpy_gr(s->sqlstate, "P0002", sizeof(s->sqlstate));
+#undef COL
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+enum act_result
+store_action(struct store *s, const Gr__Action *a, struct case_view *v,
+    struct verr *e)
+{
+	static const struct { const char *state, *reason; } refusals[] = {
+		{ "GR001", "no_case" }, { "GR002", "wrong_unit" },
+		{ "GR003", "illegal_transition" }, { "GR004", "incomplete" },
+	};
+	char sat[12], ext[12];
+	const char *p[9];
+	PGresult *res;
+	int dup;
+
+	s->sqlstate[0] = '\0';
+	snprintf(sat, sizeof(sat), "%u", a->satisfaction);
+	snprintf(ext, sizeof(ext), "%u", a->extension_days);
+	p[0] = a->id;
+	p[1] = a->unit;
+	p[2] = a->actor;
+	p[3] = a->case_no;
+	p[4] = action_names[a->kind];
+	p[5] = a->note;
+	p[6] = a->department;
+	p[7] = a->has_satisfaction ? sat : NULL;
+	p[8] = a->has_extension_days ? ext : NULL;
+	if (command(s, "BEGIN") < 0)
+		return transient(s) ? ACT_RETRY : ACT_FAILED;
+	res = run(s, "act", 9, p, NULL, NULL);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]);
+		    i++)
+			if (strcmp(s->sqlstate, refusals[i].state) == 0) {
+				e->reason = refusals[i].reason;
+				const char *msg = PQresultErrorField(res,
+				    PG_DIAG_MESSAGE_PRIMARY);
+
+				utf8_copy(e->detail, msg ? msg : "refused",
+				    sizeof(e->detail));
+				PQclear(res);
+				command(s, "ROLLBACK");
+				return ACT_REFUSED;
+			}
+		log_warn("event=db-error statement=act action=%s error=\"%s\"",
+		    a->id, errline(PQresultErrorMessage(res)));
+		PQclear(res);
+		goto failed;
+	}
+	dup = strcmp(PQgetvalue(res, 0, 0), "duplicate") == 0;
+	PQclear(res);
+	if (read_view(s, a->case_no, v) < 0)
+		goto failed;
+	res = PQexec(s->conn, "COMMIT");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		PQclear(res);
+		return ACT_RETRY;
+	}
+	PQclear(res);
+	return dup ? ACT_DUPLICATE : ACT_APPLIED;
+
+failed:
+	command(s, "ROLLBACK");
+	if (transient(s))
+		return ACT_RETRY;
+	e->reason = "store_failed";
+	snprintf(e->detail, sizeof(e->detail), "the database failed to apply "
+	    "the action (SQLSTATE %s)", s->sqlstate);
+	return ACT_FAILED;
 }
 
 int

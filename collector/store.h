@@ -31,6 +31,44 @@ struct stored_case {
 	int64_t		 resolve_due;
 };
 
+/* A case as it stands, for the dispatch feed and the worker's updates. */
+struct case_view {
+	char		 case_no[32];
+	char		 report_id[32];
+	Gr__CaseState	 state;
+	Gr__Level	 level;
+	char		 unit[16];
+	char		 unit_name[256];
+	char		 grid_code[16];
+	char		 worker_id[40];
+	char		 category[4];
+	char		 item[8];
+	Gr__Colour	 colour;
+	unsigned	 people;
+	char		 summary[512];
+	int64_t		 opened_at;
+	int64_t		 response_due;
+	int64_t		 resolve_due;
+	char		 route_rule[32];
+	char		 route_reason[512];
+	int64_t		 event_at;
+	char		 event_actor[72];
+	char		 event_note[2048];
+	int		 resolved_on_spot;
+	char		 department[512];
+	unsigned	 satisfaction;	/* 0: none yet */
+	char		 action_id[32];
+};
+
+enum act_result {
+	ACT_APPLIED,		/* committed; the view is the case after it */
+	ACT_DUPLICATE,		/* this action id was applied before */
+	ACT_REFUSED,		/* not allowed (see verr): unknown case, another
+				   unit's case, illegal transition, incomplete */
+	ACT_FAILED,		/* the database failed; nothing changed */
+	ACT_RETRY		/* database unavailable: try again later */
+};
+
 struct store;
 
 /* Connect with a libpq connection string; NULL on failure (logged). */
@@ -59,6 +97,14 @@ int		 store_load_rules(struct store *, struct ruleset *);
 /* 1 when the routing rules changed since the last call (NOTIFY
  * gr_route_rules), else 0.  Never blocks. */
 int		 store_rules_changed(struct store *);
+
+/*
+ * Apply a validated dispatcher action in one transaction; the database
+ * (gr_case_act) enforces units, transitions and the data each needs.  On
+ * ACT_APPLIED and ACT_DUPLICATE, v holds the case as it now stands.
+ */
+enum act_result	 store_action(struct store *, const Gr__Action *,
+		    struct case_view *v, struct verr *);
 
 /* Keep a failed message.  0 when committed, -1 when the database is
  * unavailable (retry later). */

@@ -11,6 +11,8 @@
 
 /* The shared subscription collectors use for reports. */
 #define TOPIC_REPORT_SHARED	"$share/collectors/gr/v1/report/+"
+/* ... and for dispatchers' actions. */
+#define TOPIC_ACTION_SHARED	"$share/collectors/gr/v1/action/+"
 
 #define TOPIC_MAX	128
 

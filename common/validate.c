@@ -335,3 +335,57 @@ validate_identity(const Gr__Report *r, const char *topic_worker,
 		    "worker in the topic is not the worker in the report");
 	return 0;
 }
+
+int
+validate_case_no(const char *s)
+{
+	size_t n;
+
+	if (s == NULL || strlen(s) < 18 || strlen(s) > 24 || s[6] != '-' ||
+	    s[11] != '-')
+		return 0;
+	for (n = 0; s[n] != '\0'; n++)
+		if (n != 6 && n != 11 && (s[n] < '0' || s[n] > '9'))
+			return 0;
+	return 1;
+}
+
+int
+validate_action(const Gr__Action *a, const char *topic_unit, struct verr *e)
+{
+	e->reason = NULL;
+	e->detail[0] = '\0';
+	if (!a->has_schema_version)
+		return fail(e, VR_MISSING_FIELD, "schema_version is required");
+	if (a->schema_version != REPORT_SCHEMA_VERSION)
+		return fail(e, VR_SCHEMA_VERSION, "schema version %u is not "
+		    "supported", a->schema_version);
+	if (a->id == NULL || a->unit == NULL || a->actor == NULL ||
+	    a->case_no == NULL || !a->has_kind)
+		return fail(e, VR_MISSING_FIELD, "an action needs id, unit, "
+		    "actor, case_no and kind");
+	if (!ulid_valid(a->id))
+		return fail(e, VR_BAD_CODE, "id is not a ULID");
+	if (!digits(a->unit, 6) && !digits(a->unit, 9))
+		return fail(e, VR_BAD_CODE, "unit must be a 6- or 9-digit "
+		    "division code");
+	if (strcmp(a->unit, topic_unit) != 0)
+		return fail(e, VR_WORKER_MISMATCH, "the unit in the topic is "
+		    "not the unit in the action");
+	if (!token_valid(a->actor, "_.:-", 1, 64))
+		return fail(e, VR_BAD_CODE, "actor must be 1 to 64 of "
+		    "A-Z a-z 0-9 _ . : -");
+	if (!validate_case_no(a->case_no))
+		return fail(e, VR_BAD_CODE, "case_no is not a case number");
+	if (a->kind < GR__ACTION_KIND__ACCEPT || a->kind > GR__ACTION_KIND__EXTEND)
+		return fail(e, VR_BAD_ENUM, "kind %d is unknown", (int)a->kind);
+	if (check_text("note", a->note, LIMIT_NOTE, 0, e) < 0 ||
+	    check_text("department", a->department, LIMIT_DEPARTMENT, 0, e) < 0)
+		return -1;
+	if (a->has_satisfaction && (a->satisfaction < 1 || a->satisfaction > 5))
+		return fail(e, VR_BAD_NUMBER, "satisfaction must be 1 to 5");
+	if (a->has_extension_days && (a->extension_days < 1 ||
+	    a->extension_days > 30))
+		return fail(e, VR_BAD_NUMBER, "an extension is 1 to 30 days");
+	return 0;
+}

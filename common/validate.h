@@ -68,6 +68,16 @@ int	validate_report(const Gr__Report *, int64_t now, int flags, struct verr *e);
 int	validate_identity(const Gr__Report *, const char *topic_worker,
 	    struct verr *e);
 
+/* A dispatcher's Action: shapes, enums, lengths, and the unit in the topic
+ * must be the unit in the payload.  0, or -1 with e filled. */
+#define LIMIT_NOTE		500
+#define LIMIT_DEPARTMENT	100
+int	validate_action(const Gr__Action *, const char *topic_unit,
+	    struct verr *e);
+
+/* 1 when s is a case number: county-year-sequence, 530322-2026-000123. */
+int	validate_case_no(const char *);
+
 /* Shape checks used by the agent's options as well. */
 int	validate_grid_code(const char *);		/* 15 digits */
 int	validate_id_number(const char *);		/* 18-char ID, checksum */

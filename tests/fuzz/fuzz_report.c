@@ -1,6 +1,6 @@
 /* fuzz_report.c -- libFuzzer target: any bytes through the collector's
- * decode and validation of a Report, and through the agent's decode of a
- * Notice.  Nothing may crash, leak or read out of bounds. */
+ * decode and validation of a Report and of an Action, and through the
+ * agent's decode of a Notice.  Nothing may crash, leak or read out of bounds. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +19,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int ready;
 	struct verr e;
 	Gr__Report *r;
+	Gr__Action *a;
 
 	if (!ready) {
 		codec_arena_init(&arena, REPORT_MAX_BYTES * 80);
@@ -32,6 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)validate_report(r, FUZZ_NOW, VALIDATE_TAXONOMY, &e);
 	}
 	(void)codec_notice_decode(&arena, data, size);
-	(void)codec_action_decode(&arena, data, size);
+	if ((a = codec_action_decode(&arena, data, size)) != NULL)
+		(void)validate_action(a, "530322001", &e);
 	return 0;
 }

@@ -2,8 +2,9 @@
  * print Notices (Acks, case updates) and dispatch entries as text.
  *
  *   grmsg report [mutations] > payload      a Report, valid unless mutated
+ *   grmsg action --unit U --case NO --kind K [...] > payload
  *   grmsg notice < hex-lines                one line of text per Notice
- *   grmsg case < hex-lines                  one line per CaseEntry
+ *   grmsg case < hex-lines                  the same (dispatch feed)
  *
  * Input lines for notice and case are hex payloads, optionally after a
  * topic and a space (mosquitto_sub -v -F '%t %x'). */
@@ -19,6 +20,8 @@
 #include "validate.h"
 
 static int	cmd_report(int, char **);
+static int	cmd_action(int, char **);
+static const char *state_name(int);
 static int	cmd_decode(int);
 static size_t	unhex(const char *, uint8_t *, size_t);
 
@@ -167,6 +170,91 @@ cmd_report(int argc, char **argv)
 	return 0;
 }
 
+static const char *
+state_name(int v)
+{
+	const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(
+	    &gr__case_state__descriptor, v);
+	static char buf[32];
+
+	if (ev == NULL)
+		return "?";
+	snprintf(buf, sizeof(buf), "%s", ev->name);
+	for (char *p = buf; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return buf;
+}
+
+static int
+cmd_action(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "id", required_argument, NULL, 'i' },
+		{ "unit", required_argument, NULL, 'u' },
+		{ "actor", required_argument, NULL, 'a' },
+		{ "case", required_argument, NULL, 'c' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "note", required_argument, NULL, 'n' },
+		{ "department", required_argument, NULL, 'd' },
+		{ "satisfaction", required_argument, NULL, 's' },
+		{ "extension", required_argument, NULL, 'e' },
+		{ "schema", required_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	Gr__Action a = GR__ACTION__INIT;
+	const ProtobufCEnumValue *ev;
+	char id[ULID_LEN + 1], kind[32];
+	uint8_t *buf;
+	size_t len;
+	int ch;
+
+	ulid_make(id, now_ms());
+	a.has_schema_version = 1;
+	a.schema_version = REPORT_SCHEMA_VERSION;
+	a.id = id;
+	a.actor = "dispatcher-1";
+	a.has_at = 1;
+	a.at = now_ms();
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'i': a.id = optarg; break;
+		case 'u': a.unit = optarg; break;
+		case 'a': a.actor = optarg; break;
+		case 'c': a.case_no = optarg; break;
+		case 'n': a.note = optarg; break;
+		case 'd': a.department = optarg; break;
+		case 'v': a.schema_version = (uint32_t)atol(optarg); break;
+		case 's':
+			a.has_satisfaction = 1;
+			a.satisfaction = (uint32_t)atol(optarg);
+			break;
+		case 'e':
+			a.has_extension_days = 1;
+			a.extension_days = (uint32_t)atol(optarg);
+			break;
+		case 'k':
+			snprintf(kind, sizeof(kind), "%s", optarg);
+			for (char *p = kind; *p; p++)
+				if (*p >= 'a' && *p <= 'z')
+					*p = (char)(*p - 'a' + 'A');
+			ev = protobuf_c_enum_descriptor_get_value_by_name(
+			    &gr__action_kind__descriptor, kind);
+			a.has_kind = 1;
+			a.kind = ev ? (Gr__ActionKind)ev->value :
+			    (Gr__ActionKind)atoi(optarg);
+			break;
+		default:
+			return 2;
+		}
+	}
+	buf = codec_pack(&a.base, &len);
+	fwrite(buf, 1, len, stdout);
+	free(buf);
+	return 0;
+}
+
 static int
 cmd_decode(int want_case)
 {
@@ -182,17 +270,8 @@ cmd_decode(int want_case)
 		hex = hex ? hex + 1 : line;
 		hex[strcspn(hex, "\r\n")] = '\0';
 		n = unhex(hex, buf, sizeof(buf));
-		if (want_case) {
-			Gr__CaseEntry *e = codec_case_decode(&arena, buf, n);
-
-			if (e == NULL) {
-				printf("unreadable\n");
-				continue;
-			}
-			printf("case case_no=%s report=%s unit=%s state=%d "
-			    "worker=%s\n", e->case_no, e->report_id, e->unit,
-			    (int)e->state, e->worker_id);
-		} else {
+		(void)want_case;
+		{
 			Gr__Notice *m = codec_notice_decode(&arena, buf, n);
 
 			if (m == NULL) {
@@ -206,9 +285,22 @@ cmd_decode(int want_case)
 				    a->reason ? a->reason : "-",
 				    a->case_no ? a->case_no : "-",
 				    a->routed_unit ? a->routed_unit : "-");
-			} else if (m->body_case == GR__NOTICE__BODY_UPDATE)
-				printf("update case=%s state=%d\n",
-				    m->update->case_no, (int)m->update->state);
+			} else if (m->body_case == GR__NOTICE__BODY_UPDATE) {
+				Gr__CaseEntry *e = m->update;
+
+				printf("case case_no=%s report=%s unit=%s "
+				    "state=%s worker=%s action=%s\n", e->case_no,
+				    e->report_id, e->unit, state_name(e->state),
+				    e->worker_id, e->action_id ? e->action_id :
+				    "-");
+			} else if (m->body_case == GR__NOTICE__BODY_RESULT) {
+				Gr__ActionResult *r = m->result;
+
+				printf("result action=%s case=%s ok=%d reason=%s\n",
+				    r->action_id ? r->action_id : "-",
+				    r->case_no ? r->case_no : "-", (int)r->ok,
+				    r->reason ? r->reason : "-");
+			}
 		}
 		fflush(stdout);
 	}
@@ -221,10 +313,13 @@ main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "report") == 0)
 		return cmd_report(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "action") == 0)
+		return cmd_action(argc - 1, argv + 1);
 	if (argc == 2 && strcmp(argv[1], "notice") == 0)
 		return cmd_decode(0);
 	if (argc == 2 && strcmp(argv[1], "case") == 0)
 		return cmd_decode(1);
-	fprintf(stderr, "usage: grmsg report [mutations] | notice | case\n");
+	fprintf(stderr, "usage: grmsg report [mutations] | action [...] | "
+	    "notice | case\n");
 	return 2;
 }

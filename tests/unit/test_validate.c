@@ -702,10 +702,99 @@ test_device_id(void **state)
 	assert_false(validate_device_id(id));
 }
 
+static Gr__Action
+good_action(void)
+{
+	Gr__Action a = GR__ACTION__INIT;
+
+	a.has_schema_version = 1;
+	a.schema_version = REPORT_SCHEMA_VERSION;
+	a.id = "01J00000000000000000000001";
+	a.unit = "530322001";
+	a.actor = "disp-530322001";
+	a.case_no = "530322-2026-000123";
+	a.has_kind = 1;
+	a.kind = GR__ACTION_KIND__ACCEPT;
+	return a;
+}
+
+static void
+expect_action(const Gr__Action *a, const char *reason)
+{
+	struct verr e;
+
+	memset(&e, 0, sizeof(e));
+	if (reason == NULL) {
+		assert_int_equal(validate_action(a, "530322001", &e), 0);
+		return;
+	}
+	assert_int_equal(validate_action(a, "530322001", &e), -1);
+	assert_string_equal(e.reason, reason);
+}
+
+static void
+test_action(void **state)
+{
+	Gr__Action a;
+
+	(void)state;
+	a = good_action();
+	expect_action(&a, NULL);
+	a.unit = "530322";		/* a county dispatcher, other topic */
+	expect_action(&a, VR_WORKER_MISMATCH);
+	a = good_action();
+	a.unit = "53032200";
+	expect_action(&a, VR_BAD_CODE);
+	a = good_action();
+	a.schema_version = 2;
+	expect_action(&a, VR_SCHEMA_VERSION);
+	a = good_action();
+	a.case_no = NULL;
+	expect_action(&a, VR_MISSING_FIELD);
+	a = good_action();
+	a.case_no = "530322-26-000123";
+	expect_action(&a, VR_BAD_CODE);
+	a = good_action();
+	a.kind = (Gr__ActionKind)10;
+	expect_action(&a, VR_BAD_ENUM);
+	a = good_action();
+	a.has_satisfaction = 1;
+	a.satisfaction = 6;
+	expect_action(&a, VR_BAD_NUMBER);
+	a.satisfaction = 5;
+	expect_action(&a, NULL);
+	a = good_action();
+	a.has_extension_days = 1;
+	a.extension_days = 31;
+	expect_action(&a, VR_BAD_NUMBER);
+	a.extension_days = 30;
+	expect_action(&a, NULL);
+	a = good_action();
+	a.note = "bad \xff note";
+	expect_action(&a, VR_BAD_UTF8);
+	a = good_action();
+	a.actor = "张三";			/* actors are ids, not names */
+	expect_action(&a, VR_BAD_CODE);
+}
+
+static void
+test_case_no(void **state)
+{
+	(void)state;
+	assert_true(validate_case_no("530322-2026-000123"));
+	assert_true(validate_case_no("530322-2026-1000000"));
+	assert_false(validate_case_no("530322-2026-00012"));
+	assert_false(validate_case_no("530322-2026+000123"));
+	assert_false(validate_case_no("53032a-2026-000123"));
+	assert_false(validate_case_no(NULL));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_action),
+		cmocka_unit_test(test_case_no),
 		cmocka_unit_test(test_good_report),
 		cmocka_unit_test(test_minimal_report),
 		cmocka_unit_test(test_summary_missing),

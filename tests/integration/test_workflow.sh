@@ -1,0 +1,136 @@
+#!/bin/bash
+# test_workflow.sh -- dispatchers' actions over MQTT, applied by the collector
+# and enforced by the database: a case walks through every state, illegal
+# transitions and incomplete actions are refused with a reason, another
+# unit's dispatcher cannot act, an action sent twice is applied once, an
+# escalated case moves to the county, every change is an event, and the
+# dispatch feeds and the reporting worker hear of each change.
+. "$(dirname "$0")/lib.sh"
+
+start_servers
+gr_collector_start "$T_DIR" "$BUILD"
+G=$(grid_of gw001)
+T=${G:0:9}
+OTHER=530322101
+subscribe town "gr/v1/dispatch/$T"
+subscribe other "gr/v1/dispatch/$OTHER"
+subscribe county 'gr/v1/dispatch/530322'
+subscribe worker 'gr/v1/ack/gw001'
+
+# newcase: a green report from gw001, routed to its township; prints case_no
+newcase() {
+	local id
+	id=$(agent gw001 -W 20 report --grid "$G" --category 10 --colour green \
+		--people 2 --summary "工作流测试" | cut -d: -f1)
+	sql "SELECT case_no FROM \"case\" WHERE report_id = '$id'"
+}
+
+# act UNIT CASE KIND [grmsg options]: publish an action as UNIT's dispatcher
+# and wait for its result; prints "ok=1 reason=-" or "ok=0 reason=..."
+act() {
+	local unit=$1 case_no=$2 kind=$3 aid sub before
+	shift 3
+	# act runs in $(...): the id comes from the clock, not a counter.
+	aid=${ACTION_ID:-$(printf '01J%s%04d' "$(date +%s%N)" $((RANDOM % 10000)))}
+	"$GRMSG" action --id "$aid" --unit "$unit" --case "$case_no" --kind "$kind" \
+		--actor "disp-$unit" "$@" >"$T_DIR/action"
+	case $unit in "$T") sub=town ;; "$OTHER") sub=other ;; *) sub=county ;; esac
+	before=$(grep "^gr/v1/dispatch/$unit " "$T_DIR/$sub.sub" | "$GRMSG" notice |
+		grep -c "result action=$aid ")
+	mosquitto_pub -h 127.0.0.1 -p "$GR_MQTT_PORT" -q 1 -t "gr/v1/action/$unit" \
+		-f "$T_DIR/action"
+	gr_wait_for 20 "the result of action $aid" sh -c \
+		"[ \$(grep '^gr/v1/dispatch/$unit ' '$T_DIR/$sub.sub' | '$GRMSG' notice | grep -c 'result action=$aid ') -gt $before ]"
+	grep "^gr/v1/dispatch/$unit " "$T_DIR/$sub.sub" | "$GRMSG" notice |
+		grep "result action=$aid " | tail -n 1 | awk '{print $4, $5}'
+}
+state() { sql "SELECT state FROM \"case\" WHERE case_no = '$1'"; }
+
+C1=$(newcase)
+is "$(state "$C1")" routed "a new case is routed"
+is "$(act "$T" "$C1" close)" "ok=0 reason=illegal_transition" "closing a routed case is refused"
+is "$(state "$C1")" routed "... and changes nothing"
+is "$(act "$T" "$C1" accept)" "ok=1 reason=-" "accept (受理)"
+is "$(state "$C1")" accepted "the case is accepted"
+is "$(act "$OTHER" "$C1" assign --department 司法所)" "ok=0 reason=wrong_unit" \
+	"another township's dispatcher cannot act on the case"
+is "$(act "$T" "$C1" assign)" "ok=0 reason=incomplete" "assigning needs a department"
+is "$(act "$T" "$C1" assign --department 镇司法所 --note 一案一策)" "ok=1 reason=-" "assign (交办)"
+is "$(sql "SELECT state || ' ' || department FROM \"case\" WHERE case_no = '$C1'")" \
+	"assigned 镇司法所" "the department is recorded"
+due0=$(sql "SELECT resolve_due FROM \"case\" WHERE case_no = '$C1'")
+is "$(act "$T" "$C1" extend --extension 10)" "ok=0 reason=incomplete" "an extension needs a reason"
+is "$(act "$T" "$C1" extend --extension 31 --note 需鉴定)" "ok=0 reason=bad_number" \
+	"an extension of more than 30 days is refused"
+is "$(act "$T" "$C1" extend --extension 10 --note 需司法鉴定)" "ok=1 reason=-" "extend once by 10 days"
+is "$(sql "SELECT resolve_due - '$due0'::timestamptz FROM \"case\" WHERE case_no = '$C1'")" \
+	"10 days" "the deadline moves by 10 days"
+is "$(act "$T" "$C1" extend --extension 5 --note 再延期)" "ok=0 reason=incomplete" \
+	"a second extension is refused"
+is "$(act "$T" "$C1" resolve --note 已调解)" "ok=1 reason=-" "resolve (办结)"
+is "$(act "$T" "$C1" follow_up)" "ok=0 reason=incomplete" "a follow-up visit needs a score"
+is "$(act "$T" "$C1" follow_up --satisfaction 5 --note 满意)" "ok=1 reason=-" "follow-up visit (回访)"
+is "$(sql "SELECT state || ' ' || satisfaction FROM \"case\" WHERE case_no = '$C1'")" \
+	"visited 5" "the satisfaction score is recorded"
+is "$(act "$T" "$C1" close)" "ok=1 reason=-" "close"
+is "$(act "$T" "$C1" reopen --note 当事人反映未履行)" "ok=1 reason=-" "reopen"
+is "$(sql "SELECT state || ' ' || coalesce(satisfaction::text, 'none') FROM \"case\" WHERE case_no = '$C1'")" \
+	"reopened none" "a reopened case waits for a new visit"
+ACTION_ID=01J99999999999999999999999 act "$T" "$C1" accept >/dev/null
+events=$(sql "SELECT count(*) FROM case_event e JOIN \"case\" c ON c.id = e.case_id WHERE c.case_no = '$C1'")
+is "$(ACTION_ID=01J99999999999999999999999 act "$T" "$C1" accept)" "ok=1 reason=duplicate" \
+	"the same action sent twice is answered 'duplicate'"
+is "$(sql "SELECT count(*) FROM case_event e JOIN \"case\" c ON c.id = e.case_id WHERE c.case_no = '$C1'")" \
+	"$events" "... and applied once"
+is "$(sql "SELECT string_agg(coalesce(from_state::text, '-') || '>' || to_state, ' ' ORDER BY e.id)
+	FROM case_event e JOIN \"case\" c ON c.id = e.case_id WHERE c.case_no = '$C1'")" \
+	"->received received>routed routed>accepted accepted>assigned assigned>assigned assigned>resolved resolved>visited visited>closed closed>reopened reopened>accepted" \
+	"every transition is an event, in order"
+is "$(sql "SELECT count(DISTINCT actor) FROM case_event e JOIN \"case\" c ON c.id = e.case_id
+	WHERE c.case_no = '$C1' AND actor = 'disp-$T'")" 1 "events record who acted"
+check "case events are append-only" sh -c "! psql '$GR_DB' -XAtq -c \"UPDATE case_event SET note = 'x'\" 2>/dev/null"
+
+# The reporting worker hears of every change to its case.
+applied=$(sql "SELECT count(*) FROM case_event e JOIN \"case\" c ON c.id = e.case_id WHERE c.case_no = '$C1' AND action_id IS NOT NULL")
+gr_wait_for 20 "the worker's updates" sh -c \
+	"[ \$(grep '^gr/v1/ack/gw001 ' '$T_DIR/worker.sub' | '$GRMSG' notice | grep -c 'case case_no=$C1 ') -ge $applied ]"
+is "$(messages worker | "$GRMSG" notice | grep -c "case case_no=$C1 ")" "$applied" \
+	"the worker gets one update per applied action"
+is "$(messages worker | "$GRMSG" notice | grep "case case_no=$C1 " | tail -n 1 | awk '{print $5}')" \
+	"state=accepted" "the last update carries the case's state"
+is "$(messages town | "$GRMSG" notice | grep -c "case case_no=$C1 .*action=01J")" "$applied" \
+	"the township's feed gets the same updates"
+is "$(messages other | "$GRMSG" notice | grep -c "case_no=$C1 ")" 0 \
+	"another township's feed hears nothing of the case"
+
+# Escalation (上报) moves the case to the county.
+C2=$(newcase)
+is "$(act "$T" "$C2" escalate --note 涉及多部门)" "ok=1 reason=-" "escalate"
+is "$(sql "SELECT state || ' ' || level || ' ' || unit_code FROM \"case\" WHERE case_no = '$C2'")" \
+	"escalated county 530322" "an escalated case is the county's"
+gr_wait_for 20 "the county's update" sh -c \
+	"grep '^gr/v1/dispatch/530322 ' '$T_DIR/county.sub' | '$GRMSG' notice | grep -q 'case case_no=$C2 .*state=escalated'"
+check "the county's feed receives the escalated case" true
+is "$(act "$T" "$C2" accept)" "ok=0 reason=wrong_unit" "the township can no longer act on it"
+is "$(act 530322 "$C2" accept)" "ok=1 reason=-" "the county accepts it"
+is "$(act 530322 "$C2" escalate)" "ok=0 reason=illegal_transition" "the county cannot escalate further"
+
+# Refusal (不予受理) needs a reason.
+C3=$(newcase)
+is "$(act "$T" "$C3" refuse)" "ok=0 reason=incomplete" "a refusal needs its reason"
+is "$(act "$T" "$C3" refuse --note 不属于信访事项)" "ok=1 reason=-" "refuse with a reason"
+is "$(state "$C3")" refused "the case is refused"
+
+# Malformed or lying actions are dead-lettered and answered.
+is "$(act "$T" 530322-2026-999999 accept)" "ok=0 reason=no_case" "an unknown case is refused"
+is "$(act "$T" "$C3" accept --schema 2)" "ok=0 reason=schema_version" "a wrong schema version is refused"
+"$GRMSG" action --id 01J88888888888888888888888 --unit "$OTHER" --case "$C3" --kind accept >"$T_DIR/lie"
+mosquitto_pub -h 127.0.0.1 -p "$GR_MQTT_PORT" -q 1 -t "gr/v1/action/$T" -f "$T_DIR/lie"
+gr_wait_for 20 "the lying action's result" sh -c \
+	"grep '^gr/v1/dispatch/$T ' '$T_DIR/town.sub' | '$GRMSG' notice | grep -q 'result action=01J88888888888888888888888 .*reason=worker_mismatch'"
+check "an action whose unit differs from its topic is refused" true
+head -c 100 /dev/urandom >"$T_DIR/junk"
+mosquitto_pub -h 127.0.0.1 -p "$GR_MQTT_PORT" -q 1 -t "gr/v1/action/$T" -f "$T_DIR/junk"
+wait_count 20 1 "SELECT count(*) FROM dead_letter WHERE topic = 'gr/v1/action/$T' AND reason = 'malformed'"
+check "a malformed action is dead-lettered" [ $? = 0 ]
+check "the collector is still running" kill -0 "$GR_COLLECTOR_PID"
