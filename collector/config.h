@@ -18,6 +18,9 @@ struct collector_conf {
 	char	*log_level;
 	long	 queue_max;	/* received messages held before back-pressure */
 	long	 max_inflight;	/* MQTT QoS 1 window */
+	long	 sweep_interval;	/* seconds between overdue sweeps; 0: off */
+	long	 clock_offset;	/* seconds the sweeper's clock runs ahead
+				   (drills and tests) */
 };
 
 extern const struct conf_opt collector_opts[];

@@ -226,3 +226,28 @@ valid:
 	}
 	return -1;
 }
+
+int
+ingest_sweep(struct ingest *in, long clock_offset)
+{
+	static struct swept sw[SWEEP_BATCH];
+	static struct case_view v;
+	int n;
+
+	if ((n = store_sweep(in->store, clock_offset, sw, SWEEP_BATCH)) < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		in->stats.supervised++;
+		log_info("event=case-supervised case=%s level=%d", sw[i].case_no,
+		    sw[i].level);
+		if (store_case_view(in->store, sw[i].case_no, &v) < 0)
+			continue;
+		notify_case(in->mqtt, TOPIC_DISPATCH, v.unit, &v);
+		if (strcmp(v.unit, sw[i].old_unit) != 0)
+			notify_case(in->mqtt, TOPIC_DISPATCH, sw[i].old_unit, &v);
+		notify_case(in->mqtt, TOPIC_ACK, v.worker_id, &v);
+	}
+	log_debug("event=sweep-done supervised=%d clock_offset=%ld", n,
+	    clock_offset);
+	return n;
+}

@@ -18,6 +18,7 @@ struct ingest_stats {
 	unsigned long	failed;		/* database failures, not acknowledged */
 	unsigned long	actions;	/* dispatcher actions applied */
 	unsigned long	actions_refused;
+	unsigned long	supervised;	/* cases the sweeper supervised */
 };
 
 struct ingest {
@@ -47,6 +48,14 @@ int	ingest_message(struct ingest *, const char *topic, const uint8_t *,
  */
 int	ingest_action(struct ingest *, const char *topic, const uint8_t *,
 	    size_t);
+
+/*
+ * Supervise overdue cases, at most a batch, and tell their units and
+ * workers.  Returns how many changed (a full batch: call again soon), or
+ * -1 when the database failed (try at the next interval).
+ */
+#define SWEEP_BATCH	256
+int	ingest_sweep(struct ingest *, long clock_offset);
 
 /*
  * Handle one message from topic.  0 when it is done with: stored and

@@ -228,6 +228,7 @@ main(int argc, char **argv)
 	const char *config_path = NULL;
 	char *password = NULL, client_id[96], host[64], errbuf[160];
 	long backoff = BACKOFF_MIN_MS;
+	int64_t next_sweep;
 	int ch, check_only = 0, status = 0;
 
 	log_init("collector", LOG_LVL_INFO);
@@ -318,7 +319,14 @@ main(int argc, char **argv)
 		    GR_VERSION, conf.broker, client_id);
 
 	backoff = BACKOFF_MIN_MS;
+	next_sweep = mono_ms();
 	while (!quit) {
+		if (conf.sweep_interval > 0 && mono_ms() >= next_sweep) {
+			/* A full batch leaves more: sweep again next turn. */
+			next_sweep = ingest_sweep(&in, conf.clock_offset) ==
+			    SWEEP_BATCH ? mono_ms() :
+			    mono_ms() + conf.sweep_interval * 1000;
+		}
 		if (reload) {
 			do_reload(&conf, config_path);
 			ingest_reload_rules(&in, "sighup");

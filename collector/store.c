@@ -102,6 +102,9 @@ static const struct {
 	  " JOIN LATERAL (SELECT * FROM case_event WHERE case_id = c.id"
 	  "  ORDER BY id DESC LIMIT 1) e ON true"
 	  " WHERE c.case_no = $1" },
+	{ "sweep",
+	  "SELECT case_no, level, old_unit FROM"
+	  " gr_sweep(now() + make_interval(secs => $1::int), $2::int)" },
 	{ "dead",
 	  "INSERT INTO dead_letter (topic, reason, detail, report_id, worker_id,"
 	  " payload) VALUES ($1, $2, $3, $4, $5, $6)" },
@@ -691,6 +694,41 @@ failed:
 	snprintf(e->detail, sizeof(e->detail), "the database failed to apply "
 	    "the action (SQLSTATE %s)", s->sqlstate);
 	return ACT_FAILED;
+}
+
+int
+store_sweep(struct store *s, long offset_s, struct swept *out, int max)
+{
+	char off[24], lim[12];
+	const char *p[2] = { off, lim };
+	PGresult *res;
+	int n;
+
+	snprintf(off, sizeof(off), "%ld", offset_s);
+	snprintf(lim, sizeof(lim), "%d", max);
+	res = run(s, "sweep", 2, p, NULL, NULL);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warn("event=sweep-failed error=\"%s\"",
+		    errline(PQresultErrorMessage(res)));
+		PQclear(res);
+		return -1;
+	}
+	n = PQntuples(res);
+	for (int i = 0; i < n && i < max; i++) {
+		strlcpy_gr(out[i].case_no, PQgetvalue(res, i, 0),
+		    sizeof(out[i].case_no));
+		out[i].level = atoi(PQgetvalue(res, i, 1));
+		strlcpy_gr(out[i].old_unit, PQgetvalue(res, i, 2),
+		    sizeof(out[i].old_unit));
+	}
+	PQclear(res);
+	return n;
+}
+
+int
+store_case_view(struct store *s, const char *case_no, struct case_view *v)
+{
+	return read_view(s, case_no, v);
 }
 
 int

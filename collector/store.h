@@ -106,6 +106,25 @@ int		 store_rules_changed(struct store *);
 enum act_result	 store_action(struct store *, const Gr__Action *,
 		    struct case_view *v, struct verr *);
 
+/* A case the sweeper supervised: its number and the unit it was with. */
+struct swept {
+	char	case_no[32];
+	char	old_unit[16];
+	int	level;
+};
+
+/*
+ * Supervise the overdue cases (gr_sweep), with the clock offset_s seconds
+ * ahead of the database's for drills.  Changes at most max cases, filling
+ * an entry for each; returns how many, or -1 when the database failed.
+ */
+int		 store_sweep(struct store *, long offset_s, struct swept *,
+		    int max);
+
+/* The case as it stands, outside any transaction; 0 or -1. */
+int		 store_case_view(struct store *, const char *case_no,
+		    struct case_view *);
+
 /* Keep a failed message.  0 when committed, -1 when the database is
  * unavailable (retry later). */
 int		 store_dead_letter(struct store *, const char *topic,

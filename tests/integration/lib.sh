@@ -60,10 +60,11 @@ subscribe() {
 # messages NAME: the recorded payload lines of a subscription
 messages() { grep '^gr/v1/' "$T_DIR/$1.sub" || true; }
 
+# sql_is EXPECTED SQL: the query returns EXPECTED
+sql_is() { [ "$(psql "$GR_DB" -XAtq -c "$2" 2>/dev/null)" = "$1" ]; }
+
 # wait_count SECONDS EXPECTED SQL: wait until the query returns EXPECTED
-wait_count() {
-	gr_wait_for "$1" "$3 = $2" sh -c "[ \"\$(psql '$GR_DB' -XAtq -c \"$3\")\" = '$2' ]"
-}
+wait_count() { gr_wait_for "$1" "$3 = $2" sql_is "$2" "$3"; }
 
 start_servers() {
 	gr_pg_start "$T_DIR" || exit 1

@@ -1,0 +1,74 @@
+#!/bin/bash
+# test_supervision.sh -- overdue cases are supervised (督办) in rising levels
+# by the collector's sweeper: ordinary, yellow card, red card, the last
+# sending a township's case to the county; the units and the worker are
+# told.  The clock is injected (collector option clock_offset), not slept.
+. "$(dirname "$0")/lib.sh"
+
+start_servers
+gr_collector_start "$T_DIR" "$BUILD" -o sweep_interval=0
+G=$(grid_of gw001)
+T=${G:0:9}
+subscribe worker 'gr/v1/ack/gw001'
+subscribe county 'gr/v1/dispatch/530322'
+DAY=86400
+
+report() {
+	agent gw001 -W 20 report --grid "$G" --summary "督办测试" "$@" | cut -d: -f1
+}
+caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
+status() { sql "SELECT state || ' ' || supervision || ' ' || unit_code FROM \"case\" WHERE case_no = '$1'"; }
+sweeps() { sql "SELECT count(*) FROM case_event WHERE actor = 'sweeper'"; }
+
+# sweep_at DAYS: run the collector with its clock DAYS ahead until a sweep
+# has been logged, then stop it.
+sweep_at() {
+	local before
+	gr_collector_stop TERM
+	before=$(grep -c "event=sweep-done\|event=started" "$T_DIR/collector.log")
+	gr_collector_start "$T_DIR" "$BUILD" -o sweep_interval=1 \
+		-o clock_offset=$(($1 * DAY)) -l debug
+	gr_wait_for 30 "a sweep" sh -c "[ \$(grep -c 'event=sweep-done' '$T_DIR/collector.log') -ge 1 ] && \
+		tail -n +$((before + 1)) '$T_DIR/collector.log' | grep -q 'event=sweep-done'"
+}
+
+A=$(caseof "$(report --category 10 --colour green --people 2)")	# response 7 d
+B=$(caseof "$(report --category 10 --colour red --people 1)")	# county, resolve 15 d
+C=$(caseof "$(report --category 10 --colour yellow --people 1)")
+is "$(status "$A")" "routed 0 $T" "a new case is not supervised"
+sql "UPDATE \"case\" SET state = 'resolved' WHERE case_no = '$C'" >/dev/null
+
+sweep_at 0
+is "$(sweeps)" 0 "nothing is overdue today"
+
+sweep_at 16
+is "$(status "$A")" "supervised 2 $T" \
+	"unaccepted 8 days past its response deadline: yellow card (黄牌督办)"
+is "$(status "$B")" "supervised 1 530322" "just past its resolution deadline: supervision (督办)"
+is "$(status "$C")" "resolved 0 $T" "a resolved case is not supervised"
+n=$(sweeps)
+is "$n" 2 "each supervision is an event by the sweeper"
+check "the event says why" sh -c "psql '$GR_DB' -XAtq -c \"SELECT note FROM case_event e JOIN \\\"case\\\" c ON c.id = e.case_id WHERE c.case_no = '$A' AND actor = 'sweeper'\" | grep -q '黄牌督办 (yellow card): 逾期 8 天'"
+
+sweep_at 16
+is "$(sweeps)" "$n" "sweeping again at the same time changes nothing"
+
+sweep_at 31
+is "$(status "$A")" "supervised 3 530322" "over 15 days late: red card (红牌督办), the county takes the case"
+is "$(sql "SELECT level FROM \"case\" WHERE case_no = '$A'")" county "... at county level"
+is "$(status "$B")" "supervised 3 530322" "the county's own case gets its red card"
+check "the escalation is noted" sh -c "psql '$GR_DB' -XAtq -c \"SELECT note FROM case_event e JOIN \\\"case\\\" c ON c.id = e.case_id WHERE c.case_no = '$A' ORDER BY e.id DESC LIMIT 1\" | grep -q '转县级督办'"
+
+gr_wait_for 20 "the worker's updates" sh -c \
+	"[ \$(grep '^gr/v1/ack/gw001 ' '$T_DIR/worker.sub' | '$GRMSG' notice | grep -c 'state=supervised') -ge 4 ]"
+is "$(messages worker | "$GRMSG" notice | grep -c 'state=supervised')" 4 \
+	"the reporting worker is told of each supervision"
+gr_wait_for 20 "the county's update" sh -c \
+	"grep '^gr/v1/dispatch/530322 ' '$T_DIR/county.sub' | '$GRMSG' notice | grep -q 'case case_no=$A .*state=supervised'"
+check "the county's feed receives the red-carded township case" true
+
+# A supervised case is still worked: the county accepts it.
+"$GRMSG" action --unit 530322 --case "$A" --kind accept >"$T_DIR/a"
+mosquitto_pub -h 127.0.0.1 -p "$GR_MQTT_PORT" -q 1 -t gr/v1/action/530322 -f "$T_DIR/a"
+wait_count 20 accepted "SELECT state FROM \"case\" WHERE case_no = '$A'"
+is "$(status "$A")" "accepted 3 530322" "the county accepts the supervised case; the card stays on record"
