@@ -14,6 +14,7 @@
 
 #define SESSION_EXPIRY	(7 * 24 * 3600)	/* keep acks a week while offline */
 #define BATCH		256		/* reports read from the outbox at once */
+#define LINGER_MS	300		/* quiet time that ends a sync */
 
 static void	on_notice(void *, const char *, const void *, size_t);
 static void	on_published(void *, const char *, int, int);
@@ -56,11 +57,13 @@ take_refusals(struct queue *q, struct outbox *ob, struct deliver_result *res)
 	return rc;
 }
 
-/* Apply the notices that arrive within wait_ms (0: those already here). */
+/* Apply the notices that arrive within wait_ms (0: those already here).
+ * Returns how many, or -1 when the outbox failed. */
 static int
 take_notices(struct queue *q, struct outbox *ob, struct codec_arena *arena,
     int wait_ms, struct deliver_result *res)
 {
+	int taken = 0;
 	struct qmsg *m;
 	Gr__Notice *n;
 	int rc;
@@ -69,7 +72,19 @@ take_notices(struct queue *q, struct outbox *ob, struct codec_arena *arena,
 		n = codec_notice_decode(arena, m->payload, m->len);
 		if (n == NULL)
 			log_warn("event=notice-unreadable topic=%s", m->topic);
-		else if (n->body_case == GR__NOTICE__BODY_ACK) {
+		else if (n->body_case == GR__NOTICE__BODY_UPDATE) {
+			if ((rc = outbox_apply_update(ob, n->update,
+			    now_ms())) < 0) {
+				qmsg_free(m);
+				return -1;
+			}
+			if (rc > 0) {
+				res->updates++;
+				log_info("event=case-update report=%s case=%s "
+				    "state=%d", n->update->report_id,
+				    n->update->case_no, (int)n->update->state);
+			}
+		} else if (n->body_case == GR__NOTICE__BODY_ACK) {
 			if ((rc = outbox_apply_ack(ob, n->ack, now_ms())) < 0) {
 				qmsg_free(m);
 				return -1;
@@ -86,13 +101,14 @@ take_notices(struct queue *q, struct outbox *ob, struct codec_arena *arena,
 		}
 		qmsg_free(m);
 		wait_ms = 0;
+		taken++;
 	}
-	return 0;
+	return taken;
 }
 
 int
 deliver_sync(struct outbox *ob, const struct agent_conf *c, int wait_ms,
-    struct deliver_result *res)
+    int linger, struct deliver_result *res)
 {
 	struct mqtt_opts mo;
 	struct mqtt *m;
@@ -145,6 +161,7 @@ deliver_sync(struct outbox *ob, const struct agent_conf *c, int wait_ms,
 	/* Acks queued by the broker while we were away come first. */
 	if ((rc = take_notices(q, ob, &arena, 0, res)) < 0)
 		goto out;
+	rc = 0;
 	/* Then every undelivered report, oldest first, a page at a time. */
 	while (!stop) {
 		if ((rc = outbox_pending_after(ob, after, BATCH, &items,
@@ -173,6 +190,7 @@ deliver_sync(struct outbox *ob, const struct agent_conf *c, int wait_ms,
 		if ((rc = take_notices(q, ob, &arena, 0, res)) < 0 ||
 		    (rc = take_refusals(refused, ob, res)) < 0)
 			goto out;
+		rc = 0;
 	}
 	/* Wait for the Acks of what was sent and not refused. */
 	for (;;) {
@@ -190,15 +208,28 @@ deliver_sync(struct outbox *ob, const struct agent_conf *c, int wait_ms,
 		    (int)(deadline - now < 500 ? deadline - now : 500),
 		    res)) < 0)
 			goto out;
+		rc = 0;
 	}
+	/*
+	 * Case updates the broker kept while we were away come in a burst
+	 * after connecting; MQTT marks no end of it, so linger until the
+	 * stream has been quiet a moment (bounded by the wait).
+	 */
+	while (linger && mono_ms() < deadline) {
+		if ((rc = take_notices(q, ob, &arena, LINGER_MS, res)) < 0)
+			goto out;
+		if (rc == 0)
+			break;
+	}
+	rc = 0;
 	mqtt_wait_idle(m, 1000);
 out:
 	queue_close(q);
 	queue_close(refused);
 	mqtt_free(m, 1000);
 	/* Whatever arrived while disconnecting is recorded too. */
-	if (rc == 0)
-		rc = take_notices(q, ob, &arena, 0, res);
+	if (rc == 0 && take_notices(q, ob, &arena, 0, res) < 0)
+		rc = -1;
 	if (rc == 0)
 		rc = take_refusals(refused, ob, res);
 	outbox_items_free(items, n);

@@ -12,12 +12,14 @@ struct deliver_result {
 	int	sent;		/* reports published this run */
 	int	refused;	/* refused by the broker (e.g. not authorised) */
 	int	acked;		/* Acks recorded this run */
+	int	updates;	/* case updates recorded this run */
 	int	pending;	/* still waiting for an Ack at the end */
 };
 
-/* Deliver, waiting at most wait_ms for the Acks.  0 when it ran (see the
- * result for what happened), -1 when the outbox failed. */
+/* Deliver, waiting at most wait_ms for the Acks; with linger, also take in
+ * the case updates kept for us until they stop coming.  0 when it ran (see
+ * the result for what happened), -1 when the outbox failed. */
 int	deliver_sync(struct outbox *, const struct agent_conf *, int wait_ms,
-	    struct deliver_result *);
+	    int linger, struct deliver_result *);
 
 #endif

@@ -208,7 +208,7 @@ cmd_report(struct agent_conf *c, struct draft *d)
 		return EXIT_FAIL;
 	}
 	log_info("event=queued report=%s", d->id);
-	if (deliver_sync(ob, c, (int)c->wait * 1000, &res) < 0 ||
+	if (deliver_sync(ob, c, (int)c->wait * 1000, 0, &res) < 0 ||
 	    outbox_get(ob, d->id, &it) != 1) {
 		fprintf(stderr, "field-agent: outbox error; report %s is kept\n",
 		    d->id);
@@ -233,15 +233,16 @@ cmd_sync(struct agent_conf *c)
 
 	if ((ob = open_outbox(c)) == NULL)
 		return EXIT_FAIL;
-	rc = deliver_sync(ob, c, (int)c->wait * 1000, &res);
+	rc = deliver_sync(ob, c, (int)c->wait * 1000, 1, &res);
 	outbox_close(ob);
 	if (rc < 0) {
 		fprintf(stderr, "field-agent: outbox error\n");
 		return EXIT_FAIL;
 	}
-	printf("sent %d, acknowledged %d, refused by the broker %d, still "
-	    "waiting %d%s\n", res.sent, res.acked, res.refused, res.pending,
-	    res.connected ? "" : " (broker not reachable)");
+	printf("sent %d, acknowledged %d, refused by the broker %d, case "
+	    "updates %d, still waiting %d%s\n", res.sent, res.acked,
+	    res.refused, res.updates, res.pending, res.connected ? "" :
+	    " (broker not reachable)");
 	return res.pending > 0 ? EXIT_QUEUED : EXIT_OK;
 }
 

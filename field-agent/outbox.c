@@ -37,8 +37,30 @@ static const char schema_sql[] =
 	" response_due INTEGER, resolve_due INTEGER,"
 	" reason TEXT, message TEXT,"
 	" updated_at INTEGER NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state, seq);"
-	"PRAGMA user_version = 1;";
+	"CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state, seq);";
+
+/* Version 2: the case's latest state as the collector reported it. */
+static const char upgrade_2_sql[] =
+	"ALTER TABLE outbox ADD COLUMN case_state TEXT;"
+	"ALTER TABLE outbox ADD COLUMN case_updated_at INTEGER;"
+	"PRAGMA user_version = 2;";
+
+static int	user_version(sqlite3 *);
+
+static int
+user_version(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
 
 static void	copy_col(sqlite3_stmt *, int, char *, size_t);
 static enum outbox_state state_of(const char *);
@@ -69,6 +91,10 @@ outbox_open(const char *path, char *err, size_t errsize)
 	if (sqlite3_exec(ob->db, "PRAGMA journal_mode=WAL;"
 	    "PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(ob->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    (user_version(ob->db) < 2 && sqlite3_exec(ob->db, "BEGIN;",
+	    NULL, NULL, NULL) == SQLITE_OK && (sqlite3_exec(ob->db,
+	    upgrade_2_sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(ob->db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)) ||
 	    sqlite3_exec(ob->db, "SELECT count(*) FROM outbox", NULL, NULL,
 	    NULL) != SQLITE_OK) {
 		snprintf(err, errsize, "outbox %s is not usable: %s", path,
@@ -157,10 +183,11 @@ read_row(sqlite3_stmt *st, struct outbox_item *it)
 	copy_col(st, 9, it->reason, sizeof(it->reason));
 	copy_col(st, 10, it->message, sizeof(it->message));
 	it->seq = sqlite3_column_int64(st, 11);
+	copy_col(st, 12, it->case_state, sizeof(it->case_state));
 }
 
 #define ROW_COLUMNS "id, state, duplicate, created_at, summary, case_no, " \
-	"unit, unit_name, resolve_due, reason, message, seq"
+	"unit, unit_name, resolve_due, reason, message, seq, case_state"
 
 int
 outbox_pending(struct outbox *ob, size_t max, struct outbox_item **itemsp,
@@ -209,8 +236,8 @@ outbox_pending_after(struct outbox *ob, int64_t after, size_t max,
 			items = xrealloc(items, cap * sizeof(*items));
 		}
 		read_row(st, &items[n]);
-		items[n].len = (size_t)sqlite3_column_bytes(st, 12);
-		blob = sqlite3_column_blob(st, 12);
+		items[n].len = (size_t)sqlite3_column_bytes(st, 13);
+		blob = sqlite3_column_blob(st, 13);
 		items[n].payload = xmalloc(items[n].len);
 		if (items[n].len > 0)
 			memcpy(items[n].payload, blob, items[n].len);
@@ -312,6 +339,45 @@ outbox_apply_ack(struct outbox *ob, const Gr__Ack *a, int64_t now)
 }
 
 int
+outbox_apply_update(struct outbox *ob, const Gr__CaseEntry *e, int64_t now)
+{
+	const ProtobufCEnumValue *ev;
+	sqlite3_stmt *st;
+	char state[32];
+	int rc;
+
+	if (e->report_id == NULL || !e->has_state ||
+	    (ev = protobuf_c_enum_descriptor_get_value(
+	    &gr__case_state__descriptor, (int)e->state)) == NULL)
+		return 0;
+	snprintf(state, sizeof(state), "%s", ev->name);
+	for (char *p = state; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	/* Updates can overtake each other: keep the latest event's. */
+	if (sqlite3_prepare_v2(ob->db, "UPDATE outbox SET case_state = ?1,"
+	    " case_updated_at = ?2, unit = coalesce(?3, unit),"
+	    " unit_name = coalesce(?4, unit_name),"
+	    " resolve_due = coalesce(?5, resolve_due), updated_at = ?6"
+	    " WHERE id = ?7 AND coalesce(case_updated_at, 0) <= ?2", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, e->has_event_at ? e->event_at : now);
+	sqlite3_bind_text(st, 3, e->unit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, e->unit_name, -1, SQLITE_STATIC);
+	if (e->has_resolve_due)
+		sqlite3_bind_int64(st, 5, e->resolve_due);
+	sqlite3_bind_int64(st, 6, now);
+	sqlite3_bind_text(st, 7, e->report_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return sqlite3_changes(ob->db) > 0;
+}
+
+int
 outbox_get(struct outbox *ob, const char *id, struct outbox_item *it)
 {
 	sqlite3_stmt *st;
@@ -339,8 +405,9 @@ outbox_list(struct outbox *ob, FILE *fp)
 	if (sqlite3_prepare_v2(ob->db, "SELECT " ROW_COLUMNS
 	    " FROM outbox ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	fprintf(fp, "%-26s  %-8s  %-18s  %-9s  %-10s  %s\n", "REPORT", "STATE",
-	    "CASE", "UNIT", "DEADLINE", "SUMMARY / REASON");
+	fprintf(fp, "%-26s  %-8s  %-18s  %-10s  %-9s  %-10s  %s\n", "REPORT",
+	    "STATE", "CASE", "CASE STATE", "UNIT", "DEADLINE",
+	    "SUMMARY / REASON");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		read_row(st, &it);
 		due[0] = '\0';
@@ -352,9 +419,11 @@ outbox_list(struct outbox *ob, FILE *fp)
 			gmtime_r(&t, &tm);
 			strftime(due, sizeof(due), "%Y-%m-%d", &tm);
 		}
-		fprintf(fp, "%-26s  %-8s  %-18s  %-9s  %-10s  %s\n", it.id,
-		    outbox_state_name(it.state), it.case_no[0] ? it.case_no :
-		    "-", it.unit[0] ? it.unit : "-", due[0] ? due : "-",
+		fprintf(fp, "%-26s  %-8s  %-18s  %-10s  %-9s  %-10s  %s\n",
+		    it.id, outbox_state_name(it.state), it.case_no[0] ?
+		    it.case_no : "-", it.case_state[0] ? it.case_state :
+		    it.state == OB_STORED ? "routed" : "-",
+		    it.unit[0] ? it.unit : "-", due[0] ? due : "-",
 		    it.state == OB_REJECTED ? it.message : it.summary);
 	}
 	sqlite3_finalize(st);

@@ -22,6 +22,7 @@ struct outbox_item {
 	char		 reason[48];
 	char		 message[256];
 	char		 summary[512];
+	char		 case_state[24];	/* latest case update; "" if none */
 	enum outbox_state state;
 	int		 duplicate;	/* the Ack said it was stored before */
 	int64_t		 seq;		/* position in the outbox */
@@ -64,6 +65,12 @@ int		 outbox_mark_refused(struct outbox *, const char *id, int code,
 /* Record an Ack.  1 when it matched a report of this outbox, 0 when not,
  * -1 on error. */
 int		 outbox_apply_ack(struct outbox *, const Gr__Ack *, int64_t now);
+
+/* Record a case update (a CaseEntry for one of this outbox's reports):
+ * its state, unit and deadline, unless a later update is already in.
+ * 1 when it matched, 0 when not, -1 on error. */
+int		 outbox_apply_update(struct outbox *, const Gr__CaseEntry *,
+		    int64_t now);
 
 /* One report's row; 1 found, 0 not, -1 error. */
 int		 outbox_get(struct outbox *, const char *id,

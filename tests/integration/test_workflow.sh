@@ -134,3 +134,18 @@ mosquitto_pub -h 127.0.0.1 -p "$GR_MQTT_PORT" -q 1 -t "gr/v1/action/$T" -f "$T_D
 wait_count 20 1 "SELECT count(*) FROM dead_letter WHERE topic = 'gr/v1/action/$T' AND reason = 'malformed'"
 check "a malformed action is dead-lettered" [ $? = 0 ]
 check "the collector is still running" kill -0 "$GR_COLLECTOR_PID"
+
+# The worker's agent was offline through all of this: its next sync takes
+# in the updates the broker kept, and its outbox shows each case's state.
+outbox_state() {
+	sqlite3 "$T_DIR/agents/gw001.db" "SELECT case_state || ' ' || unit FROM outbox WHERE case_no = '$1'"
+}
+synced() {
+	agent gw001 -W 5 sync >/dev/null
+	[ "$(outbox_state "$C3")" = "refused $T" ]
+}
+gr_wait_for 30 "the agent to take in its updates" synced
+is "$(outbox_state "$C1")" "accepted $T" "the agent shows the latest state of a case"
+is "$(outbox_state "$C2")" "accepted 530322" "... and that the county took the escalated case"
+is "$(outbox_state "$C3")" "refused $T" "... and a refusal"
+check "the outbox listing shows case states" sh -c "'$BUILD/field-agent' -o '$T_DIR/agents/gw001.db' -w gw001 -d dev-gw001 outbox | grep '$C2' | grep -q accepted"
