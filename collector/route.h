@@ -31,7 +31,9 @@ struct ruleset {
 /* What the database knows about a report, for matching. */
 struct route_facts {
 	int		 county_level;
-	int		 repeat_open;
+	int		 repeat_open;	/* repeats a case still open */
+	char		 repeat_case_id[24];	/* the case it repeats, or "" */
+	char		 repeat_case_no[32];
 };
 
 struct route {

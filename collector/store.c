@@ -32,9 +32,10 @@ static const struct {
 	{ "check",
 	  "SELECT w.active, g.code IS NOT NULL, wg.worker_id IS NOT NULL,"
 	  " cat.county_level, ($4::text IS NULL OR it.code IS NOT NULL),"
-	  " EXISTS (SELECT 1 FROM \"case\" lc WHERE lc.report_id = $5"
-	  "  AND lc.state NOT IN ('closed', 'refused'))"
+	  " coalesce(rep.open, false), rep.case_id, rep.case_no"
 	  " FROM (SELECT 1) one"
+	  " LEFT JOIN gr_find_repeat($5, $2, $3, $6::text[], $7::text[]) rep"
+	  "  ON true"
 	  " LEFT JOIN worker w ON w.id = $1"
 	  " LEFT JOIN grid g ON g.code = $2"
 	  " LEFT JOIN worker_grid wg ON wg.worker_id = $1 AND wg.grid_code = $2"
@@ -63,18 +64,19 @@ static const struct {
 	  "  WHERE colour = $6::colour),"
 	  " c AS (INSERT INTO \"case\" (case_no, report_id, county_code,"
 	  "  township_code, level, unit_code, state, response_due, resolve_due,"
-	  "  route_rule, route_reason)"
+	  "  route_rule, route_reason, repeat_of)"
 	  "  SELECT $2 || '-' || n.year || '-' || lpad(n.last_no::text,"
 	  "  greatest(6, length(n.last_no::text)), '0'), $1, $2, $3,"
 	  "  $4::route_level, $5, 'routed',"
 	  "  gr_deadline(now(), least(coalesce($9::int, p.response_days),"
 	  "  coalesce($10::int, p.resolve_days))),"
-	  "  gr_deadline(now(), coalesce($10::int, p.resolve_days)), $7, $8"
-	  "  FROM n, p"
+	  "  gr_deadline(now(), coalesce($10::int, p.resolve_days)), $7, $8,"
+	  "  $11::bigint FROM n, p"
 	  "  RETURNING id, case_no, opened_at, response_due, resolve_due),"
 	  " e AS (INSERT INTO case_event (case_id, actor, from_state, to_state,"
 	  "  note) SELECT id, 'collector', NULL::case_state, 'received'::case_state, NULL FROM c"
-	  "  UNION ALL SELECT id, 'collector', 'received', 'routed', $8 FROM c)"
+	  "  UNION ALL SELECT id, 'collector', 'received', 'routed',"
+	  "  concat_ws('; ', $8, '重访 (repeat of ' || $12 || ')') FROM c)"
 	  " SELECT c.case_no, (SELECT name_zh FROM division WHERE code = $5), "
 	  MS("c.opened_at") ", " MS("c.response_due") ", " MS("c.resolve_due")
 	  " FROM c" },
@@ -120,6 +122,8 @@ static void	 fill_case(const PGresult *, int, struct stored_case *);
 static Gr__Level level_of(const char *);
 static Gr__CaseState state_of(const char *);
 static int	 colour_of(const char *);
+static void	 petitioner_arrays(const Gr__Report *, char *, size_t, char *,
+		    size_t);
 static Gr__Colour colour_value(const char *);
 static int	 read_view(struct store *, const char *, struct case_view *);
 
@@ -335,15 +339,48 @@ find_duplicate(struct store *s, const Gr__Report *r, struct stored_case *c,
 	return rc;
 }
 
+/* The petitioners' phones and ID numbers as PostgreSQL array literals.
+ * Validation allows only digits, '+', '-' and 'X' in them: nothing to
+ * quote. */
+static void
+petitioner_arrays(const Gr__Report *r, char *phones, size_t psize, char *ids,
+    size_t isize)
+{
+	size_t pn = 0, in = 0;
+
+	pn += (size_t)snprintf(phones, psize, "{");
+	in += (size_t)snprintf(ids, isize, "{");
+	for (size_t i = 0; i < r->n_parties; i++) {
+		const Gr__Party *p = r->parties[i];
+
+		if (p->role != GR__PARTY_ROLE__PETITIONER)
+			continue;
+		if (p->phone != NULL && pn < psize)
+			pn += (size_t)snprintf(phones + pn, psize - pn, "%s%s",
+			    pn > 1 ? "," : "", p->phone);
+		if (p->id_number != NULL && in < isize)
+			in += (size_t)snprintf(ids + in, isize - in, "%s%s",
+			    in > 1 ? "," : "", p->id_number);
+	}
+	if (pn < psize)
+		snprintf(phones + pn, psize - pn, "}");
+	if (in < isize)
+		snprintf(ids + in, isize - in, "}");
+}
+
 /* What only the database knows.  0 ok, 1 rejected (e filled), -1 error. */
 static int
 check_registration(struct store *s, const Gr__Report *r,
     struct route_facts *f, struct verr *e)
 {
-	const char *v[5] = { r->worker_id, r->grid_code, r->category, r->item,
-	    r->link_report_id };
-	PGresult *res = run(s, "check", 5, v, NULL, NULL);
+	char phones[LIMIT_PARTIES * 24 + 3], ids[LIMIT_PARTIES * 22 + 3];
+	const char *v[7] = { r->worker_id, r->grid_code, r->category, r->item,
+	    r->link_report_id, phones, ids };
+	PGresult *res;
 	int rc = 0;
+
+	petitioner_arrays(r, phones, sizeof(phones), ids, sizeof(ids));
+	res = run(s, "check", 7, v, NULL, NULL);
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		PQclear(res);
@@ -375,6 +412,10 @@ check_registration(struct store *s, const Gr__Report *r,
 	} else {
 		f->county_level = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
 		f->repeat_open = strcmp(PQgetvalue(res, 0, 5), "t") == 0;
+		strlcpy_gr(f->repeat_case_id, PQgetvalue(res, 0, 6),
+		    sizeof(f->repeat_case_id));
+		strlcpy_gr(f->repeat_case_no, PQgetvalue(res, 0, 7),
+		    sizeof(f->repeat_case_no));
 	}
 	PQclear(res);
 	return rc;
@@ -461,10 +502,10 @@ insert_parties(struct store *s, const Gr__Report *r)
 
 static int
 open_case(struct store *s, const Gr__Report *r, const struct route *rt,
-    struct stored_case *c)
+    const struct route_facts *f, struct stored_case *c)
 {
 	char response[12], resolve[12];
-	const char *v[10];
+	const char *v[12];
 	PGresult *res;
 	int ok;
 
@@ -480,7 +521,9 @@ open_case(struct store *s, const Gr__Report *r, const struct route *rt,
 	v[7] = rt->reason;
 	v[8] = rt->response_days > 0 ? response : NULL;
 	v[9] = rt->resolve_days > 0 ? resolve : NULL;
-	res = run(s, "case", 10, v, NULL, NULL);
+	v[10] = f->repeat_case_id[0] != '\0' ? f->repeat_case_id : NULL;
+	v[11] = f->repeat_case_no[0] != '\0' ? f->repeat_case_no : NULL;
+	res = run(s, "case", 12, v, NULL, NULL);
 	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && !ok)
 		/* No deadline_policy row for the colour: no_data_found. */
@@ -501,11 +544,12 @@ enum store_result
 store_report(struct store *s, const Gr__Report *r, const struct ruleset *rules,
     struct route *rt, struct stored_case *c, struct verr *e)
 {
-	struct route_facts facts = { 0, 0 };
+	struct route_facts facts;
 	PGresult *res;
 	int rc;
 
 	memset(c, 0, sizeof(*c));
+	memset(&facts, 0, sizeof(facts));
 	s->sqlstate[0] = '\0';
 	if (command(s, "BEGIN") < 0)
 		return STORE_RETRY;
@@ -535,7 +579,7 @@ store_report(struct store *s, const Gr__Report *r, const struct ruleset *rules,
 	default:
 		goto failed;
 	}
-	if (insert_parties(s, r) < 0 || open_case(s, r, rt, c) < 0)
+	if (insert_parties(s, r) < 0 || open_case(s, r, rt, &facts, c) < 0)
 		goto failed;
 	res = PQexec(s->conn, "COMMIT");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {

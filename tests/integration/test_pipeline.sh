@@ -21,7 +21,7 @@ for w in $workers; do
 			agent "$w" -W 20 report --grid "$g" --category 0$((i % 9 + 1)) \
 				--colour yellow --people "$i" \
 				--summary "测试报告 $w $i" \
-				--party "petitioner:测试人:1390000$(printf %04d "$i")" \
+				--party "petitioner:测试人:1390$(printf %03d "${w#gw}")$(printf %04d "$i")" \
 				>/dev/null || echo "report $w $i: exit $?" >&2
 		done
 	) &

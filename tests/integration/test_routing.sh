@@ -37,7 +37,7 @@ is "$(sql "SELECT route_reason FROM \"case\" WHERE report_id = '$red'")" "红色
 	"the case records why it was routed"
 group=$(report --category 10 --colour yellow --people 5)
 is "$(routed "$group")" "county 530322 group" "a group of 5 goes to the county"
-four=$(report --category 10 --colour yellow --people 4)
+four=$(report --category 11 --colour yellow --people 4)
 is "$(routed "$four")" "township $T territorial" "4 people stay in the township"
 lit=$(report --category 08 --colour green --people 1)
 is "$(routed "$lit")" "county 530322 county-category" "a litigation-related report goes to the county"
@@ -52,7 +52,7 @@ is "$(messages county | "$GRMSG" case | grep -c "unit=530322 ")" 4 \
 n=$(reloads)
 sql "UPDATE route_rule SET min_people = 10 WHERE name = 'group'" >/dev/null
 reloaded "$n"
-six=$(report --category 10 --colour yellow --people 6)
+six=$(report --category 12 --colour yellow --people 6)
 is "$(routed "$six")" "township $T territorial" "after raising the group size to 10, 6 people stay in the township"
 n=$(reloads)
 sql "INSERT INTO route_rule (name, priority, category, level, resolve_days, reason)
@@ -74,3 +74,36 @@ gr_wait_for 20 "the SIGHUP reload" sh -c "[ \$(grep -c 'source=sighup' '$LOG') -
 none=$(report --category 08 --colour red --people 9)
 is "$(routed "$none")" "township $T default" "with every rule disabled the township takes the report"
 check "a report routed by no rule is logged" grep -q "event=no-route-rule report=$none" "$LOG"
+
+# Repeat petitions (重访): the same petitioner, or the same grid and category
+# within the window, link a report to the earlier case.
+sql "ALTER TABLE route_rule DISABLE TRIGGER route_rule_notify;
+	UPDATE route_rule SET enabled = true WHERE name <> 'neighbours-county';
+	UPDATE route_rule SET min_people = 5 WHERE name = 'group';
+	ALTER TABLE route_rule ENABLE TRIGGER route_rule_notify" >/dev/null
+n=$(grep -c "source=sighup" "$LOG")
+kill -HUP "$GR_COLLECTOR_PID"
+gr_wait_for 20 "the SIGHUP reload" sh -c "[ \$(grep -c 'source=sighup' '$LOG') -gt $n ]"
+repeat_of() { sql "SELECT coalesce(o.case_no, '-') FROM \"case\" c LEFT JOIN \"case\" o ON o.id = c.repeat_of WHERE c.report_id = '$1'"; }
+caseno() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
+G5=$(grid_of gw005)
+ID=11010519491231002X
+r1=$(report --category 13 --colour green --people 1 --party "petitioner:甲:13911112222")
+is "$(routed "$r1")" "township $T territorial" "a first petition stays in the township"
+r2=$(agent gw005 -W 20 report --grid "$G5" --category 14 --colour green --people 1 \
+	--summary "另一网格" --party "petitioner:甲:13911112222" | cut -d: -f1)
+is "$(repeat_of "$r2")" "$(caseno "$r1")" "the same petitioner's phone in another grid links to the earlier case"
+is "$(routed "$r2")" "county 530322 repeat-open" "a repeat of an open case goes to the county"
+check "the routing event names the repeated case" sh -c "psql '$GR_DB' -XAtq -c \"SELECT note FROM case_event e JOIN \\\"case\\\" c ON c.id = e.case_id WHERE c.report_id = '$r2' AND to_state = 'routed'\" | grep -q '重访 (repeat of $(caseno "$r1"))'"
+r3=$(report --category 13 --colour green --people 1)
+is "$(repeat_of "$r3")" "$(caseno "$r1")" "the same grid and category within the window link too"
+r4=$(report --category 15 --colour green --people 1 --party "petitioner:乙::$ID")
+is "$(repeat_of "$r4")" - "a new matter links to nothing"
+sql "UPDATE \"case\" SET state = 'closed' WHERE report_id = '$r4'" >/dev/null
+r5=$(agent gw005 -W 20 report --grid "$G5" --category 17 --colour green --people 1 \
+	--summary "身份证号相同" --party "petitioner:乙::$ID" | cut -d: -f1)
+is "$(repeat_of "$r5")" "$(caseno "$r4")" "the same ID-card number links to the earlier case"
+is "$(routed "$r5")" "township ${G5:0:9} territorial" "a repeat of a closed case stays in the township"
+sql "UPDATE setting SET value = '0' WHERE name = 'repeat_window_days'" >/dev/null
+r6=$(report --category 13 --colour green --people 1)
+is "$(repeat_of "$r6")" - "outside the window the same grid and category are a new matter"

@@ -34,7 +34,7 @@ sweep_at() {
 
 A=$(caseof "$(report --category 10 --colour green --people 2)")	# response 7 d
 B=$(caseof "$(report --category 10 --colour red --people 1)")	# county, resolve 15 d
-C=$(caseof "$(report --category 10 --colour yellow --people 1)")
+C=$(caseof "$(report --category 11 --colour yellow --people 1)")
 is "$(status "$A")" "routed 0 $T" "a new case is not supervised"
 sql "UPDATE \"case\" SET state = 'resolved' WHERE case_no = '$C'" >/dev/null
 

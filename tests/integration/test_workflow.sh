@@ -17,10 +17,11 @@ subscribe other "gr/v1/dispatch/$OTHER"
 subscribe county 'gr/v1/dispatch/530322'
 subscribe worker 'gr/v1/ack/gw001'
 
-# newcase: a green report from gw001, routed to its township; prints case_no
+# newcase CATEGORY: a green report from gw001, routed to its township;
+# prints case_no.  Distinct categories, or later cases repeat the first.
 newcase() {
 	local id
-	id=$(agent gw001 -W 20 report --grid "$G" --category 10 --colour green \
+	id=$(agent gw001 -W 20 report --grid "$G" --category "$1" --colour green \
 		--people 2 --summary "工作流测试" | cut -d: -f1)
 	sql "SELECT case_no FROM \"case\" WHERE report_id = '$id'"
 }
@@ -46,7 +47,7 @@ act() {
 }
 state() { sql "SELECT state FROM \"case\" WHERE case_no = '$1'"; }
 
-C1=$(newcase)
+C1=$(newcase 10)
 is "$(state "$C1")" routed "a new case is routed"
 is "$(act "$T" "$C1" close)" "ok=0 reason=illegal_transition" "closing a routed case is refused"
 is "$(state "$C1")" routed "... and changes nothing"
@@ -104,7 +105,7 @@ is "$(messages other | "$GRMSG" notice | grep -c "case_no=$C1 ")" 0 \
 	"another township's feed hears nothing of the case"
 
 # Escalation (上报) moves the case to the county.
-C2=$(newcase)
+C2=$(newcase 11)
 is "$(act "$T" "$C2" escalate --note 涉及多部门)" "ok=1 reason=-" "escalate"
 is "$(sql "SELECT state || ' ' || level || ' ' || unit_code FROM \"case\" WHERE case_no = '$C2'")" \
 	"escalated county 530322" "an escalated case is the county's"
@@ -116,7 +117,7 @@ is "$(act 530322 "$C2" accept)" "ok=1 reason=-" "the county accepts it"
 is "$(act 530322 "$C2" escalate)" "ok=0 reason=illegal_transition" "the county cannot escalate further"
 
 # Refusal (不予受理) needs a reason.
-C3=$(newcase)
+C3=$(newcase 12)
 is "$(act "$T" "$C3" refuse)" "ok=0 reason=incomplete" "a refusal needs its reason"
 is "$(act "$T" "$C3" refuse --note 不属于信访事项)" "ok=1 reason=-" "refuse with a reason"
 is "$(state "$C3")" refused "the case is refused"
