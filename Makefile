@@ -44,9 +44,9 @@ AGENT_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard field-agent/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 PROGS = $(BUILD)/collector $(BUILD)/field-agent
-TOOLS = $(BUILD)/tests/grmsg
+TOOLS = $(BUILD)/tests/grmsg $(BUILD)/tests/grload
 
-.PHONY: all deps test unit demo install clean fuzz fuzz-build
+.PHONY: all deps test unit demo install clean fuzz fuzz-build bench
 # Keep the objects of unit tests and tools (intermediate files otherwise).
 .SECONDARY:
 all: $(PROGS) $(UNIT_BIN) $(TOOLS)
@@ -93,6 +93,11 @@ $(BUILD)/tests/grmsg: $(BUILD)/obj/tests/tools/grmsg.o $(COMMON_OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PAHO_LIBS) $(PB_LIBS) -lpthread -lm
 
+$(BUILD)/tests/grload: $(BUILD)/obj/tests/bench/grload.o $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PAHO_LIBS) $(PB_LIBS) -lpthread -lm
+
 # libFuzzer targets, built with clang into build/fuzz.
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%)
@@ -130,6 +135,11 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh $(BUILD)
 
+# Figures, not a test: throughput and latency of the real broker, collector
+# and database, and of the broker and the database alone.
+bench: $(PROGS) $(BUILD)/tests/grload
+	@bash tests/bench/run.sh $(BUILD)
+
 install: $(PROGS)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 		$(DESTDIR)$(PREFIX)/share/gridreport/schema/demo
@@ -139,6 +149,7 @@ install: $(PROGS)
 		$(DESTDIR)$(PREFIX)/share/gridreport/schema
 	install -m 755 schema/migrate.sh $(DESTDIR)$(PREFIX)/share/gridreport/schema
 	install -m 644 schema/demo/*.sql $(DESTDIR)$(PREFIX)/share/gridreport/schema/demo
+	install -D -m 644 collector/gr-collector.service $(DESTDIR)$(PREFIX)/lib/systemd/system/gr-collector.service
 
 clean:
 	rm -rf build .run

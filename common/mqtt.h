@@ -36,6 +36,8 @@ typedef void	(*mqtt_msg_fn)(void *arg, const char *topic,
  * tag is the one given to mqtt_publish(). */
 typedef void	(*mqtt_pub_fn)(void *arg, const char *tag, int ok, int reason);
 
+/* The options are copied, but not the strings and the subs array they
+ * point to: those must outlive the client. */
 struct mqtt	*mqtt_new(const struct mqtt_opts *, mqtt_msg_fn, void *arg);
 
 /* Connect and subscribe; wait at most timeout_ms.  0 when connected and

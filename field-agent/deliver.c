@@ -140,6 +140,8 @@ deliver_sync(struct outbox *ob, const struct agent_conf *c, int wait_ms,
 	mo.session_expiry = SESSION_EXPIRY;
 	mo.keepalive = 30;
 	mo.max_inflight = 64;
+	/* Without it Paho refuses publishes past 100 queued, even online. */
+	mo.buffer_offline = 1;
 	mo.subs = subs;
 	mo.nsubs = 1;
 

@@ -1,0 +1,1005 @@
+/* grload.c -- benchmark load generator: simulated grid workers publish
+ * Reports at QoS 1 and time each one until its Ack comes back; and an echo
+ * responder that answers every Report at once, without a database, so that
+ * the broker and the client code can be measured alone.
+ *
+ *   grload run -b URI -p PAIRS [-a AGENTS] [-n COUNT] [-d SECONDS]
+ *       [-r RATE] [-w WINDOW] [-t TIMEOUT] [-o IDS] [-l LABEL] [-P SECONDS]
+ *       [-N]
+ *   grload echo -b URI [-g GROUP] [-N]
+ *
+ * PAIRS holds "worker grid" lines: a worker must be registered for the
+ * grid it reports for.  Each simulated agent is one MQTT connection with
+ * its own worker id; it publishes to gr/v1/report/{worker} and reads
+ * gr/v1/ack/{worker}, and never has more than WINDOW reports unanswered.
+ * It sends COUNT reports, or what it can in SECONDS, then waits for the
+ * last Acks; run exits 0 only when every report it sent was stored and
+ * acknowledged exactly once within the timeout. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "log.h"
+#include "mqtt.h"
+#include "topic.h"
+#include "ulid.h"
+#include "util.h"
+#include "validate.h"
+
+#define MAX_AGENTS	1000
+#define MAX_GRIDS	8
+#define MAX_COUNT	10000000L
+
+/* One report an agent has published and not yet seen answered. */
+struct slot {
+	char		 id[ULID_LEN + 1];
+	int64_t		 sent_us;
+	int		 used;
+};
+
+struct agent {
+	struct load	*ld;
+	struct mqtt	*m;
+	int		 connected;	/* by connect_agent() */
+	char		 error[160];
+	char		 worker[33];
+	char		 report_topic[TOPIC_MAX];
+	char		 ack_topic[TOPIC_MAX];
+	const char	*subs[1];	/* mqtt keeps this pointer */
+	char		 grids[MAX_GRIDS][16];
+	int		 ngrids;
+	struct slot	*slots;		/* window of them */
+	int		 inflight;
+};
+
+struct load {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	struct agent	*agents;
+	int		 nagents;
+	int		 window;
+	FILE		*ids;		/* stored report ids, or NULL */
+	uint32_t	*lat_us;	/* one per answered report */
+	long		 nlat;
+	long		 inflight;	/* over all agents */
+	long		 inflight_max;
+	long		 stored, duplicates, rejected, unmatched, pubfail;
+	int64_t		 last_ack_us;
+	int64_t		 every_us;	/* progress lines, 0: none */
+	int64_t		 next_us;
+	long		 last_stored;
+	long		 phone_base;	/* random: each run its own petitioners */
+};
+
+static volatile sig_atomic_t quit;
+
+static int64_t	mono_us(void);
+static void	sleep_us(int64_t);
+static int	broker_port(const char *);
+static int	set_nodelay(int);
+static int	read_pairs(const char *, struct agent **, int *);
+static struct slot *slot_find(struct agent *, const char *);
+static void	on_ack(void *, const char *, const void *, size_t);
+static void	on_published(void *, const char *, int, int);
+static uint8_t	*make_report(const struct agent *, const char *, long,
+		    size_t *);
+static void	*connect_agent(void *);
+static void	progress(struct load *, const char *, int64_t, long);
+static int	cmp_u32(const void *, const void *);
+static double	pct_ms(const uint32_t *, long, double);
+static int	cmd_run(int, char **);
+static void	on_signal(int);
+static void	on_echo(void *, const char *, const void *, size_t);
+static int	cmd_echo(int, char **);
+static void	usage(FILE *);
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+sleep_us(int64_t us)
+{
+	struct timespec ts;
+
+	if (us <= 0)
+		return;
+	ts.tv_sec = (time_t)(us / 1000000);
+	ts.tv_nsec = (long)(us % 1000000) * 1000;
+	nanosleep(&ts, NULL);
+}
+
+/* The TCP port of a tcp://host:port URI, or -1. */
+static int
+broker_port(const char *uri)
+{
+	const char *c = strrchr(uri, ':');
+	long p;
+
+	if (c == NULL || parse_long(c + 1, 1, 65535, &p) < 0)
+		return -1;
+	return (int)p;
+}
+
+/*
+ * Turn Nagle's algorithm off on every TCP socket of this process that is
+ * connected to the broker's port; returns how many were changed.  Debian's
+ * Paho never sets TCP_NODELAY (DESIGN.md 11) and gives no hook to do it,
+ * so the load generator finds its own sockets after connecting: otherwise
+ * small QoS 1 messages wait up to 40 ms for delayed ACKs and the figures
+ * measure the kernel's timers, not the system.
+ */
+static int
+set_nodelay(int port)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0, one = 1;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int fd, type, cur;
+		socklen_t tl = sizeof(type), cl = sizeof(cur);
+		int peer;
+
+		if (de->d_name[0] == '.')
+			continue;
+		fd = atoi(de->d_name);
+		if (fd == dirfd(d))
+			continue;
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 ||
+		    type != SOCK_STREAM)
+			continue;
+		if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0)
+			continue;
+		if (ss.ss_family == AF_INET)
+			peer = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		else if (ss.ss_family == AF_INET6)
+			peer = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		else
+			continue;
+		if (peer != port)
+			continue;
+		if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &cur, &cl) == 0 &&
+		    cur)
+			continue;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one)) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Read "worker grid" lines into one agent per worker.  0 or -1. */
+static int
+read_pairs(const char *path, struct agent **agentsp, int *np)
+{
+	FILE *fp = fopen(path, "r");
+	struct agent *a = NULL;
+	char line[256], w[64], g[64];
+	int n = 0, i;
+
+	if (fp == NULL) {
+		fprintf(stderr, "grload: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	a = xcalloc(MAX_AGENTS, sizeof(*a));
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (sscanf(line, "%63s %63s", w, g) != 2 || w[0] == '#')
+			continue;
+		if (!topic_id_valid(w) || strlen(w) >= sizeof(a->worker) ||
+		    strlen(g) != 15) {
+			fprintf(stderr, "grload: %s: bad line: %s", path, line);
+			goto fail;
+		}
+		for (i = 0; i < n; i++)
+			if (strcmp(a[i].worker, w) == 0)
+				break;
+		if (i == n) {
+			if (n == MAX_AGENTS)
+				continue;
+			strlcpy_gr(a[n++].worker, w, sizeof(a->worker));
+		}
+		if (a[i].ngrids < MAX_GRIDS)
+			strlcpy_gr(a[i].grids[a[i].ngrids++], g,
+			    sizeof(a->grids[0]));
+	}
+	fclose(fp);
+	if (n == 0) {
+		fprintf(stderr, "grload: %s: no worker-grid pairs\n", path);
+		free(a);
+		return -1;
+	}
+	*agentsp = a;
+	*np = n;
+	return 0;
+
+fail:
+	fclose(fp);
+	free(a);
+	return -1;
+}
+
+/* The agent's unanswered report with this id; call with the lock held. */
+static struct slot *
+slot_find(struct agent *a, const char *id)
+{
+	for (int i = 0; i < a->ld->window; i++)
+		if (a->slots[i].used && strcmp(a->slots[i].id, id) == 0)
+			return &a->slots[i];
+	return NULL;
+}
+
+/* An Ack (or case update) for this agent's worker, on Paho's thread. */
+static void
+on_ack(void *arg, const char *topic, const void *payload, size_t len)
+{
+	struct agent *a = arg;
+	struct load *ld = a->ld;
+	int64_t now = mono_us();
+	Gr__Notice *n;
+	struct slot *s;
+
+	(void)topic;
+	n = gr__notice__unpack(NULL, len, payload);
+	if (n == NULL || n->body_case != GR__NOTICE__BODY_ACK ||
+	    n->ack->report_id == NULL) {
+		if (n != NULL)
+			gr__notice__free_unpacked(n, NULL);
+		return;
+	}
+	pthread_mutex_lock(&ld->lock);
+	if ((s = slot_find(a, n->ack->report_id)) == NULL) {
+		ld->unmatched++;	/* a second Ack, or a stranger's */
+	} else {
+		switch (n->ack->status) {
+		case GR__ACK_STATUS__STORED:
+			ld->stored++;
+			if (ld->ids != NULL)
+				fprintf(ld->ids, "%s\n", s->id);
+			break;
+		case GR__ACK_STATUS__DUPLICATE:
+			ld->duplicates++;
+			break;
+		default:
+			ld->rejected++;
+			if (ld->rejected <= 5)
+				fprintf(stderr, "grload: report %s rejected: "
+				    "%s %s\n", s->id, n->ack->reason ?
+				    n->ack->reason : "-", n->ack->message ?
+				    n->ack->message : "-");
+			break;
+		}
+		ld->lat_us[ld->nlat++] = (uint32_t)(now - s->sent_us);
+		s->used = 0;
+		a->inflight--;
+		ld->inflight--;
+		ld->last_ack_us = now;
+		pthread_cond_broadcast(&ld->cond);
+	}
+	pthread_mutex_unlock(&ld->lock);
+	gr__notice__free_unpacked(n, NULL);
+}
+
+/* The broker refused a report (e.g. ACL): no Ack will come for it. */
+static void
+on_published(void *arg, const char *tag, int ok, int reason)
+{
+	struct agent *a = arg;
+	struct load *ld = a->ld;
+	struct slot *s;
+
+	if (ok)
+		return;
+	pthread_mutex_lock(&ld->lock);
+	ld->pubfail++;
+	if (ld->pubfail <= 5)
+		fprintf(stderr, "grload: publish of %s failed (reason %d)\n",
+		    tag, reason);
+	if ((s = slot_find(a, tag)) != NULL) {
+		s->used = 0;
+		a->inflight--;
+		ld->inflight--;
+		pthread_cond_broadcast(&ld->cond);
+	}
+	pthread_mutex_unlock(&ld->lock);
+}
+
+/*
+ * A valid Report number i of agent a, packed into a malloc'd buffer the
+ * caller frees.  The mix is that of a county's everyday traffic: the
+ * township-level classes in turn, mostly yellow and green, one in ten red
+ * (routed to the county), and a petitioner of its own (phone) each, so
+ * that repeats are found only by grid and class, as they would be.
+ */
+static uint8_t *
+make_report(const struct agent *a, const char *id, long i, size_t *lenp)
+{
+	static char *const cats[][2] = { { "01", "0101" }, { "02", "0201" },
+	    { "03", "0301" }, { "05", "0501" }, { "06", "0601" },
+	    { "07", "0701" }, { "09", "0901" }, { "10", "1001" },
+	    { "11", "1101" }, { "12", "1201" }, { "13", "1301" },
+	    { "14", "1401" }, { "15", "1501" }, { "17", "1701" },
+	    { "18", "1801" }, { "19", "1901" }, { "20", "2001" },
+	    { "21", "2101" } };
+	static char summary[] = "建筑工地拖欠农民工工资, 工人到村委会反映";
+	static char description[] = "某建筑工地包工头拖欠十余名农民工"
+	    "近三个月工资, 工人多次讨要未果, 情绪激动, 网格员现场了解情况"
+	    "并登记, 需相关部门协调处理。";
+	static char address[] = "陆良县中枢街道东门社区";
+	static char name1[] = "张某", name2[] = "某建筑公司";
+	Gr__Report r = GR__REPORT__INIT;
+	Gr__Location loc = GR__LOCATION__INIT;
+	Gr__Party p1 = GR__PARTY__INIT, p2 = GR__PARTY__INIT;
+	Gr__Party *parties[2] = { &p1, &p2 };
+	char device[48], phone[16];
+	int64_t now = now_ms();
+	size_t c = (size_t)i % (sizeof(cats) / sizeof(cats[0]));
+
+	snprintf(device, sizeof(device), "bench-%s", a->worker);
+	snprintf(phone, sizeof(phone), "139%08ld",
+	    (a->ld->phone_base + i) % 100000000);
+	r.has_schema_version = 1;
+	r.schema_version = REPORT_SCHEMA_VERSION;
+	r.id = (char *)(uintptr_t)id;
+	r.worker_id = (char *)(uintptr_t)a->worker;
+	r.device_id = device;
+	r.grid_code = (char *)(uintptr_t)a->grids[i % a->ngrids];
+	r.has_created_at = 1;
+	r.created_at = now;
+	r.has_occurred_at = 1;
+	r.occurred_at = now - 3600 * 1000;
+	r.category = cats[c][0];
+	r.item = cats[c][1];
+	r.has_colour = 1;
+	r.colour = i % 10 == 0 ? GR__COLOUR__RED : i % 10 < 4 ?
+	    GR__COLOUR__GREEN : GR__COLOUR__YELLOW;
+	r.has_people = 1;
+	r.people = (uint32_t)(1 + i % 4);
+	if (c == 0) {
+		r.has_amount_fen = 1;
+		r.amount_fen = 8600000;
+	}
+	r.summary = summary;
+	r.description = description;
+	p1.has_role = 1;
+	p1.role = GR__PARTY_ROLE__PETITIONER;
+	p1.name = name1;
+	p1.phone = phone;
+	p2.has_role = 1;
+	p2.role = GR__PARTY_ROLE__RESPONDENT;
+	p2.organisation = name2;
+	p2.name = name2;
+	r.n_parties = 2;
+	r.parties = parties;
+	loc.has_lat = 1;
+	loc.lat = 25.03 + (double)(i % 100) / 10000;
+	loc.has_lon = 1;
+	loc.lon = 103.67;
+	loc.address = address;
+	r.location = &loc;
+	r.has_channel = 1;
+	r.channel = GR__CHANNEL__GRID_VISIT;
+	return codec_pack(&r.base, lenp);
+}
+
+/*
+ * Connect one agent (a thread of its own).  Paho's MQTTAsync serves every
+ * client of a process from one receive thread that polls with a 1 s
+ * timeout and is not woken for a new socket: connecting agents one after
+ * another costs about 2 s each, connecting them all at once 2 s in all.
+ */
+static void *
+connect_agent(void *arg)
+{
+	struct agent *a = arg;
+
+	if (mqtt_connect(a->m, 20000) == 0)
+		a->connected = 1;
+	else
+		mqtt_error(a->m, a->error, sizeof(a->error));
+	return NULL;
+}
+
+/* Every every_us, one line on stderr: what was sent and stored so far, and
+ * the rate since the last line.  Call with the lock held. */
+static void
+progress(struct load *ld, const char *label, int64_t t0, long sent)
+{
+	int64_t now = mono_us();
+
+	if (ld->every_us == 0 || now < ld->next_us)
+		return;
+	fprintf(stderr, "grload %s: %5.1f s: sent %ld, stored %ld, "
+	    "%.0f/s in the last %.0f s\n", label, (double)(now - t0) / 1e6,
+	    sent, ld->stored, (double)(ld->stored - ld->last_stored) * 1e6 /
+	    (double)(now - ld->next_us + ld->every_us),
+	    (double)ld->every_us / 1e6);
+	ld->last_stored = ld->stored;
+	ld->next_us = now + ld->every_us;
+}
+
+static int
+cmp_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* The p-th percentile (nearest rank) of sorted microseconds, in ms. */
+static double
+pct_ms(const uint32_t *v, long n, double p)
+{
+	long k;
+
+	if (n == 0)
+		return 0;
+	k = (long)(p / 100.0 * (double)n + 0.999999) - 1;
+	if (k < 0)
+		k = 0;
+	if (k >= n)
+		k = n - 1;
+	return v[k] / 1000.0;
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "broker", required_argument, NULL, 'b' },
+		{ "pairs", required_argument, NULL, 'p' },
+		{ "agents", required_argument, NULL, 'a' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "progress", required_argument, NULL, 'P' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "ids", required_argument, NULL, 'o' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "no-nodelay", no_argument, NULL, 'N' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct load ld;
+	struct agent *agents = NULL;
+	const char *uri = NULL, *pairs = NULL, *ids = NULL, *label = "run";
+	long nagents = 0, count = 10000, rate = 0, window = 4, timeout = 60;
+	long sent = 0, stalls = 0, answered, i, duration = 0, every = 0;
+	int64_t t0, t_sent, t_end, due, lag, lag_max = 0, waited_since;
+	double elapsed, send_s, cpu_s;
+	struct rusage ru0, ru1;
+	int ch, nodelay = 1, port, fixed = 0, status = 0, rr = 0, nworkers;
+	pthread_t *threads;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "b:p:a:n:d:r:w:t:o:l:P:N", opts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'b': uri = optarg; break;
+		case 'p': pairs = optarg; break;
+		case 'o': ids = optarg; break;
+		case 'l': label = optarg; break;
+		case 'N': nodelay = 0; break;
+		case 'a':
+			if (parse_long(optarg, 1, MAX_AGENTS, &nagents) < 0)
+				goto usage;
+			break;
+		case 'n':
+			if (parse_long(optarg, 1, MAX_COUNT, &count) < 0)
+				goto usage;
+			break;
+		case 'd':
+			if (parse_long(optarg, 0, 86400, &duration) < 0)
+				goto usage;
+			break;
+		case 'P':
+			if (parse_long(optarg, 0, 3600, &every) < 0)
+				goto usage;
+			break;
+		case 'r':
+			if (parse_long(optarg, 0, 1000000, &rate) < 0)
+				goto usage;
+			break;
+		case 'w':
+			if (parse_long(optarg, 1, 1000, &window) < 0)
+				goto usage;
+			break;
+		case 't':
+			if (parse_long(optarg, 1, 3600, &timeout) < 0)
+				goto usage;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (uri == NULL || pairs == NULL || optind != argc)
+		goto usage;
+	if ((port = broker_port(uri)) < 0 || strncmp(uri, "tcp://", 6) != 0) {
+		fprintf(stderr, "grload: broker must be tcp://host:port\n");
+		return 2;
+	}
+	if (read_pairs(pairs, &agents, &nworkers) < 0)
+		return 2;
+	if (nagents == 0)
+		nagents = nworkers;
+	if (nagents > nworkers) {
+		fprintf(stderr, "grload: %ld agents asked, %d workers in %s "
+		    "(each agent needs a worker id of its own)\n", nagents,
+		    nworkers, pairs);
+		free(agents);
+		return 2;
+	}
+
+	memset(&ld, 0, sizeof(ld));
+	pthread_mutex_init(&ld.lock, NULL);
+	pthread_cond_init(&ld.cond, NULL);
+	ld.agents = agents;
+	ld.nagents = (int)nagents;
+	ld.window = (int)window;
+	if (getrandom(&ld.phone_base, sizeof(ld.phone_base), 0) !=
+	    sizeof(ld.phone_base))
+		fatal("event=getrandom");
+	ld.phone_base = (long)((unsigned long)ld.phone_base % 100000000);
+	ld.lat_us = xcalloc((size_t)count, sizeof(*ld.lat_us));
+	if (ids != NULL && (ld.ids = fopen(ids, "w")) == NULL) {
+		fprintf(stderr, "grload: %s: %s\n", ids, strerror(errno));
+		return 2;
+	}
+
+	for (int k = 0; k < ld.nagents; k++) {
+		struct agent *a = &agents[k];
+		struct mqtt_opts mo;
+		char cid[64];
+
+		a->ld = &ld;
+		a->slots = xcalloc((size_t)window, sizeof(*a->slots));
+		topic_make(a->report_topic, sizeof(a->report_topic),
+		    TOPIC_REPORT, a->worker);
+		topic_make(a->ack_topic, sizeof(a->ack_topic), TOPIC_ACK,
+		    a->worker);
+		a->subs[0] = a->ack_topic;
+		snprintf(cid, sizeof(cid), "grload-%s-%ld", a->worker,
+		    (long)getpid());
+		memset(&mo, 0, sizeof(mo));
+		mo.uri = uri;
+		mo.client_id = cid;
+		mo.clean_start = 1;
+		mo.keepalive = 30;
+		mo.max_inflight = (int)window;
+		/* Also lifts Paho's default cap of 100 queued publishes. */
+		mo.buffer_offline = 1;
+		mo.subs = a->subs;
+		mo.nsubs = 1;
+		/* A lost connection fails the run: no resends, no reconnect. */
+		if ((a->m = mqtt_new(&mo, on_ack, a)) == NULL) {
+			fprintf(stderr, "grload: bad broker URI %s\n", uri);
+			status = 1;
+			ld.nagents = k;
+			goto out;
+		}
+	}
+	threads = xcalloc((size_t)ld.nagents, sizeof(*threads));
+	for (int k = 0; k < ld.nagents; k++)
+		if (pthread_create(&threads[k], NULL, connect_agent,
+		    &agents[k]) != 0)
+			fatal("event=pthread-create");
+	for (int k = 0; k < ld.nagents; k++) {
+		pthread_join(threads[k], NULL);
+		if (!agents[k].connected) {
+			fprintf(stderr, "grload: agent %s cannot connect: %s\n",
+			    agents[k].worker, agents[k].error);
+			status = 1;
+		}
+	}
+	free(threads);
+	if (status != 0)
+		goto out;
+	if (nodelay)
+		fixed = set_nodelay(port);
+
+	/* Send, paced or at full speed, never more than window per agent. */
+	getrusage(RUSAGE_SELF, &ru0);
+	t0 = mono_us();
+	waited_since = 0;
+	pthread_mutex_lock(&ld.lock);
+	ld.last_ack_us = t0;
+	ld.every_us = every * 1000000;
+	ld.next_us = t0 + ld.every_us;
+	for (i = 0; i < count; ) {
+		struct agent *a = NULL;
+		struct slot *s = NULL;
+		uint8_t *buf;
+		size_t len;
+		int k;
+
+		progress(&ld, label, t0, sent);
+		if (duration > 0 && mono_us() - t0 >= duration * 1000000)
+			break;
+		if (rate > 0) {
+			due = t0 + (int64_t)((double)i * 1e6 / (double)rate);
+			if ((lag = mono_us() - due) < 0) {
+				pthread_mutex_unlock(&ld.lock);
+				sleep_us(-lag);
+				pthread_mutex_lock(&ld.lock);
+			} else if (lag > lag_max)
+				lag_max = lag;
+		}
+		for (k = 0; k < ld.nagents; k++) {
+			a = &agents[(rr + k) % ld.nagents];
+			if (a->inflight < ld.window)
+				break;
+		}
+		if (k == ld.nagents) {
+			struct timespec ts;
+
+			/* Every window is full: wait for an Ack. */
+			if (waited_since == 0) {
+				waited_since = mono_us();
+				stalls++;
+			}
+			if (mono_us() - ld.last_ack_us > timeout * 1000000) {
+				fprintf(stderr, "grload: no Ack for %lds, "
+				    "giving up after %ld sent\n", timeout, sent);
+				break;
+			}
+			deadline_after(&ts, 100);
+			pthread_cond_timedwait(&ld.cond, &ld.lock, &ts);
+			continue;
+		}
+		waited_since = 0;
+		rr = (int)((a - agents) + 1) % ld.nagents;
+		for (k = 0; k < ld.window; k++)
+			if (!a->slots[k].used) {
+				s = &a->slots[k];
+				break;
+			}
+		if (ulid_make(s->id, now_ms()) < 0)
+			fatal("event=ulid");
+		s->used = 1;
+		a->inflight++;
+		if (++ld.inflight > ld.inflight_max)
+			ld.inflight_max = ld.inflight;
+		pthread_mutex_unlock(&ld.lock);
+
+		buf = make_report(a, s->id, i, &len);
+		s->sent_us = mono_us();
+		if (mqtt_publish(a->m, a->report_topic, buf, len, 1,
+		    on_published, a, s->id) < 0) {
+			pthread_mutex_lock(&ld.lock);
+			ld.pubfail++;
+			s->used = 0;
+			a->inflight--;
+			ld.inflight--;
+		} else {
+			pthread_mutex_lock(&ld.lock);
+			sent++;
+		}
+		free(buf);
+		i++;
+	}
+	t_sent = mono_us();
+
+	/* Wait for the last Acks. */
+	while (ld.inflight > 0 &&
+	    mono_us() - ld.last_ack_us < timeout * 1000000) {
+		struct timespec ts;
+
+		deadline_after(&ts, 100);
+		pthread_cond_timedwait(&ld.cond, &ld.lock, &ts);
+		progress(&ld, label, t0, sent);
+	}
+	t_end = ld.inflight > 0 ? mono_us() : ld.last_ack_us;
+	answered = ld.nlat;
+	pthread_mutex_unlock(&ld.lock);
+	getrusage(RUSAGE_SELF, &ru1);
+	cpu_s = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec +
+	    ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+	    (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec +
+	    ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
+
+	qsort(ld.lat_us, (size_t)answered, sizeof(*ld.lat_us), cmp_u32);
+	elapsed = (double)(t_end - t0) / 1e6;
+	send_s = (double)(t_sent - t0) / 1e6;
+	printf("grload %s: %d agents, window %d, %s, %ld reports%s, "
+	    "TCP_NODELAY %s (%d sockets)\n", label, ld.nagents, ld.window,
+	    rate > 0 ? "paced" : "full speed", count, sent < count &&
+	    duration > 0 ? " (sending stopped at the time limit)" : "",
+	    nodelay ? "on" : "off (as Paho leaves it)", fixed);
+	if (rate > 0)
+		printf("  offered     %ld/s asked, %.0f/s achieved, "
+		    "max lag %.1f ms\n", rate, send_s > 0 ? sent / send_s : 0,
+		    lag_max / 1000.0);
+	printf("  sent        %ld\n", sent);
+	printf("  acked       %ld (stored %ld, duplicate %ld, rejected %ld)\n",
+	    answered, ld.stored, ld.duplicates, ld.rejected);
+	printf("  unanswered  %ld, extra Acks %ld, publish failures %ld\n",
+	    ld.inflight, ld.unmatched, ld.pubfail);
+	printf("  elapsed     %.3f s (sending %.3f s), window full %ld times, "
+	    "in flight at most %ld, grload CPU %.2f s\n", elapsed, send_s,
+	    stalls, ld.inflight_max, cpu_s);
+	printf("  throughput  %.0f reports/s stored and acked\n",
+	    elapsed > 0 ? ld.stored / elapsed : 0);
+	printf("  latency ms  p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n",
+	    pct_ms(ld.lat_us, answered, 50), pct_ms(ld.lat_us, answered, 90),
+	    pct_ms(ld.lat_us, answered, 99), pct_ms(ld.lat_us, answered, 100));
+	printf("result label=%s agents=%d window=%d rate=%ld count=%ld "
+	    "sent=%ld acked=%ld stored=%ld duplicates=%ld rejected=%ld "
+	    "unanswered=%ld extra=%ld pubfail=%ld elapsed=%.3f "
+	    "offered=%.0f rps=%.0f p50=%.2f p90=%.2f p99=%.2f max=%.2f "
+	    "inflight_max=%ld cpu=%.2f\n", label, ld.nagents, ld.window, rate, count,
+	    sent, answered, ld.stored, ld.duplicates, ld.rejected, ld.inflight,
+	    ld.unmatched, ld.pubfail, elapsed, send_s > 0 ? sent / send_s : 0,
+	    elapsed > 0 ? ld.stored / elapsed : 0,
+	    pct_ms(ld.lat_us, answered, 50), pct_ms(ld.lat_us, answered, 90),
+	    pct_ms(ld.lat_us, answered, 99), pct_ms(ld.lat_us, answered, 100),
+	    ld.inflight_max, cpu_s);
+	fflush(stdout);
+	if (ld.stored != sent || ld.duplicates != 0 || ld.unmatched != 0 ||
+	    ld.pubfail != 0 || (sent < count && duration == 0)) {
+		fprintf(stderr, "grload %s: FAILED: %ld of %ld reports stored "
+		    "and acknowledged exactly once within %lds\n", label,
+		    ld.stored, sent, timeout);
+		status = 1;
+	}
+
+out:
+	for (int k = 0; k < ld.nagents; k++)
+		mqtt_free(agents[k].m, 1000);
+	for (int k = 0; k < (int)nagents; k++)
+		free(agents[k].slots);
+	if (ld.ids != NULL && fclose(ld.ids) != 0) {
+		fprintf(stderr, "grload: %s: %s\n", ids, strerror(errno));
+		status = 1;
+	}
+	free(ld.lat_us);
+	free(agents);
+	pthread_mutex_destroy(&ld.lock);
+	pthread_cond_destroy(&ld.cond);
+	return status;
+
+usage:
+	usage(stderr);
+	return 2;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+struct echo {
+	struct mqtt	*m;
+	pthread_mutex_t	 lock;
+	unsigned long	 replies, bad, pubfail;
+};
+
+/*
+ * A Report for the echo responder, on Paho's thread: decode it and answer
+ * at once with an Ack and a dispatch entry, the two messages the collector
+ * publishes after its commit, of about the same size.
+ */
+static void
+on_echo(void *arg, const char *topic, const void *payload, size_t len)
+{
+	struct echo *e = arg;
+	Gr__Notice n = GR__NOTICE__INIT;
+	Gr__Ack ack = GR__ACK__INIT;
+	Gr__CaseEntry ce = GR__CASE_ENTRY__INIT;
+	Gr__Report *r;
+	char worker[64], t[TOPIC_MAX], case_no[32], unit[16], text[160];
+	static char unit_name[] = "中枢街道", rule[] = "territorial",
+	    reason[] = "属地管理", actor[] = "echo";
+	unsigned long seq, fails = 0;
+	uint8_t *buf;
+	size_t blen;
+
+	if (topic_parse(topic, TOPIC_REPORT, worker, sizeof(worker)) < 0 ||
+	    (r = gr__report__unpack(NULL, len, payload)) == NULL ||
+	    r->id == NULL || r->grid_code == NULL ||
+	    strlen(r->grid_code) < 9) {
+		pthread_mutex_lock(&e->lock);
+		e->bad++;
+		pthread_mutex_unlock(&e->lock);
+		return;
+	}
+	pthread_mutex_lock(&e->lock);
+	seq = ++e->replies;
+	pthread_mutex_unlock(&e->lock);
+	snprintf(case_no, sizeof(case_no), "530322-2026-%06lu", seq);
+	snprintf(unit, sizeof(unit), "%.9s", r->grid_code);
+	snprintf(text, sizeof(text), "已登记: 案件号 %s, 转 %s 办理", case_no,
+	    unit_name);
+
+	ack.has_schema_version = 1;
+	ack.schema_version = REPORT_SCHEMA_VERSION;
+	ack.report_id = r->id;
+	ack.has_status = 1;
+	ack.status = GR__ACK_STATUS__STORED;
+	ack.case_no = case_no;
+	ack.routed_unit = unit;
+	ack.routed_unit_name = unit_name;
+	ack.has_routed_level = 1;
+	ack.routed_level = GR__LEVEL__TOWNSHIP;
+	ack.message = text;
+	n.body_case = GR__NOTICE__BODY_ACK;
+	n.ack = &ack;
+	buf = codec_pack(&n.base, &blen);
+	if (topic_make(t, sizeof(t), TOPIC_ACK, worker) < 0 ||
+	    mqtt_publish(e->m, t, buf, blen, 1, NULL, NULL, NULL) < 0)
+		fails++;
+	free(buf);
+
+	ce.has_schema_version = 1;
+	ce.schema_version = REPORT_SCHEMA_VERSION;
+	ce.case_no = case_no;
+	ce.report_id = r->id;
+	ce.has_state = 1;
+	ce.state = GR__CASE_STATE__ROUTED;
+	ce.unit = unit;
+	ce.unit_name = unit_name;
+	ce.grid_code = r->grid_code;
+	ce.worker_id = r->worker_id;
+	ce.category = r->category;
+	ce.item = r->item;
+	ce.summary = r->summary;
+	ce.route_rule = rule;
+	ce.route_reason = reason;
+	ce.event_actor = actor;
+	buf = codec_pack(&ce.base, &blen);
+	if (topic_make(t, sizeof(t), TOPIC_DISPATCH, unit) < 0 ||
+	    mqtt_publish(e->m, t, buf, blen, 1, NULL, NULL, NULL) < 0)
+		fails++;
+	free(buf);
+	gr__report__free_unpacked(r, NULL);
+	if (fails > 0) {
+		pthread_mutex_lock(&e->lock);
+		e->pubfail += fails;
+		pthread_mutex_unlock(&e->lock);
+	}
+}
+
+static int
+cmd_echo(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "broker", required_argument, NULL, 'b' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "no-nodelay", no_argument, NULL, 'N' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct echo e;
+	struct mqtt_opts mo;
+	struct sigaction sa;
+	const char *uri = NULL, *group = "collectors", *subs[1];
+	char sub[TOPIC_MAX], cid[64], errbuf[160];
+	int ch, nodelay = 1, port, fixed = 0;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "b:g:N", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'b': uri = optarg; break;
+		case 'g': group = optarg; break;
+		case 'N': nodelay = 0; break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (uri == NULL || optind != argc || !topic_id_valid(group)) {
+		usage(stderr);
+		return 2;
+	}
+	if ((port = broker_port(uri)) < 0 || strncmp(uri, "tcp://", 6) != 0) {
+		fprintf(stderr, "grload: broker must be tcp://host:port\n");
+		return 2;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	memset(&e, 0, sizeof(e));
+	pthread_mutex_init(&e.lock, NULL);
+	snprintf(sub, sizeof(sub), "$share/%s/gr/v1/report/+", group);
+	snprintf(cid, sizeof(cid), "grload-echo-%ld", (long)getpid());
+	subs[0] = sub;
+	memset(&mo, 0, sizeof(mo));
+	mo.uri = uri;
+	mo.client_id = cid;
+	mo.clean_start = 1;		/* as the collector */
+	mo.keepalive = 30;
+	mo.max_inflight = 1000;		/* the collector's defaults */
+	mo.buffer_offline = 1;		/* else Paho queues at most 100 */
+	mo.subs = subs;
+	mo.nsubs = 1;
+	if ((e.m = mqtt_new(&mo, on_echo, &e)) == NULL ||
+	    mqtt_connect(e.m, 10000) < 0) {
+		fprintf(stderr, "grload echo: cannot connect: %s\n",
+		    e.m ? mqtt_error(e.m, errbuf, sizeof(errbuf)) : "bad URI");
+		mqtt_free(e.m, 0);
+		return 1;
+	}
+	if (nodelay)
+		fixed = set_nodelay(port);
+	printf("event=echo-ready subscription=%s nodelay_sockets=%d\n", sub,
+	    fixed);
+	fflush(stdout);
+	while (!quit)
+		sleep_us(100000);
+	mqtt_unsubscribe(e.m, 2000);
+	mqtt_wait_idle(e.m, 5000);
+	pthread_mutex_lock(&e.lock);
+	printf("event=echo-stopped replies=%lu unreadable=%lu "
+	    "publish_failures=%lu\n", e.replies, e.bad, e.pubfail);
+	pthread_mutex_unlock(&e.lock);
+	mqtt_free(e.m, 2000);
+	pthread_mutex_destroy(&e.lock);
+	return 0;
+}
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: grload run -b tcp://HOST:PORT -p PAIRS [-a agents] "
+	    "[-n count] [-d seconds]\n"
+	    "                  [-r rate] [-w window] [-t timeout] "
+	    "[-o ids-file] [-l label]\n"
+	    "                  [-P seconds] [-N]\n"
+	    "       grload echo -b tcp://HOST:PORT [-g group] [-N]\n"
+	    "\n"
+	    "run: one MQTT connection per worker of PAIRS (\"worker grid\" "
+	    "lines) publishes\n"
+	    "COUNT Reports (default 10000), or what it can in -d SECONDS, at "
+	    "RATE\n"
+	    "reports/s in all (0: full speed), at most WINDOW unanswered per "
+	    "agent\n"
+	    "(default 4), and times each until its Ack; exits 1 unless all "
+	    "sent are\n"
+	    "stored and acknowledged once before no Ack has come for TIMEOUT "
+	    "seconds\n"
+	    "(default 60).  -o writes the stored ids; -P prints progress "
+	    "every SECONDS.\n"
+	    "echo: answers every Report on $share/GROUP/gr/v1/report/+ "
+	    "(default group\n"
+	    "collectors) at once with an Ack and a dispatch entry; no "
+	    "database.\n"
+	    "-N leaves Nagle's algorithm on, as Paho does.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	log_init("grload", LOG_LVL_WARN);
+	signal(SIGPIPE, SIG_IGN);
+	if (argc >= 2 && strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "echo") == 0)
+		return cmd_echo(argc - 1, argv + 1);
+	usage(argc >= 2 && strcmp(argv[1], "-h") == 0 ? stdout : stderr);
+	return 2;
+}
