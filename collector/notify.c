@@ -1,11 +1,13 @@
 /* notify.c -- Acks to the reporting worker, new cases to the dispatch feed. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "codec.h"
 #include "log.h"
 #include "notify.h"
 #include "topic.h"
+#include "utf8.h"
 #include "validate.h"
 
 static int	publish(struct mqtt *, const char *, const char *,
@@ -71,44 +73,31 @@ int
 notify_dispatch(struct mqtt *m, const Gr__Report *r, const struct route *rt,
     const struct stored_case *c)
 {
-	Gr__CaseEntry e = GR__CASE_ENTRY__INIT;
-	Gr__Notice n = GR__NOTICE__INIT;
+	struct case_view v;
 
-	e.has_schema_version = 1;
-	e.schema_version = REPORT_SCHEMA_VERSION;
-	e.case_no = (char *)(uintptr_t)c->case_no;
-	e.report_id = r->id;
-	e.has_state = 1;
-	e.state = c->state;
-	e.has_level = 1;
-	e.level = c->level;
-	e.unit = (char *)(uintptr_t)c->unit;
-	e.unit_name = (char *)(uintptr_t)c->unit_name;
-	e.grid_code = r->grid_code;
-	e.worker_id = r->worker_id;
-	e.category = r->category;
-	e.item = r->item;
-	e.has_colour = 1;
-	e.colour = r->colour;
-	e.has_people = 1;
-	e.people = r->people;
-	e.summary = r->summary;
-	e.has_opened_at = 1;
-	e.opened_at = c->opened_at;
-	e.has_response_due = 1;
-	e.response_due = c->response_due;
-	e.has_resolve_due = 1;
-	e.resolve_due = c->resolve_due;
-	e.route_rule = (char *)(uintptr_t)rt->rule;
-	e.route_reason = (char *)(uintptr_t)rt->reason;
-	e.has_event_at = 1;
-	e.event_at = c->opened_at;
-	e.event_actor = "collector";
-	e.has_resolved_on_spot = 1;
-	e.resolved_on_spot = r->resolved_on_spot;
-	n.body_case = GR__NOTICE__BODY_UPDATE;
-	n.update = &e;
-	return publish(m, TOPIC_DISPATCH, c->unit, &n.base);
+	/* The case as it now stands, from what the transaction just wrote. */
+	memset(&v, 0, sizeof(v));
+	snprintf(v.case_no, sizeof(v.case_no), "%s", c->case_no);
+	snprintf(v.report_id, sizeof(v.report_id), "%s", r->id);
+	v.state = c->state;
+	v.level = c->level;
+	snprintf(v.unit, sizeof(v.unit), "%s", c->unit);
+	snprintf(v.unit_name, sizeof(v.unit_name), "%s", c->unit_name);
+	snprintf(v.grid_code, sizeof(v.grid_code), "%s", r->grid_code);
+	snprintf(v.worker_id, sizeof(v.worker_id), "%s", r->worker_id);
+	snprintf(v.category, sizeof(v.category), "%s", r->category);
+	snprintf(v.item, sizeof(v.item), "%s", r->item ? r->item : "");
+	v.colour = r->colour;
+	v.people = r->people;
+	utf8_copy(v.summary, r->summary, sizeof(v.summary));
+	v.opened_at = v.event_at = c->opened_at;
+	v.response_due = c->response_due;
+	v.resolve_due = c->resolve_due;
+	snprintf(v.route_rule, sizeof(v.route_rule), "%s", rt->rule);
+	utf8_copy(v.route_reason, rt->reason, sizeof(v.route_reason));
+	snprintf(v.event_actor, sizeof(v.event_actor), "collector");
+	v.resolved_on_spot = r->resolved_on_spot;
+	return notify_case(m, TOPIC_DISPATCH, c->unit, &v);
 }
 
 #define STR(s) ((s)[0] != '\0' ? (char *)(uintptr_t)(s) : NULL)
