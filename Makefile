@@ -44,9 +44,13 @@ AGENT_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard field-agent/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 PROGS = $(BUILD)/collector $(BUILD)/field-agent
+# gr-analyst: the county's figures as CSV files and an HTML report.
+ANALYST_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard analyst/*.c))
+ANALYST_COMMON = $(BUILD)/obj/common/util.o $(BUILD)/obj/common/log.o
+PROGS += $(BUILD)/gr-analyst
 TOOLS = $(BUILD)/tests/grmsg $(BUILD)/tests/grload
 
-.PHONY: all deps test unit demo install clean fuzz fuzz-build bench
+.PHONY: all deps test unit demo install clean fuzz fuzz-build bench bench-analyst
 # Keep the objects of unit tests and tools (intermediate files otherwise).
 .SECONDARY:
 all: $(PROGS) $(UNIT_BIN) $(TOOLS)
@@ -79,6 +83,17 @@ $(BUILD)/collector: $(COLLECTOR_OBJ) $(COMMON_OBJ)
 $(BUILD)/field-agent: $(AGENT_OBJ) $(COMMON_OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PAHO_LIBS) $(SQLITE_LIBS) $(PB_LIBS) -lpthread -lm
+
+$(BUILD)/gr-analyst: $(ANALYST_OBJ) $(ANALYST_COMMON)
+	@echo "  LD      $@"
+	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PQ_LIBS) -lpthread
+
+# The analyst's unit tests link its modules (everything but main.c).
+$(BUILD)/tests/test_csv: $(BUILD)/obj/tests/unit/test_csv.o \
+		$(filter-out %/main.o,$(ANALYST_OBJ)) $(ANALYST_COMMON)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PQ_LIBS) -lpthread
 
 # A unit test links the modules it tests (everything but main.c).
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(COMMON_OBJ) \
@@ -140,11 +155,17 @@ demo: deps
 bench: $(PROGS) $(BUILD)/tests/grload
 	@bash tests/bench/run.sh $(BUILD)
 
+# Figures, not a test: the analyst views on a year of a county (1,000,000
+# reports; N=... for another size), and a whole gr-analyst run.
+bench-analyst: $(BUILD)/gr-analyst
+	@bash tests/bench/analyst.sh $(BUILD)
+
 install: $(PROGS)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 		$(DESTDIR)$(PREFIX)/share/gridreport/schema/demo
 	install -m 755 $(BUILD)/collector $(DESTDIR)$(PREFIX)/sbin/gr-collector
 	install -m 755 $(BUILD)/field-agent $(DESTDIR)$(PREFIX)/bin/field-agent
+	install -m 755 $(BUILD)/gr-analyst $(DESTDIR)$(PREFIX)/bin/gr-analyst
 	install -m 644 schema/*.sql schema/taxonomy.tsv \
 		$(DESTDIR)$(PREFIX)/share/gridreport/schema
 	install -m 755 schema/migrate.sh $(DESTDIR)$(PREFIX)/share/gridreport/schema
