@@ -122,7 +122,8 @@ WITH ev AS (
 		(CASE WHEN c.state <> 'refused'
 		 THEN c.resolve_due - interval '1 second' END,
 		 0, 0, 0, 0, 0, 0, 0, 1, (c.resolved_at IS NOT NULL)::int,
-		 (c.resolved_at <= c.resolve_due)::int, 0, 0, NULL, 0, 0, 0),
+		 coalesce(c.resolved_at <= c.resolve_due, false)::int, 0, 0, NULL,
+		 0, 0, 0),
 		(c.resolved_at, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
 		 (NOT c.detour)::int,
 		 extract(epoch FROM c.resolved_at - c.opened_at)::float8 / 86400,
