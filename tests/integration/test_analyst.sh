@@ -238,5 +238,5 @@ else
 	shot=$(stat -c %s "$T_DIR/report.png" 2>/dev/null || echo 0)
 	blank=$(stat -c %s "$T_DIR/blank.png" 2>/dev/null || echo 0)
 	check "the screenshot is not blank ($shot bytes; a blank page of that size: $blank)" \
-		[ "$blank" -gt 0 ] && [ "$shot" -gt $((blank * 5)) ]
+		[ "$blank" -gt 0 -a "$shot" -gt $((blank * 5)) ]
 fi
