@@ -86,7 +86,6 @@ struct load {
 
 static volatile sig_atomic_t quit;
 
-static int64_t	mono_us(void);
 static void	sleep_us(int64_t);
 static int	broker_port(const char *);
 static int	set_nodelay(int);
@@ -106,14 +105,6 @@ static void	on_echo(void *, const char *, const void *, size_t);
 static int	cmd_echo(int, char **);
 static void	usage(FILE *);
 
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static void
 sleep_us(int64_t us)
