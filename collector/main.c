@@ -322,6 +322,7 @@ main(int argc, char **argv)
 	mo.max_inflight = (int)conf.max_inflight;
 	mo.auto_reconnect = 1;
 	mo.buffer_offline = 1;
+	mo.nodelay = conf.tcp_nodelay;
 	mo.subs = subs;
 	mo.nsubs = 2;
 	if (!quit && (mqtt = mqtt_new(&mo, on_message, q)) == NULL)

@@ -122,8 +122,12 @@ put_hist(struct text *t, struct histogram *h)
 	}
 	put(t, "%s_bucket{le=\"+Inf\"} %llu\n", h->name,
 	    (unsigned long long)atomic_load(&h->count));
-	put(t, "%s_sum %.6f\n", h->name,
-	    (double)atomic_load(&h->sum) / h->scale);
+	if (h->scale == 1)
+		put(t, "%s_sum %llu\n", h->name,
+		    (unsigned long long)atomic_load(&h->sum));
+	else
+		put(t, "%s_sum %.6f\n", h->name,
+		    (double)atomic_load(&h->sum) / h->scale);
 	put(t, "%s_count %llu\n", h->name,
 	    (unsigned long long)atomic_load(&h->count));
 }
