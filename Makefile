@@ -24,7 +24,7 @@ WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Wvla -Wno-missing-field-initializers
 SAN_FLAGS = $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all,)
-PKGS = libpq libprotobuf-c sqlite3
+PKGS = libpq libprotobuf-c sqlite3 libmicrohttpd
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 FINAL_CFLAGS = $(STD) $(WARN) $(OPT) $(SAN_FLAGS) $(CFLAGS) -MMD -MP \
 	-DGR_VERSION='"$(VERSION)"' -I$(BUILD)/gen -Icommon $(PKG_CFLAGS)
@@ -34,6 +34,7 @@ PQ_LIBS = $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null)
 PB_LIBS = $(shell $(PKG_CONFIG) --libs libprotobuf-c 2>/dev/null)
 SQLITE_LIBS = $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+MHD_LIBS = $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
 
 GEN = $(BUILD)/gen/gr.pb-c.c $(BUILD)/gen/taxonomy_data.c
 COMMON_SRC = $(wildcard common/*.c)
@@ -78,7 +79,8 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/gen/gr.pb-c.h
 
 $(BUILD)/collector: $(COLLECTOR_OBJ) $(COMMON_OBJ)
 	@echo "  LD      $@"
-	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PAHO_LIBS) $(PQ_LIBS) $(PB_LIBS) -lpthread -lm
+	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PAHO_LIBS) $(PQ_LIBS) $(PB_LIBS) \
+		$(MHD_LIBS) -lpthread -lm
 
 $(BUILD)/field-agent: $(AGENT_OBJ) $(COMMON_OBJ)
 	@echo "  LD      $@"
@@ -101,7 +103,7 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(COMMON_OBJ) \
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PAHO_LIBS) $(PQ_LIBS) \
-		$(SQLITE_LIBS) $(PB_LIBS) -lpthread -lm
+		$(SQLITE_LIBS) $(PB_LIBS) $(MHD_LIBS) -lpthread -lm
 
 $(BUILD)/tests/grmsg: $(BUILD)/obj/tests/tools/grmsg.o $(COMMON_OBJ)
 	@mkdir -p $(dir $@)

@@ -25,6 +25,9 @@ const struct conf_opt collector_opts[] = {
 	OPT_INT("queue_max", queue_max, "1000", 1, 1000000),
 	OPT_INT("max_inflight", max_inflight, "1000", 1, 65535),
 	OPT_INT("sweep_interval", sweep_interval, "60", 0, 86400),
+	OPT_INT("batch_max", batch_max, "64", 1, 100),
+	OPT_INT("metrics_port", metrics_port, "0", 0, 65535),
+	OPT_INT("tcp_nodelay", tcp_nodelay, "1", 0, 1),
 	OPT_INT("clock_offset", clock_offset, "0", 0, 366L * 86400),
 };
 const size_t collector_nopts = sizeof(collector_opts) /

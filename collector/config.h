@@ -19,6 +19,9 @@ struct collector_conf {
 	long	 queue_max;	/* received messages held before back-pressure */
 	long	 max_inflight;	/* MQTT QoS 1 window */
 	long	 sweep_interval;	/* seconds between overdue sweeps; 0: off */
+	long	 batch_max;	/* reports stored in one transaction at most */
+	long	 metrics_port;
+	long	 tcp_nodelay;	/* 1: no Nagle delay on the broker socket */	/* Prometheus metrics on 127.0.0.1; 0: off */
 	long	 clock_offset;	/* seconds the sweeper's clock runs ahead
 				   (drills and tests) */
 };

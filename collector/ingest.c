@@ -4,6 +4,7 @@
 
 #include "ingest.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "route.h"
 #include "topic.h"
@@ -18,11 +19,15 @@ static int	reject(struct ingest *, const char *, const char *,
 		    const char *, const struct verr *, const uint8_t *, size_t);
 
 void
-ingest_init(struct ingest *in, struct store *store, struct mqtt *mqtt)
+ingest_init(struct ingest *in, struct store *store, struct mqtt *mqtt,
+    struct metrics *metrics, size_t batch_max)
 {
 	memset(in, 0, sizeof(*in));
 	in->store = store;
 	in->mqtt = mqtt;
+	in->metrics = metrics;
+	in->batch_max = batch_max < 1 ? 1 : batch_max > INGEST_BATCH_MAX ?
+	    INGEST_BATCH_MAX : batch_max;
 	codec_arena_init(&in->arena, ARENA_BYTES);
 }
 
@@ -55,6 +60,7 @@ reject(struct ingest *in, const char *topic, const char *worker,
 	    worker, buf, len) < 0)
 		return -1;
 	in->stats.rejected++;
+	metrics_reject(in->metrics, e->reason);
 	log_info("event=report-rejected report=%s worker=%s reason=%s "
 	    "detail=\"%s\"", report_id ? report_id : "-",
 	    worker ? worker : "-", e->reason, e->detail);
@@ -64,76 +70,104 @@ reject(struct ingest *in, const char *topic, const char *worker,
 	return 0;
 }
 
-int
-ingest_report(struct ingest *in, const char *topic, const uint8_t *buf,
-    size_t len)
+/*
+ * Check a report before the database: 0 valid (*rp set, the worker in
+ * worker), 1 done with (dead-lettered and answered), 2 no room left in the
+ * arena (keep: try it in a later round), -1 the database is unavailable.
+ * With keep, the report is decoded after those the arena holds.
+ */
+static int
+screen(struct ingest *in, const char *topic, const uint8_t *buf, size_t len,
+    char *worker, size_t wsize, int keep, Gr__Report **rp)
 {
-	char worker[64];
 	const char *w = NULL, *rid = NULL;
 	struct verr e = { NULL, "" };
-	struct stored_case c;
-	struct route rt;
+	size_t used = in->arena.used;
 	Gr__Report *r;
 
-	in->stats.received++;
-	if (topic_parse(topic, TOPIC_REPORT, worker, sizeof(worker)) == 0)
+	if (topic_parse(topic, TOPIC_REPORT, worker, wsize) == 0)
 		w = worker;
 	if (w == NULL) {
 		e.reason = VR_BAD_CODE;
 		snprintf(e.detail, sizeof(e.detail),
 		    "topic does not name a valid worker");
-		return reject(in, topic, NULL, NULL, &e, buf, len);
+		return reject(in, topic, NULL, NULL, &e, buf, len) < 0 ? -1 : 1;
 	}
 	if (len > REPORT_MAX_BYTES) {
 		e.reason = VR_TOO_LARGE;
 		snprintf(e.detail, sizeof(e.detail),
 		    "payload of %zu bytes exceeds %d", len, REPORT_MAX_BYTES);
-		return reject(in, topic, w, NULL, &e, buf, len);
+		return reject(in, topic, w, NULL, &e, buf, len) < 0 ? -1 : 1;
 	}
-	if ((r = codec_report_decode(&in->arena, buf, len)) == NULL) {
+	r = keep ? codec_report_decode_keep(&in->arena, buf, len) :
+	    codec_report_decode(&in->arena, buf, len);
+	if (r == NULL && keep && used > 0)
+		return 2;
+	if (r == NULL) {
 		e.reason = VR_MALFORMED;
 		snprintf(e.detail, sizeof(e.detail),
 		    "payload is not a well-formed Report message");
-		return reject(in, topic, w, NULL, &e, buf, len);
+		return reject(in, topic, w, NULL, &e, buf, len) < 0 ? -1 : 1;
 	}
 	/* Name the report in the Ack only when its id can be matched. */
 	if (ulid_valid(r->id))
 		rid = r->id;
 	if (validate_report(r, now_ms(), 0, &e) < 0 ||
 	    validate_identity(r, w, &e) < 0)
-		return reject(in, topic, w, rid, &e, buf, len);
+		return reject(in, topic, w, rid, &e, buf, len) < 0 ? -1 : 1;
+	*rp = r;
+	return 0;
+}
 
-	switch (store_report(in->store, r, &in->rules, &rt, &c, &e)) {
+/*
+ * Answer a report the database has decided on.  0 when done with, -1 when
+ * the database is unavailable (STORE_RETRY, or a dead letter could not be
+ * kept).
+ */
+static int
+settle(struct ingest *in, const char *topic, const char *w,
+    const Gr__Report *r, enum store_result result, const struct route *rt,
+    const struct stored_case *c, struct verr *e, const uint8_t *buf,
+    size_t len, int64_t t_recv)
+{
+	const char *rid = ulid_valid(r->id) ? r->id : NULL;
+
+	switch (result) {
 	case STORE_NEW:
 		in->stats.stored++;
+		metrics_count(in->metrics, M_STORED);
 		log_info("event=report-stored report=%s worker=%s grid=%s "
 		    "case=%s unit=%s rule=%s", r->id, w, r->grid_code,
-		    c.case_no, c.unit, rt.rule);
-		notify_ack(in->mqtt, w, r->id, GR__ACK_STATUS__STORED, &c,
+		    c->case_no, c->unit, rt->rule);
+		notify_ack(in->mqtt, w, r->id, GR__ACK_STATUS__STORED, c,
 		    NULL, NULL);
-		notify_dispatch(in->mqtt, r, &rt, &c);
+		metrics_ack(in->metrics, t_recv);
+		notify_dispatch(in->mqtt, r, rt, c);
 		return 0;
 	case STORE_DUPLICATE:
 		in->stats.duplicates++;
+		metrics_count(in->metrics, M_DUPLICATES);
 		log_info("event=report-duplicate report=%s worker=%s case=%s",
-		    r->id, w, c.case_no);
-		notify_ack(in->mqtt, w, r->id, GR__ACK_STATUS__DUPLICATE, &c,
+		    r->id, w, c->case_no);
+		notify_ack(in->mqtt, w, r->id, GR__ACK_STATUS__DUPLICATE, c,
 		    NULL, NULL);
+		metrics_ack(in->metrics, t_recv);
 		return 0;
 	case STORE_REJECTED:
-		return reject(in, topic, w, rid, &e, buf, len);
+		return reject(in, topic, w, rid, e, buf, len);
 	case STORE_FAILED:
 		/*
 		 * Not the report's fault: keep it, but send no Ack, so that
 		 * the agent sends it again once the database is mended.
 		 */
-		if (store_dead_letter(in->store, topic, e.reason, e.detail,
+		if (store_dead_letter(in->store, topic, e->reason, e->detail,
 		    rid, w, buf, len) < 0)
 			return -1;
 		in->stats.failed++;
+		metrics_count(in->metrics, M_FAILED);
 		log_error("event=store-failed report=%s worker=%s detail=\"%s\" "
 		    "note=\"kept in dead_letter, no Ack: the agent resends\"",
-		    r->id, w, e.detail);
+		    r->id, w, e->detail);
 		return 0;
 	case STORE_RETRY:
 		break;
@@ -141,13 +175,193 @@ ingest_report(struct ingest *in, const char *topic, const uint8_t *buf,
 	return -1;
 }
 
+/* One report alone, in its own transaction. */
+static int
+store_one(struct ingest *in, const char *topic, const char *w,
+    const Gr__Report *r, const uint8_t *buf, size_t len, int64_t t_recv)
+{
+	struct verr e = { NULL, "" };
+	struct stored_case c;
+	struct route rt;
+	enum store_result res;
+	int64_t t0 = mono_us();
+
+	memset(&rt, 0, sizeof(rt));
+	res = store_report(in->store, r, &in->rules, &rt, &c, &e);
+	if (res == STORE_NEW)
+		metrics_commit(in->metrics, 1, mono_us() - t0);
+	return settle(in, topic, w, r, res, &rt, &c, &e, buf, len, t_recv);
+}
+
+int
+ingest_report(struct ingest *in, const char *topic, const uint8_t *buf,
+    size_t len)
+{
+	char worker[64];
+	Gr__Report *r;
+	int rc;
+
+	if ((rc = screen(in, topic, buf, len, worker, sizeof(worker), 0,
+	    &r)) != 0)
+		return rc < 0 ? -1 : 0;
+	return store_one(in, topic, worker, r, buf, len, mono_us());
+}
+
+/* Whether b must wait for a to be committed: the same id, or a report the
+ * repeat search (gr_find_repeat) would find for it. */
+static int
+conflicts(const Gr__Report *a, const Gr__Report *b)
+{
+	if (strcmp(a->id, b->id) == 0 ||
+	    (b->link_report_id != NULL && strcmp(b->link_report_id, a->id) ==
+	    0) || (strcmp(a->grid_code, b->grid_code) == 0 &&
+	    strcmp(a->category, b->category) == 0))
+		return 1;
+	for (size_t i = 0; i < a->n_parties; i++) {
+		const Gr__Party *p = a->parties[i];
+
+		if (p->role != GR__PARTY_ROLE__PETITIONER)
+			continue;
+		for (size_t j = 0; j < b->n_parties; j++) {
+			const Gr__Party *o = b->parties[j];
+
+			if (o->role != GR__PARTY_ROLE__PETITIONER)
+				continue;
+			if ((p->phone != NULL && o->phone != NULL &&
+			    strcmp(p->phone, o->phone) == 0) ||
+			    (p->id_number != NULL && o->id_number != NULL &&
+			    strcmp(p->id_number, o->id_number) == 0))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+is_action(const char *topic)
+{
+	static const char action_prefix[] = "gr/v1/" TOPIC_ACTION "/";
+
+	return strncmp(topic, action_prefix, sizeof(action_prefix) - 1) == 0;
+}
+
+/* Free the messages marked done and close the gaps. */
+static size_t
+compact(struct qmsg **q, unsigned char *done, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (done[i]) {
+			qmsg_free(q[i]);
+			continue;
+		}
+		q[k++] = q[i];
+	}
+	for (size_t i = 0; i < k; i++)
+		done[i] = 0;
+	return k;
+}
+
+/*
+ * One round: decode what fits, store the reports that do not depend on
+ * each other in one batch, answer them.  Marks what it is done with.
+ * 0, or -1 when the database is unavailable.
+ */
+static int
+round_once(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
+{
+	struct ingest_slot *sl = in->slots;
+	size_t k = 0, ncand = 0, i, j;
+	const Gr__Report *cand[INGEST_BATCH_MAX];
+	enum store_batch_result br;
+	int64_t t0;
+	Gr__Report *r;
+	int rc;
+
+	codec_arena_reset(&in->arena);
+	for (i = 0; i < n && k < in->batch_max; i++) {
+		struct qmsg *m = q[i];
+
+		if (is_action(m->topic)) {
+			/* Alone, while the arena holds nothing else. */
+			if (ncand > 0)
+				continue;
+			if (ingest_action(in, m->topic, m->payload, m->len) < 0)
+				return -1;
+			codec_arena_reset(&in->arena);
+			done[i] = 1;
+			continue;
+		}
+		rc = screen(in, m->topic, m->payload, m->len, sl[k].worker,
+		    sizeof(sl[k].worker), 1, &r);
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			done[i] = 1;
+		if (rc != 0)
+			continue;
+		for (j = 0; j < ncand; j++)
+			if (conflicts(cand[j], r))
+				break;
+		cand[ncand++] = r;
+		if (j < ncand - 1)
+			continue;	/* after this batch commits */
+		sl[k].msg = i;
+		in->items[k].r = r;
+		k++;
+	}
+	if (k == 0)
+		return 0;
+	t0 = mono_us();
+	br = store_batch(in->store, in->items, k, &in->rules);
+	if (br == BATCH_RETRY)
+		return -1;
+	if (br == BATCH_DONE) {
+		size_t nnew = 0;
+
+		for (j = 0; j < k; j++)
+			nnew += in->items[j].result == STORE_NEW;
+		if (nnew > 0)
+			metrics_commit(in->metrics, nnew, mono_us() - t0);
+	}
+	for (j = 0; j < k; j++) {
+		struct store_item *x = &in->items[j];
+		struct qmsg *m = q[sl[j].msg];
+
+		if (br == BATCH_SINGLY)
+			rc = store_one(in, m->topic, sl[j].worker, x->r,
+			    m->payload, m->len, m->t_us);
+		else
+			rc = settle(in, m->topic, sl[j].worker, x->r, x->result,
+			    &x->rt, &x->c, &x->e, m->payload, m->len, m->t_us);
+		if (rc < 0)
+			return -1;
+		done[sl[j].msg] = 1;
+	}
+	return 0;
+}
+
+int
+ingest_batch(struct ingest *in, struct qmsg **q, size_t *np)
+{
+	unsigned char done[INGEST_BATCH_MAX] = { 0 };
+	size_t n = *np;
+	int rc = 0;
+
+	while (n > 0 && rc == 0) {
+		rc = round_once(in, q, done, n);
+		n = compact(q, done, n);
+	}
+	*np = n;
+	return rc;
+}
+
 int
 ingest_message(struct ingest *in, const char *topic, const uint8_t *buf,
     size_t len)
 {
-	static const char action_prefix[] = "gr/v1/" TOPIC_ACTION "/";
-
-	if (strncmp(topic, action_prefix, sizeof(action_prefix) - 1) == 0)
+	if (is_action(topic))
 		return ingest_action(in, topic, buf, len);
 	return ingest_report(in, topic, buf, len);
 }

@@ -8,6 +8,7 @@
 
 #include "codec.h"
 #include "mqtt.h"
+#include "queue.h"
 #include "store.h"
 
 struct ingest_stats {
@@ -21,15 +22,31 @@ struct ingest_stats {
 	unsigned long	supervised;	/* cases the sweeper supervised */
 };
 
+/* Reports stored in one transaction at most (setting batch_max). */
+#define INGEST_BATCH_MAX	100
+
+struct metrics;
+
+/* Where a report of the batch came from. */
+struct ingest_slot {
+	size_t			 msg;	/* index in the caller's array */
+	char			 worker[64];
+};
+
 struct ingest {
 	struct store		*store;
 	struct mqtt		*mqtt;
+	struct metrics		*metrics;	/* may be NULL */
 	struct ruleset		 rules;	/* owned; see ingest_reload_rules() */
 	struct codec_arena	 arena;
 	struct ingest_stats	 stats;
+	size_t			 batch_max;
+	struct store_item	 items[INGEST_BATCH_MAX];
+	struct ingest_slot	 slots[INGEST_BATCH_MAX];
 };
 
-void	ingest_init(struct ingest *, struct store *, struct mqtt *);
+void	ingest_init(struct ingest *, struct store *, struct mqtt *,
+	    struct metrics *, size_t batch_max);
 void	ingest_cleanup(struct ingest *);
 
 /* Load the routing rules again; why is "startup", "sighup" or "notify".
@@ -56,6 +73,17 @@ int	ingest_action(struct ingest *, const char *topic, const uint8_t *,
  */
 #define SWEEP_BATCH	256
 int	ingest_sweep(struct ingest *, long clock_offset);
+
+/*
+ * Handle the received messages q[0 .. *np), at most batch_max of them, in
+ * order but for reports that must wait for an earlier one: the reports in
+ * batches, each batch one transaction, every Ack published after the
+ * commit that stored its report; actions one at a time.  Frees the
+ * messages done with and leaves those not done at the front, *np their
+ * number.  0 when all are done, -1 when the database is unavailable (call
+ * again later with what is left).
+ */
+int	ingest_batch(struct ingest *, struct qmsg **q, size_t *np);
 
 /*
  * Handle one message from topic.  0 when it is done with: stored and

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "ingest.h"
 #include "log.h"
+#include "metrics.h"
 #include "mqtt.h"
 #include "queue.h"
 #include "store.h"
@@ -38,7 +39,9 @@ static void	pause_ms(long);
 static char	*read_secret(const char *);
 static void	load_config(struct collector_conf *, const char *, int, char **);
 static void	do_reload(struct collector_conf *, const char *);
-static void	drain(struct queue *, struct ingest *, struct qmsg *);
+static size_t	take(struct queue *, struct ingest *, struct qmsg **, size_t,
+		    int);
+static void	drain(struct queue *, struct ingest *, struct qmsg **, size_t);
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -184,33 +187,51 @@ do_reload(struct collector_conf *c, const char *path)
 	conf_free(collector_opts, collector_nopts, &fresh);
 }
 
+/*
+ * Fill the batch b (n held already) up to the batch size with what the
+ * queue holds, waiting at most wait_ms for the first when it is empty, but
+ * never to fill it.  Returns the new count.
+ */
+static size_t
+take(struct queue *q, struct ingest *in, struct qmsg **b, size_t n,
+    int wait_ms)
+{
+	struct qmsg *m;
+
+	while (n < in->batch_max &&
+	    (m = queue_pop(q, n == 0 ? wait_ms : 0)) != NULL) {
+		b[n++] = m;
+		in->stats.received++;
+		metrics_count(in->metrics, M_RECEIVED);
+	}
+	metrics_queue(in->metrics, queue_len(q) + n);
+	return n;
+}
+
 /* Store and acknowledge what was taken in, then stop. */
 static void
-drain(struct queue *q, struct ingest *in, struct qmsg *pending)
+drain(struct queue *q, struct ingest *in, struct qmsg **b, size_t n)
 {
 	int64_t until = mono_ms() + DRAIN_MS;
-	struct qmsg *m = pending;
 	size_t left;
 
-	log_info("event=draining queued=%zu", queue_len(q) + (m != NULL));
+	log_info("event=draining queued=%zu", queue_len(q) + n);
 	for (;;) {
-		if (m == NULL && (m = queue_pop(q, 0)) == NULL)
+		if ((n = take(q, in, b, n, 0)) == 0)
 			break;
-		if (ingest_message(in, m->topic, m->payload, m->len) < 0) {
+		if (ingest_batch(in, b, &n) < 0) {
 			if (mono_ms() > until)
 				break;
 			if (store_reconnect(in->store) < 0)
 				pause_ms(BACKOFF_MIN_MS);
-			continue;
 		}
-		qmsg_free(m);
-		m = NULL;
 	}
-	left = queue_len(q) + (m != NULL);
+	left = queue_len(q) + n;
 	if (left > 0)
 		log_warn("event=drain-incomplete unstored=%zu "
 		    "note=\"the agents will send these again\"", left);
-	qmsg_free(m);
+	while (n > 0)
+		qmsg_free(b[--n]);
 }
 
 int
@@ -223,7 +244,9 @@ main(int argc, char **argv)
 	struct queue *q;
 	struct store *store = NULL;
 	struct mqtt *mqtt = NULL;
-	struct qmsg *pending = NULL;
+	struct metrics *metrics = NULL;
+	struct qmsg *batch[INGEST_BATCH_MAX];
+	size_t nbatch = 0;
 	const char *subs[] = { TOPIC_REPORT_SHARED, TOPIC_ACTION_SHARED };
 	const char *config_path = NULL;
 	char *password = NULL, client_id[96], host[64], errbuf[160];
@@ -282,6 +305,9 @@ main(int argc, char **argv)
 		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 		    backoff * 2;
 	}
+	if (!quit && (metrics = metrics_new((int)conf.metrics_port)) == NULL)
+		fatalx("event=startup error=\"cannot listen on metrics_port "
+		    "%ld\"", conf.metrics_port);
 	q = queue_new((size_t)conf.queue_max);
 	memset(&mo, 0, sizeof(mo));
 	mo.uri = conf.broker;
@@ -296,6 +322,7 @@ main(int argc, char **argv)
 	mo.max_inflight = (int)conf.max_inflight;
 	mo.auto_reconnect = 1;
 	mo.buffer_offline = 1;
+	mo.nodelay = conf.tcp_nodelay;
 	mo.subs = subs;
 	mo.nsubs = 2;
 	if (!quit && (mqtt = mqtt_new(&mo, on_message, q)) == NULL)
@@ -309,7 +336,8 @@ main(int argc, char **argv)
 		    backoff * 2;
 	}
 	if (store != NULL) {
-		ingest_init(&in, store, mqtt);
+		ingest_init(&in, store, mqtt, metrics,
+		    (size_t)conf.batch_max);
 		if (!quit && ingest_reload_rules(&in, "startup") < 0)
 			fatalx("event=startup error=\"cannot load the routing "
 			    "rules; is the schema migrated?\"");
@@ -340,13 +368,9 @@ main(int argc, char **argv)
 			status = 1;
 			break;
 		}
-		if (pending == NULL &&
-		    (pending = queue_pop(q, 200)) == NULL)
+		if ((nbatch = take(q, &in, batch, nbatch, 200)) == 0)
 			continue;
-		if (ingest_message(&in, pending->topic, pending->payload,
-		    pending->len) == 0) {
-			qmsg_free(pending);
-			pending = NULL;
+		if (ingest_batch(&in, batch, &nbatch) == 0) {
 			backoff = BACKOFF_MIN_MS;
 			continue;
 		}
@@ -355,7 +379,8 @@ main(int argc, char **argv)
 		 * message and try again, reconnecting only a lost connection.
 		 */
 		log_warn("event=db-unavailable connected=%d queued=%zu "
-		    "retry_ms=%ld", store_ok(store), queue_len(q) + 1, backoff);
+		    "retry_ms=%ld", store_ok(store), queue_len(q) + nbatch,
+		    backoff);
 		pause_ms(backoff);
 		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 		    backoff * 2;
@@ -366,7 +391,7 @@ main(int argc, char **argv)
 
 	if (mqtt != NULL && store != NULL) {
 		mqtt_unsubscribe(mqtt, 2000);
-		drain(q, &in, pending);
+		drain(q, &in, batch, nbatch);
 		mqtt_wait_idle(mqtt, 5000);
 		log_info("event=stopped received=%lu stored=%lu duplicates=%lu "
 		    "rejected=%lu failed=%lu actions=%lu actions_refused=%lu",
@@ -375,11 +400,13 @@ main(int argc, char **argv)
 		    in.stats.actions_refused);
 		ingest_cleanup(&in);
 	} else
-		qmsg_free(pending);
+		while (nbatch > 0)
+			qmsg_free(batch[--nbatch]);
 	queue_close(q);		/* release Paho's thread if it waits on us */
 	mqtt_free(mqtt, 2000);
 	queue_free(q);
 	store_close(store);
+	metrics_free(metrics);
 	free(password);
 	conf_free(collector_opts, collector_nopts, &conf);
 	return status;

@@ -15,6 +15,8 @@ struct store {
 	PGconn	*conn;
 	char	*conninfo;
 	char	 sqlstate[6];	/* of the last failed statement */
+	int	 piping;	/* run() sends into a pipeline, returns NULL */
+	int	 pipe_broken;	/* a send into the pipeline failed */
 };
 
 #define MS(x) "(extract(epoch FROM " x ") * 1000)::bigint"
@@ -117,6 +119,7 @@ static int	 transient(struct store *);
 static const char *errline(const char *);
 static PGresult	*run(struct store *, const char *, int, const char *const *,
 		    const int *, const int *);
+static void	 note_error(struct store *, const PGresult *);
 static int	 command(struct store *, const char *);
 static void	 fill_case(const PGresult *, int, struct stored_case *);
 static Gr__Level level_of(const char *);
@@ -126,6 +129,20 @@ static void	 petitioner_arrays(const Gr__Report *, char *, size_t, char *,
 		    size_t);
 static Gr__Colour colour_value(const char *);
 static int	 read_view(struct store *, const char *, struct case_view *);
+static PGresult	*dup_send(struct store *, const Gr__Report *);
+static int	 dup_parse(PGresult *, const Gr__Report *, struct stored_case *,
+		    struct verr *);
+static PGresult	*check_send(struct store *, const Gr__Report *);
+static int	 check_parse(PGresult *, const Gr__Report *,
+		    struct route_facts *, struct verr *);
+static PGresult	*report_send(struct store *, const Gr__Report *);
+static int	 report_parse(PGresult *, const Gr__Report *);
+static PGresult	*party_send(struct store *, const Gr__Report *, size_t);
+static int	 party_parse(PGresult *);
+static PGresult	*case_send(struct store *, const Gr__Report *,
+		    const struct route *, const struct route_facts *);
+static int	 case_parse(struct store *, PGresult *, const Gr__Report *,
+		    const struct route *, struct stored_case *);
 
 static const char *const level_names[] = { "township", "county" };
 static const char *const colour_names[] = { NULL, "green", "yellow", "red" };
@@ -249,15 +266,32 @@ static PGresult *
 run(struct store *s, const char *stmt, int n, const char *const *vals,
     const int *lens, const int *fmts)
 {
-	PGresult *res = PQexecPrepared(s->conn, stmt, n, vals, lens, fmts, 0);
+	PGresult *res;
+
+	if (s->piping) {
+		if (PQsendQueryPrepared(s->conn, stmt, n, vals, lens, fmts,
+		    0) != 1)
+			s->pipe_broken = 1;
+		return NULL;
+	}
+	res = PQexecPrepared(s->conn, stmt, n, vals, lens, fmts, 0);
+	note_error(s, res);
+	return res;
+}
+
+/* Keep the SQLSTATE of a failed result for transient(). */
+static void
+note_error(struct store *s, const PGresult *res)
+{
 	ExecStatusType st = PQresultStatus(res);
 	const char *code;
 
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+	    st != PGRES_PIPELINE_SYNC && st != PGRES_PIPELINE_ABORTED) {
+		code = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) :
+		    NULL;
 		strlcpy_gr(s->sqlstate, code ? code : "", sizeof(s->sqlstate));
 	}
-	return res;
 }
 
 static int
@@ -307,8 +341,23 @@ static int
 find_duplicate(struct store *s, const Gr__Report *r, struct stored_case *c,
     struct verr *e)
 {
+	return dup_parse(dup_send(s, r), r, c, e);
+}
+
+static PGresult *
+dup_send(struct store *s, const Gr__Report *r)
+{
 	const char *v[1] = { r->id };
-	PGresult *res = run(s, "dup", 1, v, NULL, NULL);
+
+	return run(s, "dup", 1, v, NULL, NULL);
+}
+
+/* The "dup" result, which it clears: 1 found (c filled), 2 the id is
+ * another worker's (e filled), 0 not found, -1 error. */
+static int
+dup_parse(PGresult *res, const Gr__Report *r, struct stored_case *c,
+    struct verr *e)
+{
 	int rc = 0;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -373,16 +422,28 @@ static int
 check_registration(struct store *s, const Gr__Report *r,
     struct route_facts *f, struct verr *e)
 {
+	return check_parse(check_send(s, r), r, f, e);
+}
+
+static PGresult *
+check_send(struct store *s, const Gr__Report *r)
+{
 	char phones[LIMIT_PARTIES * 24 + 3], ids[LIMIT_PARTIES * 22 + 3];
 	const char *v[7] = { r->worker_id, r->grid_code, r->category, r->item,
 	    r->link_report_id, phones, ids };
-	PGresult *res;
-	int rc = 0;
 
 	petitioner_arrays(r, phones, sizeof(phones), ids, sizeof(ids));
-	res = run(s, "check", 7, v, NULL, NULL);
+	return run(s, "check", 7, v, NULL, NULL);
+}
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+/* The "check" result, which it clears: as check_registration(). */
+static int
+check_parse(PGresult *res, const Gr__Report *r, struct route_facts *f,
+    struct verr *e)
+{
+	int rc = 0;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		PQclear(res);
 		return -1;
 	}
@@ -424,12 +485,16 @@ check_registration(struct store *s, const Gr__Report *r,
 static int
 insert_report(struct store *s, const Gr__Report *r)
 {
+	return report_parse(report_send(s, r), r);
+}
+
+static PGresult *
+report_send(struct store *s, const Gr__Report *r)
+{
 	char ver[12], created[24], occurred[24], people[12], amount[24];
 	char lat[32], lon[32];
 	const Gr__Location *l = r->location;
 	const char *v[20];
-	PGresult *res;
-	int rc;
 
 	snprintf(ver, sizeof(ver), "%u", r->schema_version);
 	snprintf(created, sizeof(created), "%" PRId64, r->created_at);
@@ -461,7 +526,16 @@ insert_report(struct store *s, const Gr__Report *r)
 	v[18] = channel_names[r->has_channel ? r->channel :
 	    GR__CHANNEL__GRID_VISIT];
 	v[19] = r->link_report_id;
-	res = run(s, "report", 20, v, NULL, NULL);
+	return run(s, "report", 20, v, NULL, NULL);
+}
+
+/* The "report" result, which it clears: 1 inserted, 0 a concurrent
+ * insert won, -1 error. */
+static int
+report_parse(PGresult *res, const Gr__Report *r)
+{
+	int rc;
+
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		rc = -1;
 	else
@@ -477,37 +551,53 @@ static int
 insert_parties(struct store *s, const Gr__Report *r)
 {
 	for (size_t i = 0; i < r->n_parties; i++) {
-		const Gr__Party *p = r->parties[i];
-		char idx[24];
-		const char *v[7];
-		PGresult *res;
-		int ok;
-
-		snprintf(idx, sizeof(idx), "%zu", i + 1);
-		v[0] = r->id;
-		v[1] = idx;
-		v[2] = role_names[p->role];
-		v[3] = p->name;
-		v[4] = p->phone;
-		v[5] = p->id_number;
-		v[6] = p->organisation;
-		res = run(s, "party", 7, v, NULL, NULL);
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-		PQclear(res);
-		if (!ok)
+		if (party_parse(party_send(s, r, i)) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+static PGresult *
+party_send(struct store *s, const Gr__Report *r, size_t i)
+{
+	const Gr__Party *p = r->parties[i];
+	char idx[24];
+	const char *v[7];
+
+	snprintf(idx, sizeof(idx), "%zu", i + 1);
+	v[0] = r->id;
+	v[1] = idx;
+	v[2] = role_names[p->role];
+	v[3] = p->name;
+	v[4] = p->phone;
+	v[5] = p->id_number;
+	v[6] = p->organisation;
+	return run(s, "party", 7, v, NULL, NULL);
+}
+
+/* A "party" result, which it clears: 0 or -1. */
+static int
+party_parse(PGresult *res)
+{
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	PQclear(res);
+	return ok ? 0 : -1;
 }
 
 static int
 open_case(struct store *s, const Gr__Report *r, const struct route *rt,
     const struct route_facts *f, struct stored_case *c)
 {
+	return case_parse(s, case_send(s, r, rt, f), r, rt, c);
+}
+
+static PGresult *
+case_send(struct store *s, const Gr__Report *r, const struct route *rt,
+    const struct route_facts *f)
+{
 	char response[12], resolve[12];
 	const char *v[12];
-	PGresult *res;
-	int ok;
 
 	snprintf(response, sizeof(response), "%d", rt->response_days);
 	snprintf(resolve, sizeof(resolve), "%d", rt->resolve_days);
@@ -523,8 +613,15 @@ open_case(struct store *s, const Gr__Report *r, const struct route *rt,
 	v[9] = rt->resolve_days > 0 ? resolve : NULL;
 	v[10] = f->repeat_case_id[0] != '\0' ? f->repeat_case_id : NULL;
 	v[11] = f->repeat_case_no[0] != '\0' ? f->repeat_case_no : NULL;
-	res = run(s, "case", 12, v, NULL, NULL);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	return run(s, "case", 12, v, NULL, NULL);
+}
+
+/* The "case" result, which it clears: 0 (c filled) or -1. */
+static int
+case_parse(struct store *s, PGresult *res, const Gr__Report *r,
+    const struct route *rt, struct stored_case *c)
+{
+	int ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && !ok)
 		/* No deadline_policy row for the colour: no_data_found. */
 		strlcpy_gr(s->sqlstate, "P0002", sizeof(s->sqlstate));
@@ -609,6 +706,221 @@ failed:
 	    "the database failed to store the report (SQLSTATE %s)",
 	    s->sqlstate);
 	return STORE_FAILED;
+}
+
+/*
+ * Batches, in libpq's pipeline mode: the statements of many reports go out
+ * together and their results come back together, one round trip for the
+ * reads, one for the writes, one commit for all.
+ */
+
+/* The next result of the pipeline, the NULL after it consumed.  NULL when
+ * the connection failed. */
+static PGresult *
+pipe_result(struct store *s)
+{
+	PGresult *res = PQgetResult(s->conn), *end;
+
+	if (res == NULL)
+		return NULL;
+	if (PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+		while ((end = PQgetResult(s->conn)) != NULL)
+			PQclear(end);
+	note_error(s, res);
+	return res;
+}
+
+/* Read what is left of the pipeline up to its sync point, and leave
+ * pipeline mode.  0, or -1 when the connection failed. */
+static int
+pipe_end(struct store *s)
+{
+	PGresult *res;
+	int ok = 1;
+
+	s->piping = 0;
+	while (ok) {
+		if ((res = pipe_result(s)) == NULL) {
+			ok = 0;
+			break;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		PQclear(res);
+	}
+	if (PQexitPipelineMode(s->conn) != 1) {
+		log_warn("event=db-pipeline-exit error=\"%s\"",
+		    errline(PQerrorMessage(s->conn)));
+		ok = 0;
+	}
+	return ok ? 0 : -1;
+}
+
+static int
+pipe_start(struct store *s)
+{
+	if (PQenterPipelineMode(s->conn) != 1) {
+		log_warn("event=db-pipeline-enter error=\"%s\"",
+		    errline(PQerrorMessage(s->conn)));
+		return -1;
+	}
+	s->piping = 1;
+	s->pipe_broken = 0;
+	return 0;
+}
+
+/* Send a statement without parameters into the pipeline. */
+static void
+pipe_command(struct store *s, const char *sql)
+{
+	if (PQsendQueryParams(s->conn, sql, 0, NULL, NULL, NULL, NULL, 0) != 1)
+		s->pipe_broken = 1;
+}
+
+static enum store_batch_result
+batch_failed(struct store *s, const char *stage)
+{
+	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE &&
+	    PQstatus(s->conn) == CONNECTION_OK)
+		command(s, "ROLLBACK");
+	if (transient(s)) {
+		log_warn("event=db-batch-retry stage=%s sqlstate=%s", stage,
+		    s->sqlstate[0] ? s->sqlstate : "-");
+		return BATCH_RETRY;
+	}
+	log_info("event=db-batch-singly stage=%s sqlstate=%s note=\"one report "
+	    "at a time to find the failing one\"", stage, s->sqlstate);
+	return BATCH_SINGLY;
+}
+
+enum store_batch_result
+store_batch(struct store *s, struct store_item *it, size_t n,
+    const struct ruleset *rules)
+{
+	PGresult *res;
+	size_t i, nnew = 0;
+	int rc;
+
+	s->sqlstate[0] = '\0';
+	for (i = 0; i < n; i++) {
+		memset(&it[i].c, 0, sizeof(it[i].c));
+		memset(&it[i].facts, 0, sizeof(it[i].facts));
+		it[i].e.reason = NULL;
+		it[i].e.detail[0] = '\0';
+		it[i].result = STORE_RETRY;
+	}
+
+	/* Reads: is it a duplicate, and what the database knows of it. */
+	if (pipe_start(s) < 0)
+		return batch_failed(s, "enter");
+	for (i = 0; i < n; i++) {
+		dup_send(s, it[i].r);
+		check_send(s, it[i].r);
+	}
+	if (PQpipelineSync(s->conn) != 1)
+		s->pipe_broken = 1;
+	if (s->pipe_broken)
+		goto broken;
+	for (i = 0; i < n; i++) {
+		struct store_item *x = &it[i];
+
+		if ((res = pipe_result(s)) == NULL)
+			goto broken;
+		rc = dup_parse(res, x->r, &x->c, &x->e);
+		if ((res = pipe_result(s)) == NULL)
+			goto broken;
+		if (rc < 0) {
+			PQclear(res);
+			goto broken;
+		}
+		if (rc == 1 || rc == 2) {
+			x->result = rc == 1 ? STORE_DUPLICATE : STORE_REJECTED;
+			PQclear(res);
+			continue;
+		}
+		if ((rc = check_parse(res, x->r, &x->facts, &x->e)) < 0)
+			goto broken;
+		if (rc == 1) {
+			x->result = STORE_REJECTED;
+			continue;
+		}
+		x->result = STORE_NEW;
+		nnew++;
+	}
+	if (pipe_end(s) < 0)
+		return batch_failed(s, "read");
+	if (nnew == 0)
+		return BATCH_DONE;
+
+	/* Writes, in one transaction. */
+	for (i = 0; i < n; i++)
+		if (it[i].result == STORE_NEW &&
+		    route_decide(rules, it[i].r, &it[i].facts, &it[i].rt) == 0)
+			log_warn("event=no-route-rule report=%s rule=default",
+			    it[i].r->id);
+	if (pipe_start(s) < 0)
+		return batch_failed(s, "enter");
+	pipe_command(s, "BEGIN");
+	for (i = 0; i < n; i++) {
+		if (it[i].result != STORE_NEW)
+			continue;
+		report_send(s, it[i].r);
+		for (size_t k = 0; k < it[i].r->n_parties; k++)
+			party_send(s, it[i].r, k);
+		case_send(s, it[i].r, &it[i].rt, &it[i].facts);
+	}
+	if (PQpipelineSync(s->conn) != 1)
+		s->pipe_broken = 1;
+	if (s->pipe_broken)
+		goto broken;
+	if ((res = pipe_result(s)) == NULL)
+		goto broken;
+	rc = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!rc)
+		goto broken;
+	for (i = 0; i < n; i++) {
+		struct store_item *x = &it[i];
+
+		if (x->result != STORE_NEW)
+			continue;
+		if ((res = pipe_result(s)) == NULL)
+			goto broken;
+		/* 0 rows: another collector stored it first; sort it out
+		 * one at a time. */
+		if (report_parse(res, x->r) != 1)
+			goto broken;
+		for (size_t k = 0; k < x->r->n_parties; k++) {
+			if ((res = pipe_result(s)) == NULL)
+				goto broken;
+			if (party_parse(res) < 0)
+				goto broken;
+		}
+		if ((res = pipe_result(s)) == NULL)
+			goto broken;
+		if (case_parse(s, res, x->r, &x->rt, &x->c) < 0)
+			goto broken;
+	}
+	if (pipe_end(s) < 0)
+		return batch_failed(s, "write");
+	res = PQexec(s->conn, "COMMIT");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		log_warn("event=db-commit-failed reports=%zu error=\"%s\"", nnew,
+		    errline(PQresultErrorMessage(res)));
+		PQclear(res);
+		return BATCH_RETRY;
+	}
+	PQclear(res);
+	return BATCH_DONE;
+
+broken:
+	/* Nothing is stored: the transaction, if any, is rolled back. */
+	pipe_end(s);
+	if (s->sqlstate[0] == '\0' && PQstatus(s->conn) == CONNECTION_OK)
+		strlcpy_gr(s->sqlstate, "XX000", sizeof(s->sqlstate));
+	return batch_failed(s, "pipeline");
 }
 
 static int

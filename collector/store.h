@@ -90,6 +90,34 @@ enum store_result store_report(struct store *, const Gr__Report *,
 		    const struct ruleset *, struct route *, struct stored_case *,
 		    struct verr *);
 
+/* One report of a batch: r in; the rest out. */
+struct store_item {
+	const Gr__Report	*r;
+	enum store_result	 result;
+	struct route		 rt;
+	struct stored_case	 c;
+	struct verr		 e;
+	struct route_facts	 facts;
+};
+
+enum store_batch_result {
+	BATCH_DONE,		/* each item has its result (never STORE_FAILED
+				   or STORE_RETRY); the new ones committed */
+	BATCH_RETRY,		/* database unavailable or busy: nothing stored */
+	BATCH_SINGLY		/* an error that may be one report's fault:
+				   nothing stored; store each with
+				   store_report() to find which */
+};
+
+/*
+ * Store validated reports, with distinct ids and none a repeat of another
+ * (gr_find_repeat would not see it), in one transaction: libpq's pipeline
+ * mode, one round trip for the reads, one for the writes, then the commit.
+ * Per report as store_report(): idempotent, duplicates and rejections told.
+ */
+enum store_batch_result store_batch(struct store *, struct store_item *,
+		    size_t, const struct ruleset *);
+
 /* Replace rs with the enabled routing rules, in priority order.  0, or -1
  * with rs unchanged. */
 int		 store_load_rules(struct store *, struct ruleset *);

@@ -9,6 +9,8 @@ static void	*arena_alloc(void *, size_t);
 static void	 arena_noop_free(void *, void *);
 static ProtobufCMessage *codec_decode(struct codec_arena *,
 		    const ProtobufCMessageDescriptor *, const uint8_t *, size_t);
+static ProtobufCMessage *codec_decode_keep(struct codec_arena *,
+		    const ProtobufCMessageDescriptor *, const uint8_t *, size_t);
 
 static void *
 arena_alloc(void *data, size_t n)
@@ -58,21 +60,35 @@ static ProtobufCMessage *
 codec_decode(struct codec_arena *a, const ProtobufCMessageDescriptor *desc,
     const uint8_t *buf, size_t len)
 {
+	codec_arena_reset(a);
+	return codec_decode_keep(a, desc, buf, len);
+}
+
+/* Decode after what the arena holds; on failure the arena is as before. */
+static ProtobufCMessage *
+codec_decode_keep(struct codec_arena *a, const ProtobufCMessageDescriptor *desc,
+    const uint8_t *buf, size_t len)
+{
+	size_t mark = a->used;
 	ProtobufCMessage *m;
 
-	codec_arena_reset(a);
 	m = protobuf_c_message_unpack(desc, &a->allocator, len, buf);
-	if (m == NULL)
-		return NULL;
 	/*
 	 * protobuf-c cuts a string at an embedded NUL and keeps the last of
 	 * repeated scalar fields; either makes the re-encoded size differ.
 	 */
-	if (protobuf_c_message_get_packed_size(m) != len) {
-		codec_arena_reset(a);
+	if (m == NULL || protobuf_c_message_get_packed_size(m) != len) {
+		a->used = mark;
 		return NULL;
 	}
 	return m;
+}
+
+Gr__Report *
+codec_report_decode_keep(struct codec_arena *a, const uint8_t *buf, size_t len)
+{
+	return (Gr__Report *)codec_decode_keep(a, &gr__report__descriptor, buf,
+	    len);
 }
 
 Gr__Report *

@@ -25,6 +25,11 @@ void	codec_arena_free(struct codec_arena *);
  * with an embedded NUL, or need more memory than the arena has.  The result
  * lives until the arena is reset. */
 Gr__Report	*codec_report_decode(struct codec_arena *, const uint8_t *, size_t);
+/* The same, keeping what the arena holds (several reports at once); on
+ * failure the arena is as before.  A report that fails here may fit an
+ * empty arena: try it again after a reset before calling it malformed. */
+Gr__Report	*codec_report_decode_keep(struct codec_arena *, const uint8_t *,
+		    size_t);
 Gr__Notice	*codec_notice_decode(struct codec_arena *, const uint8_t *, size_t);
 Gr__CaseEntry	*codec_case_decode(struct codec_arena *, const uint8_t *, size_t);
 Gr__Action	*codec_action_decode(struct codec_arena *, const uint8_t *, size_t);

@@ -1,10 +1,14 @@
 /* mqtt.c -- a small MQTT v5 client over Paho's MQTTAsync. */
+#include <dirent.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <MQTTAsync.h>
@@ -79,6 +83,65 @@ set_error(struct mqtt *m, const char *what, int code)
 	pthread_mutex_unlock(&m->lock);
 }
 
+/* The port of a broker URI, scheme://host:port; the scheme's default
+ * when none is given. */
+static int
+uri_port(const char *uri)
+{
+	const char *c = strrchr(uri, ':');
+	long p;
+
+	if (c != NULL && c[1] != '/' && parse_long(c + 1, 1, 65535, &p) == 0)
+		return (int)p;
+	return strncmp(uri, "ssl://", 6) == 0 ||
+	    strncmp(uri, "mqtts://", 8) == 0 ? 8883 : 1883;
+}
+
+int
+mqtt_nodelay_port(int port)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0, one = 1;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int fd, type, cur;
+		socklen_t tl = sizeof(type), cl = sizeof(cur);
+		int peer;
+
+		if (de->d_name[0] == '.')
+			continue;
+		fd = atoi(de->d_name);
+		if (fd == dirfd(d))
+			continue;
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 ||
+		    type != SOCK_STREAM)
+			continue;
+		if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0)
+			continue;
+		if (ss.ss_family == AF_INET)
+			peer = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		else if (ss.ss_family == AF_INET6)
+			peer = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		else
+			continue;
+		if (peer != port)
+			continue;
+		if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &cur, &cl) == 0 &&
+		    cur)
+			continue;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one)) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
 /* On every connect, first or automatic, subscribe again. */
 static void
 on_connected(void *ctx, char *cause)
@@ -88,6 +151,8 @@ on_connected(void *ctx, char *cause)
 	int qos[16], rc, done;
 
 	(void)cause;
+	if (m->opts.nodelay)
+		mqtt_nodelay_port(uri_port(m->opts.uri));
 	pthread_mutex_lock(&m->lock);
 	done = m->opts.nsubs == 0 || m->unsubscribed;
 	pthread_mutex_unlock(&m->lock);

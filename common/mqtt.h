@@ -23,6 +23,7 @@ struct mqtt_opts {
 	int		 max_inflight;
 	int		 auto_reconnect;
 	int		 buffer_offline;	/* queue publishes while offline */
+	int		 nodelay;	/* TCP_NODELAY on the broker socket */
 	const char	**subs;		/* topics to subscribe at QoS 1 */
 	int		 nsubs;
 };
@@ -64,6 +65,17 @@ int		 mqtt_unsubscribe(struct mqtt *, int timeout_ms);
 
 /* Wait until no publish is in flight or timeout_ms passes; 0 when idle. */
 int		 mqtt_wait_idle(struct mqtt *, int timeout_ms);
+
+/*
+ * Turn Nagle's algorithm off on every TCP socket of this process connected
+ * to the given peer port; returns how many were changed.  Debian's Paho
+ * never sets TCP_NODELAY (DESIGN.md 11) and gives no hook to do it, so the
+ * sockets are found after connecting (opts.nodelay does it on every
+ * connect): otherwise small QoS 1 messages wait up to 40 ms on delayed
+ * ACKs.  Affects only sockets to that port, so mind other clients of the
+ * same process.
+ */
+int		 mqtt_nodelay_port(int port);
 
 /* Disconnect (waiting at most timeout_ms for in-flight messages) and free. */
 void		 mqtt_free(struct mqtt *, int timeout_ms);

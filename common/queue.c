@@ -57,6 +57,7 @@ queue_push(struct queue *q, const char *topic, const void *payload, size_t len)
 	if (len > 0)
 		memcpy(m->payload, payload, len);
 	m->len = len;
+	m->t_us = mono_us();
 	pthread_mutex_lock(&q->lock);
 	while (q->len >= q->cap && !q->closed)
 		pthread_cond_wait(&q->nonfull, &q->lock);

@@ -11,6 +11,7 @@ struct qmsg {
 	char		*topic;
 	uint8_t		*payload;
 	size_t		 len;
+	int64_t		 t_us;	/* when it was pushed: mono_us() */
 	struct qmsg	*next;
 };
 

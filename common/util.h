@@ -15,6 +15,8 @@ char	*xstrndup(const char *, size_t);
 int64_t	 now_ms(void);
 /* Milliseconds from a monotonic clock, for timeouts. */
 int64_t	 mono_ms(void);
+/* Microseconds from the same clock, for latencies. */
+int64_t	 mono_us(void);
 
 /* The CLOCK_REALTIME time ms milliseconds from now, for
  * pthread_cond_timedwait(). */

@@ -2,11 +2,14 @@
 # cluster and a Mosquitto broker under a folder of the project, on free
 # loopback ports.  Sourced by scripts/demo.sh and the integration tests.
 #
-#   gr_pg_start DIR      cluster in DIR/pg; sets GR_PG_PORT, GR_DB
+#   gr_pg_start DIR [PORT]  cluster in DIR/pg (on PORT, e.g. to restart it
+#                        where its clients expect it); sets GR_PG_PORT, GR_DB
 #   gr_pg_stop DIR
 #   gr_broker_start DIR  broker in DIR/broker; sets GR_MQTT_PORT, GR_BROKER
 #   gr_broker_stop DIR
-#   gr_collector_start DIR BUILD [args]   sets GR_COLLECTOR_PID
+#   gr_collector_start DIR BUILD [args]   sets GR_COLLECTOR_PID; logs to
+#                        DIR/collector.log, or $GR_COLLECTOR_LOG (a second
+#                        collector: keep the first one's pid aside)
 #   gr_collector_stop [SIGNAL]
 #
 # PostgreSQL refuses to run as root, so as root both servers run as
@@ -65,13 +68,13 @@ gr_pg_start() {
 			{ cat "$dir/initdb.log" >&2; return 1; }
 	fi
 	for attempt in 1 2 3; do
-		GR_PG_PORT=$(gr_free_port) || return 1
+		GR_PG_PORT=${2:-$(gr_free_port)} || return 1
 		if gr_as postgres "$GR_PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" \
 			-w -t 60 -o "-p $GR_PG_PORT -k $dir -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=200" \
 			start >/dev/null; then
 			break
 		fi
-		[ "$attempt" = 3 ] && { tail -n 20 "$dir/server.log" >&2; return 1; }
+		[ "$attempt" = 3 ] || [ -n "${2:-}" ] && { tail -n 20 "$dir/server.log" >&2; return 1; }
 	done
 	GR_DB="host=127.0.0.1 port=$GR_PG_PORT user=postgres dbname=gridreport"
 	export GR_PG_PORT GR_DB
@@ -127,7 +130,7 @@ gr_broker_stop() {
 gr_collector_start() {	# gr_collector_start DIR BUILD [extra args]
 	local dir=$1 build=$2 log before
 	shift 2
-	log=$dir/collector.log
+	log=${GR_COLLECTOR_LOG:-$dir/collector.log}
 	touch "$log"
 	before=$(wc -l <"$log")
 	${GR_WRAP:-} "$build/collector" -b "$GR_BROKER" -d "$GR_DB" "$@" >>"$log" 2>&1 </dev/null &

@@ -86,10 +86,8 @@ struct load {
 
 static volatile sig_atomic_t quit;
 
-static int64_t	mono_us(void);
 static void	sleep_us(int64_t);
 static int	broker_port(const char *);
-static int	set_nodelay(int);
 static int	read_pairs(const char *, struct agent **, int *);
 static struct slot *slot_find(struct agent *, const char *);
 static void	on_ack(void *, const char *, const void *, size_t);
@@ -106,14 +104,6 @@ static void	on_echo(void *, const char *, const void *, size_t);
 static int	cmd_echo(int, char **);
 static void	usage(FILE *);
 
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static void
 sleep_us(int64_t us)
@@ -137,59 +127,6 @@ broker_port(const char *uri)
 	if (c == NULL || parse_long(c + 1, 1, 65535, &p) < 0)
 		return -1;
 	return (int)p;
-}
-
-/*
- * Turn Nagle's algorithm off on every TCP socket of this process that is
- * connected to the broker's port; returns how many were changed.  Debian's
- * Paho never sets TCP_NODELAY (DESIGN.md 11) and gives no hook to do it,
- * so the load generator finds its own sockets after connecting: otherwise
- * small QoS 1 messages wait up to 40 ms for delayed ACKs and the figures
- * measure the kernel's timers, not the system.
- */
-static int
-set_nodelay(int port)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0, one = 1;
-
-	if (d == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		int fd, type, cur;
-		socklen_t tl = sizeof(type), cl = sizeof(cur);
-		int peer;
-
-		if (de->d_name[0] == '.')
-			continue;
-		fd = atoi(de->d_name);
-		if (fd == dirfd(d))
-			continue;
-		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 ||
-		    type != SOCK_STREAM)
-			continue;
-		if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0)
-			continue;
-		if (ss.ss_family == AF_INET)
-			peer = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		else if (ss.ss_family == AF_INET6)
-			peer = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-		else
-			continue;
-		if (peer != port)
-			continue;
-		if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &cur, &cl) == 0 &&
-		    cur)
-			continue;
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-		    sizeof(one)) == 0)
-			n++;
-	}
-	closedir(d);
-	return n;
 }
 
 /* Read "worker grid" lines into one agent per worker.  0 or -1. */
@@ -618,7 +555,7 @@ cmd_run(int argc, char **argv)
 	if (status != 0)
 		goto out;
 	if (nodelay)
-		fixed = set_nodelay(port);
+		fixed = mqtt_nodelay_port(port);
 
 	/* Send, paced or at full speed, never more than window per agent. */
 	getrusage(RUSAGE_SELF, &ru0);
@@ -944,7 +881,7 @@ cmd_echo(int argc, char **argv)
 		return 1;
 	}
 	if (nodelay)
-		fixed = set_nodelay(port);
+		fixed = mqtt_nodelay_port(port);
 	printf("event=echo-ready subscription=%s nodelay_sockets=%d\n", sub,
 	    fixed);
 	fflush(stdout);

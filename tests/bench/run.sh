@@ -290,7 +290,7 @@ sql "DROP TABLE bench_pair; DROP SEQUENCE bench_seq" >/dev/null
 # ---------------------------------------------------------------- collector
 
 say ""
-say "-- collector: agents -> Mosquitto -> collector -> PostgreSQL (one transaction per report) -> Ack"
+say "-- collector: agents -> Mosquitto -> collector -> PostgreSQL (one transaction per batch of reports) -> Ack"
 gr_collector_start "$B_DIR" "$B_BUILD" || exit 1
 B_COLL_PID=$GR_COLLECTOR_PID
 B_BACKEND_PID=$(sql "SELECT pid FROM pg_stat_activity WHERE application_name = 'gr-collector' LIMIT 1")

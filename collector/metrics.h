@@ -1,0 +1,38 @@
+/* metrics.h -- the collector's Prometheus metrics: counters and histograms
+ * kept by the ingest loop, served as text on a loopback HTTP port
+ * (libmicrohttpd) at /metrics. */
+#ifndef GR_METRICS_H
+#define GR_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum metric_counter {
+	M_RECEIVED,	/* reports and actions taken from the broker */
+	M_STORED,	/* reports stored (new) and acknowledged */
+	M_DUPLICATES,	/* reports stored before, acknowledged again */
+	M_FAILED,	/* reports the database failed to store (no Ack) */
+	M_NCOUNTERS
+};
+
+struct metrics;
+
+/* Counters and histograms; with port > 0 also the HTTP listener on
+ * 127.0.0.1:port.  NULL when the port cannot be listened on. */
+struct metrics	*metrics_new(int port);
+void		 metrics_free(struct metrics *);
+
+/* Each of these does nothing when m is NULL.  Safe from any thread. */
+void	metrics_count(struct metrics *, enum metric_counter);
+void	metrics_reject(struct metrics *, const char *reason);
+/* A commit that stored n new reports, taking us microseconds from the
+ * first statement of the transaction to the end of its commit. */
+void	metrics_commit(struct metrics *, size_t n, int64_t us);
+/* An Ack published for a report received at t_us (mono_us()). */
+void	metrics_ack(struct metrics *, int64_t t_us);
+void	metrics_queue(struct metrics *, size_t len);
+
+/* The exposition text, for the listener and the tests; free() it. */
+char	*metrics_render(struct metrics *, size_t *len);
+
+#endif
