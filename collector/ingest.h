@@ -19,6 +19,7 @@ struct ingest_stats {
 	unsigned long	actions;	/* dispatcher actions applied */
 	unsigned long	actions_refused;
 	unsigned long	supervised;	/* cases the sweeper supervised */
+	unsigned long	alerts;		/* alerts published */
 };
 
 struct ingest {
@@ -56,6 +57,13 @@ int	ingest_action(struct ingest *, const char *topic, const uint8_t *,
  */
 #define SWEEP_BATCH	256
 int	ingest_sweep(struct ingest *, long clock_offset);
+
+/*
+ * Publish the alerts the database raised and no collector published yet,
+ * a batch at a time, marking them published once the broker has them.
+ * Returns how many, or -1 (they stay for the next call).
+ */
+int	ingest_alerts(struct ingest *);
 
 /*
  * Handle one message from topic.  0 when it is done with: stored and
