@@ -41,9 +41,10 @@ COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/gen/gr.pb-c.o \
 	$(BUILD)/gen/taxonomy_data.o
 COLLECTOR_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard collector/*.c))
 AGENT_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard field-agent/*.c))
+CONSOLE_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard console/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-PROGS = $(BUILD)/collector $(BUILD)/field-agent
+PROGS = $(BUILD)/collector $(BUILD)/field-agent $(BUILD)/dispatch-console
 TOOLS = $(BUILD)/tests/grmsg $(BUILD)/tests/grload
 
 .PHONY: all deps test unit demo install clean fuzz fuzz-build bench
@@ -77,6 +78,10 @@ $(BUILD)/collector: $(COLLECTOR_OBJ) $(COMMON_OBJ)
 	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PAHO_LIBS) $(PQ_LIBS) $(PB_LIBS) -lpthread -lm
 
 $(BUILD)/field-agent: $(AGENT_OBJ) $(COMMON_OBJ)
+	@echo "  LD      $@"
+	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PAHO_LIBS) $(SQLITE_LIBS) $(PB_LIBS) -lpthread -lm
+
+$(BUILD)/dispatch-console: $(CONSOLE_OBJ) $(COMMON_OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PAHO_LIBS) $(SQLITE_LIBS) $(PB_LIBS) -lpthread -lm
 
@@ -145,6 +150,7 @@ install: $(PROGS)
 		$(DESTDIR)$(PREFIX)/share/gridreport/schema/demo
 	install -m 755 $(BUILD)/collector $(DESTDIR)$(PREFIX)/sbin/gr-collector
 	install -m 755 $(BUILD)/field-agent $(DESTDIR)$(PREFIX)/bin/field-agent
+	install -m 755 $(BUILD)/dispatch-console $(DESTDIR)$(PREFIX)/bin/dispatch-console
 	install -m 644 schema/*.sql schema/taxonomy.tsv \
 		$(DESTDIR)$(PREFIX)/share/gridreport/schema
 	install -m 755 schema/migrate.sh $(DESTDIR)$(PREFIX)/share/gridreport/schema
