@@ -42,9 +42,10 @@ COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/gen/gr.pb-c.o \
 	$(BUILD)/gen/taxonomy_data.o
 COLLECTOR_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard collector/*.c))
 AGENT_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard field-agent/*.c))
+CONSOLE_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard console/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-PROGS = $(BUILD)/collector $(BUILD)/field-agent
+PROGS = $(BUILD)/collector $(BUILD)/field-agent $(BUILD)/dispatch-console
 # gr-analyst: the county's figures as CSV files and an HTML report.
 ANALYST_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard analyst/*.c))
 ANALYST_COMMON = $(BUILD)/obj/common/util.o $(BUILD)/obj/common/log.o
@@ -96,6 +97,10 @@ $(BUILD)/tests/test_csv: $(BUILD)/obj/tests/unit/test_csv.o \
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PQ_LIBS) -lpthread
+
+$(BUILD)/dispatch-console: $(CONSOLE_OBJ) $(COMMON_OBJ)
+	@echo "  LD      $@"
+	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PAHO_LIBS) $(SQLITE_LIBS) $(PB_LIBS) -lpthread -lm
 
 # A unit test links the modules it tests (everything but main.c).
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(COMMON_OBJ) \
@@ -168,6 +173,7 @@ install: $(PROGS)
 	install -m 755 $(BUILD)/collector $(DESTDIR)$(PREFIX)/sbin/gr-collector
 	install -m 755 $(BUILD)/field-agent $(DESTDIR)$(PREFIX)/bin/field-agent
 	install -m 755 $(BUILD)/gr-analyst $(DESTDIR)$(PREFIX)/bin/gr-analyst
+	install -m 755 $(BUILD)/dispatch-console $(DESTDIR)$(PREFIX)/bin/dispatch-console
 	install -m 644 schema/*.sql schema/taxonomy.tsv \
 		$(DESTDIR)$(PREFIX)/share/gridreport/schema
 	install -m 755 schema/migrate.sh $(DESTDIR)$(PREFIX)/share/gridreport/schema

@@ -465,3 +465,29 @@ ingest_sweep(struct ingest *in, long clock_offset)
 	    clock_offset);
 	return n;
 }
+
+int
+ingest_alerts(struct ingest *in)
+{
+	static struct alert_row a[ALERT_BATCH];
+	int n, ok = 1;
+
+	if ((n = store_alerts_take(in->store, a, ALERT_BATCH)) < 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (notify_alert(in->mqtt, &a[i]) < 0)
+			ok = 0;
+	/* Published only once the broker has them; else taken again later. */
+	if (n > 0 && (!ok || mqtt_wait_idle(in->mqtt, 5000) < 0))
+		ok = 0;
+	if (store_alerts_done(in->store, a, n, ok) < 0 || !ok) {
+		log_warn("event=alerts-kept count=%d", n);
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		log_info("event=alert-published alert=%llu kind=%d case=%s "
+		    "township=%s", (unsigned long long)a[i].id, (int)a[i].kind,
+		    a[i].case_no, a[i].township);
+	in->stats.alerts += (unsigned long)n;
+	return n;
+}

@@ -20,6 +20,7 @@ struct ingest_stats {
 	unsigned long	actions;	/* dispatcher actions applied */
 	unsigned long	actions_refused;
 	unsigned long	supervised;	/* cases the sweeper supervised */
+	unsigned long	alerts;		/* alerts published */
 };
 
 /* Reports stored in one transaction at most (setting batch_max). */
@@ -84,6 +85,13 @@ int	ingest_sweep(struct ingest *, long clock_offset);
  * again later with what is left).
  */
 int	ingest_batch(struct ingest *, struct qmsg **q, size_t *np);
+
+/*
+ * Publish the alerts the database raised and no collector published yet,
+ * a batch at a time, marking them published once the broker has them.
+ * Returns how many, or -1 (they stay for the next call).
+ */
+int	ingest_alerts(struct ingest *);
 
 /*
  * Handle one message from topic.  0 when it is done with: stored and

@@ -252,7 +252,7 @@ main(int argc, char **argv)
 	char *password = NULL, client_id[96], host[64], errbuf[160];
 	long backoff = BACKOFF_MIN_MS;
 	int64_t next_sweep;
-	int ch, check_only = 0, status = 0;
+	int ch, check_only = 0, status = 0, notices;
 
 	log_init("collector", LOG_LVL_INFO);
 	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
@@ -341,6 +341,8 @@ main(int argc, char **argv)
 		if (!quit && ingest_reload_rules(&in, "startup") < 0)
 			fatalx("event=startup error=\"cannot load the routing "
 			    "rules; is the schema migrated?\"");
+		while (!quit && ingest_alerts(&in) == ALERT_BATCH)
+			;
 	}
 	if (!quit)
 		log_info("event=started version=%s broker=%s client_id=%s",
@@ -354,13 +356,20 @@ main(int argc, char **argv)
 			next_sweep = ingest_sweep(&in, conf.clock_offset) ==
 			    SWEEP_BATCH ? mono_ms() :
 			    mono_ms() + conf.sweep_interval * 1000;
+			/* alerts raised while no collector listened */
+			while (ingest_alerts(&in) == ALERT_BATCH)
+				;
 		}
 		if (reload) {
 			do_reload(&conf, config_path);
 			ingest_reload_rules(&in, "sighup");
 		}
-		if (store_rules_changed(store))
+		notices = store_notices(store);
+		if (notices & STORE_NOTICE_RULES)
 			ingest_reload_rules(&in, "notify");
+		if (notices & STORE_NOTICE_ALERTS)
+			while (ingest_alerts(&in) == ALERT_BATCH)
+				;
 		if (mqtt_subscription_refused(mqtt)) {
 			/* Connected but deaf: let the supervisor restart us. */
 			log_error("event=subscription-lost error=\"%s\"",
@@ -384,9 +393,12 @@ main(int argc, char **argv)
 		pause_ms(backoff);
 		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 		    backoff * 2;
-		if (!store_ok(store) && store_reconnect(store) == 0)
+		if (!store_ok(store) && store_reconnect(store) == 0) {
 			/* changes made while away sent no notice */
 			ingest_reload_rules(&in, "reconnect");
+			while (ingest_alerts(&in) == ALERT_BATCH)
+				;
+		}
 	}
 
 	if (mqtt != NULL && store != NULL) {
@@ -394,10 +406,10 @@ main(int argc, char **argv)
 		drain(q, &in, batch, nbatch);
 		mqtt_wait_idle(mqtt, 5000);
 		log_info("event=stopped received=%lu stored=%lu duplicates=%lu "
-		    "rejected=%lu failed=%lu actions=%lu actions_refused=%lu",
-		    in.stats.received, in.stats.stored, in.stats.duplicates,
-		    in.stats.rejected, in.stats.failed, in.stats.actions,
-		    in.stats.actions_refused);
+		    "rejected=%lu failed=%lu actions=%lu actions_refused=%lu "
+		    "alerts=%lu", in.stats.received, in.stats.stored,
+		    in.stats.duplicates, in.stats.rejected, in.stats.failed,
+		    in.stats.actions, in.stats.actions_refused, in.stats.alerts);
 		ingest_cleanup(&in);
 	} else
 		while (nbatch > 0)

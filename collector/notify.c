@@ -172,3 +172,34 @@ notify_action_result(struct mqtt *m, const char *unit, const char *action_id,
 	n.result = &ar;
 	return publish(m, TOPIC_DISPATCH, unit, &n.base);
 }
+
+int
+notify_alert(struct mqtt *m, const struct alert_row *a)
+{
+	Gr__Alert al = GR__ALERT__INIT;
+	Gr__Notice n = GR__NOTICE__INIT;
+	char related[sizeof(a->related)], *rel[ALERT_RELATED_MAX], *p, *save;
+	size_t nrel = 0;
+
+	snprintf(related, sizeof(related), "%s", a->related);
+	for (p = strtok_r(related, " ", &save); p != NULL && nrel <
+	    ALERT_RELATED_MAX; p = strtok_r(NULL, " ", &save))
+		rel[nrel++] = p;
+	al.has_schema_version = 1;
+	al.schema_version = REPORT_SCHEMA_VERSION;
+	al.has_id = 1;
+	al.id = a->id;
+	al.has_kind = 1;
+	al.kind = a->kind;
+	al.case_no = (char *)(uintptr_t)a->case_no;
+	al.township = (char *)(uintptr_t)a->township;
+	al.township_name = (char *)(uintptr_t)a->township_name;
+	al.n_related = nrel;
+	al.related = rel;
+	al.note = (char *)(uintptr_t)a->note;
+	al.has_raised_at = 1;
+	al.raised_at = a->raised_at;
+	n.body_case = GR__NOTICE__BODY_ALERT;
+	n.alert = &al;
+	return publish(m, TOPIC_DISPATCH, a->county, &n.base);
+}

@@ -28,4 +28,7 @@ int	notify_action_result(struct mqtt *, const char *unit,
 	    const char *action_id, const char *case_no, int ok,
 	    const char *reason, const char *message);
 
+/* Publish an alert to its county's dispatch feed. */
+int	notify_alert(struct mqtt *, const struct alert_row *);
+
 #endif

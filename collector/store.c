@@ -109,6 +109,12 @@ static const struct {
 	{ "sweep",
 	  "SELECT case_no, level, old_unit FROM"
 	  " gr_sweep(now() + make_interval(secs => $1::int), $2::int)" },
+	{ "alerts",
+	  "SELECT id, kind, case_no, county_code, township_code, township_name,"
+	  " array_to_string(related, ' '), note, " MS("raised_at")
+	  " FROM gr_alerts_pending($1::int)" },
+	{ "alerts_done",
+	  "SELECT gr_alerts_published(string_to_array($1, ' ')::bigint[])" },
 	{ "dead",
 	  "INSERT INTO dead_letter (topic, reason, detail, report_id, worker_id,"
 	  " payload) VALUES ($1, $2, $3, $4, $5, $6)" },
@@ -175,7 +181,7 @@ store_open(const char *conninfo)
 	s->conninfo = xstrdup(conninfo);
 	s->conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(s->conn) != CONNECTION_OK || store_prepare(s) < 0 ||
-	    command(s, "LISTEN gr_route_rules") < 0) {
+	    command(s, "LISTEN gr_route_rules; LISTEN gr_alerts") < 0) {
 		log_error("event=db-connect error=\"%s\"",
 		    errline(PQerrorMessage(s->conn)));
 		store_close(s);
@@ -208,7 +214,7 @@ store_reconnect(struct store *s)
 		log_debug("event=db-reconnect-failed");
 		return -1;
 	}
-	if (store_prepare(s) < 0 || command(s, "LISTEN gr_route_rules") < 0)
+	if (store_prepare(s) < 0 || command(s, "LISTEN gr_route_rules; LISTEN gr_alerts") < 0)
 		return -1;
 	log_info("event=db-reconnected");
 	return 0;
@@ -1126,19 +1132,98 @@ store_load_rules(struct store *s, struct ruleset *rs)
 }
 
 int
-store_rules_changed(struct store *s)
+store_notices(struct store *s)
 {
 	PGnotify *n;
-	int changed = 0;
+	int what = 0;
 
 	if (PQconsumeInput(s->conn) == 0)
 		return 0;
 	while ((n = PQnotifies(s->conn)) != NULL) {
 		if (strcmp(n->relname, "gr_route_rules") == 0)
-			changed = 1;
+			what |= STORE_NOTICE_RULES;
+		else if (strcmp(n->relname, "gr_alerts") == 0)
+			what |= STORE_NOTICE_ALERTS;
 		PQfreemem(n);
 	}
-	return changed;
+	return what;
+}
+
+static Gr__AlertKind
+alert_kind_of(const char *s)
+{
+	if (strcmp(s, "repeat") == 0)
+		return GR__ALERT_KIND__REPEAT;
+	if (strcmp(s, "group") == 0)
+		return GR__ALERT_KIND__GROUP;
+	if (strcmp(s, "double_check") == 0)
+		return GR__ALERT_KIND__DOUBLE_CHECK;
+	return GR__ALERT_KIND__ALERT_UNSPECIFIED;
+}
+
+int
+store_alerts_take(struct store *s, struct alert_row *out, int max)
+{
+	char lim[12];
+	const char *p[1] = { lim };
+	PGresult *res;
+	int n;
+
+	if (command(s, "BEGIN") < 0)
+		return -1;
+	snprintf(lim, sizeof(lim), "%d", max);
+	res = run(s, "alerts", 1, p, NULL, NULL);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warn("event=alerts-failed error=\"%s\"",
+		    errline(PQresultErrorMessage(res)));
+		PQclear(res);
+		command(s, "ROLLBACK");
+		return -1;
+	}
+	n = PQntuples(res);
+	for (int i = 0; i < n && i < max; i++) {
+		struct alert_row *a = &out[i];
+
+		a->id = strtoull(PQgetvalue(res, i, 0), NULL, 10);
+		a->kind = alert_kind_of(PQgetvalue(res, i, 1));
+		strlcpy_gr(a->case_no, PQgetvalue(res, i, 2),
+		    sizeof(a->case_no));
+		strlcpy_gr(a->county, PQgetvalue(res, i, 3), sizeof(a->county));
+		strlcpy_gr(a->township, PQgetvalue(res, i, 4),
+		    sizeof(a->township));
+		utf8_copy(a->township_name, PQgetvalue(res, i, 5),
+		    sizeof(a->township_name));
+		strlcpy_gr(a->related, PQgetvalue(res, i, 6),
+		    sizeof(a->related));
+		utf8_copy(a->note, PQgetvalue(res, i, 7), sizeof(a->note));
+		a->raised_at = strtoll(PQgetvalue(res, i, 8), NULL, 10);
+	}
+	PQclear(res);
+	return n;
+}
+
+int
+store_alerts_done(struct store *s, const struct alert_row *a, int n,
+    int published)
+{
+	char ids[ALERT_BATCH * 22] = "";
+	const char *p[1] = { ids };
+	size_t len = 0;
+	PGresult *res;
+
+	if (!published || n == 0)
+		return command(s, published ? "COMMIT" : "ROLLBACK");
+	for (int i = 0; i < n && i < ALERT_BATCH; i++)
+		len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%llu",
+		    i ? " " : "", (unsigned long long)a[i].id);
+	res = run(s, "alerts_done", 1, p, NULL, NULL);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		command(s, "ROLLBACK");
+		return -1;
+	}
+	PQclear(res);
+	return command(s, "COMMIT");
 }
 
 int

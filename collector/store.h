@@ -122,9 +122,12 @@ enum store_batch_result store_batch(struct store *, struct store_item *,
  * with rs unchanged. */
 int		 store_load_rules(struct store *, struct ruleset *);
 
-/* 1 when the routing rules changed since the last call (NOTIFY
- * gr_route_rules), else 0.  Never blocks. */
-int		 store_rules_changed(struct store *);
+/* What was notified since the last call: STORE_NOTICE_RULES when the
+ * routing rules changed (NOTIFY gr_route_rules), STORE_NOTICE_ALERTS when
+ * alerts were raised (NOTIFY gr_alerts).  Never blocks. */
+#define STORE_NOTICE_RULES	0x1
+#define STORE_NOTICE_ALERTS	0x2
+int		 store_notices(struct store *);
 
 /*
  * Apply a validated dispatcher action in one transaction; the database
@@ -152,6 +155,32 @@ int		 store_sweep(struct store *, long offset_s, struct swept *,
 /* The case as it stands, outside any transaction; 0 or -1. */
 int		 store_case_view(struct store *, const char *case_no,
 		    struct case_view *);
+
+/* An alert raised by the database (schema/0010_alerts.sql) for the
+ * county's dispatch feed. */
+#define ALERT_BATCH	32
+#define ALERT_RELATED_MAX 16	/* earlier cases named in one alert */
+struct alert_row {
+	uint64_t	 id;
+	Gr__AlertKind	 kind;
+	char		 case_no[32];
+	char		 county[8];
+	char		 township[16];
+	char		 township_name[256];
+	char		 related[512];	/* case numbers, space-separated */
+	char		 note[512];
+	int64_t		 raised_at;
+};
+
+/*
+ * Begin a transaction and take up to max unpublished alerts, locked from
+ * other collectors; returns how many (the transaction stays open), or -1.
+ * store_alerts_done() then marks them published and commits, or, when
+ * published is 0, rolls back so that they are taken again later.
+ */
+int		 store_alerts_take(struct store *, struct alert_row *, int max);
+int		 store_alerts_done(struct store *, const struct alert_row *,
+		    int n, int published);
 
 /* Keep a failed message.  0 when committed, -1 when the database is
  * unavailable (retry later). */

@@ -22,6 +22,8 @@
 static int	cmd_report(int, char **);
 static int	cmd_action(int, char **);
 static const char *state_name(int);
+static const char *alert_name(int);
+static const char *enum_name(const ProtobufCEnumDescriptor *, int);
 static int	cmd_decode(int);
 static size_t	unhex(const char *, uint8_t *, size_t);
 
@@ -173,8 +175,21 @@ cmd_report(int argc, char **argv)
 static const char *
 state_name(int v)
 {
+	return enum_name(&gr__case_state__descriptor, v);
+}
+
+static const char *
+alert_name(int v)
+{
+	return enum_name(&gr__alert_kind__descriptor, v);
+}
+
+/* An enum value's name in lower case, e.g. "double_check". */
+static const char *
+enum_name(const ProtobufCEnumDescriptor *d, int v)
+{
 	const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(
-	    &gr__case_state__descriptor, v);
+	    d, v);
 	static char buf[32];
 
 	if (ev == NULL)
@@ -293,6 +308,19 @@ cmd_decode(int want_case)
 				    e->report_id, e->unit, state_name(e->state),
 				    e->worker_id, e->action_id ? e->action_id :
 				    "-");
+			} else if (m->body_case == GR__NOTICE__BODY_ALERT) {
+				Gr__Alert *al = m->alert;
+
+				printf("alert id=%llu kind=%s case=%s township=%s "
+				    "related=", (unsigned long long)al->id,
+				    alert_name(al->kind),
+				    al->case_no ? al->case_no : "-",
+				    al->township ? al->township : "-");
+				for (size_t i = 0; i < al->n_related; i++)
+					printf("%s%s", i ? "," : "",
+					    al->related[i]);
+				printf("%s note=%s\n", al->n_related ? "" : "-",
+				    al->note ? al->note : "-");
 			} else if (m->body_case == GR__NOTICE__BODY_RESULT) {
 				Gr__ActionResult *r = m->result;
 

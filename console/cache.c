@@ -1,0 +1,505 @@
+/* cache.c -- the dispatcher console's SQLite copy of its dispatch feed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "cache.h"
+#include "util.h"
+
+struct cache {
+	sqlite3	*db;
+};
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS case_entry ("
+	" case_no TEXT PRIMARY KEY, report_id TEXT, state INTEGER,"
+	" level INTEGER, unit TEXT, unit_name TEXT, grid TEXT, worker TEXT,"
+	" category TEXT, item TEXT, colour INTEGER, people INTEGER,"
+	" summary TEXT, opened_at INTEGER, response_due INTEGER,"
+	" resolve_due INTEGER, route_rule TEXT, route_reason TEXT,"
+	" department TEXT, satisfaction INTEGER, on_spot INTEGER,"
+	" event_at INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS history ("
+	" case_no TEXT NOT NULL, at INTEGER NOT NULL, state INTEGER NOT NULL,"
+	" actor TEXT NOT NULL, note TEXT NOT NULL, unit TEXT NOT NULL,"
+	" PRIMARY KEY (case_no, at, state, actor));"
+	"CREATE TABLE IF NOT EXISTS alert ("
+	" id INTEGER PRIMARY KEY, kind INTEGER, case_no TEXT, township TEXT,"
+	" township_name TEXT, related TEXT, note TEXT, raised_at INTEGER);"
+	"CREATE TABLE IF NOT EXISTS action ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+	" case_no TEXT NOT NULL, kind INTEGER NOT NULL, payload BLOB NOT NULL,"
+	" created_at INTEGER NOT NULL, answered INTEGER NOT NULL DEFAULT 0,"
+	" ok INTEGER, reason TEXT, message TEXT);"
+	"PRAGMA user_version = 1;";
+
+/* Open states: a case is overdue in one of them past its deadline, or
+ * never accepted past its response deadline, or under supervision. */
+#define OPEN_STATES	"(2, 3, 4, 8, 9, 11)"
+#define CASE_COLS \
+	"case_no, report_id, state, level, unit, unit_name, grid, worker," \
+	" category, item, colour, people, summary, opened_at, response_due," \
+	" resolve_due, route_rule, route_reason, department, satisfaction," \
+	" on_spot, event_at," \
+	" state IN " OPEN_STATES " AND (resolve_due < ?1 OR state = 9 OR" \
+	" (state = 2 AND response_due < ?1)) AS overdue"
+
+static int	exec1(struct cache *, const char *, sqlite3_stmt **);
+static void	col(sqlite3_stmt *, int, char *, size_t);
+static void	read_case(sqlite3_stmt *, struct case_row *);
+static int	apply_update(struct cache *, const Gr__CaseEntry *);
+static int	apply_alert(struct cache *, const Gr__Alert *);
+static int	apply_result(struct cache *, const Gr__ActionResult *);
+
+struct cache *
+cache_open(const char *path, char *err, size_t errsize)
+{
+	struct cache *c = xcalloc(1, sizeof(*c));
+	int fd;
+
+	/* Created here so that it is private from the start. */
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		snprintf(err, errsize, "cannot open the case cache %s: %s",
+		    path, strerror(errno));
+		free(c);
+		return NULL;
+	}
+	fchmod(fd, 0600);
+	close(fd);
+	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK || sqlite3_busy_timeout(c->db, 5000) != SQLITE_OK ||
+	    sqlite3_exec(c->db, "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(c->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errsize, "case cache %s is not usable: %s", path,
+		    sqlite3_errmsg(c->db));
+		sqlite3_close(c->db);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+cache_close(struct cache *c)
+{
+	if (c == NULL)
+		return;
+	sqlite3_close(c->db);
+	free(c);
+}
+
+const char *
+cache_error(struct cache *c)
+{
+	return sqlite3_errmsg(c->db);
+}
+
+static int
+exec1(struct cache *c, const char *sql, sqlite3_stmt **st)
+{
+	return sqlite3_prepare_v2(c->db, sql, -1, st, NULL) == SQLITE_OK ? 0 :
+	    -1;
+}
+
+static void
+col(sqlite3_stmt *st, int i, char *buf, size_t size)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	strlcpy_gr(buf, s != NULL ? (const char *)s : "", size);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s != NULL)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_text(st, i, "", 0, SQLITE_STATIC);
+}
+
+static int
+apply_update(struct cache *c, const Gr__CaseEntry *e)
+{
+	static const char up[] =
+	    "INSERT INTO case_entry (case_no, report_id, state, level, unit,"
+	    " unit_name, grid, worker, category, item, colour, people, summary,"
+	    " opened_at, response_due, resolve_due, route_rule, route_reason,"
+	    " department, satisfaction, on_spot, event_at) VALUES (?1, ?2, ?3,"
+	    " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+	    " ?18, ?19, ?20, ?21, ?22) ON CONFLICT (case_no) DO UPDATE SET"
+	    " state = ?3, level = ?4, unit = ?5, unit_name = ?6,"
+	    " response_due = ?15, resolve_due = ?16, department = ?19,"
+	    " satisfaction = ?20, event_at = ?22"
+	    " WHERE ?22 >= case_entry.event_at";
+	static const char ev[] =
+	    "INSERT OR IGNORE INTO history (case_no, at, state, actor, note,"
+	    " unit) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	sqlite3_stmt *st;
+	int news = 0;
+
+	if (e->case_no == NULL || !e->has_event_at)
+		return 0;
+	if (exec1(c, up, &st) < 0)
+		return -1;
+	bind_text(st, 1, e->case_no);
+	bind_text(st, 2, e->report_id);
+	sqlite3_bind_int(st, 3, e->state);
+	sqlite3_bind_int(st, 4, e->level);
+	bind_text(st, 5, e->unit);
+	bind_text(st, 6, e->unit_name);
+	bind_text(st, 7, e->grid_code);
+	bind_text(st, 8, e->worker_id);
+	bind_text(st, 9, e->category);
+	bind_text(st, 10, e->item);
+	sqlite3_bind_int(st, 11, e->colour);
+	sqlite3_bind_int64(st, 12, e->people);
+	bind_text(st, 13, e->summary);
+	sqlite3_bind_int64(st, 14, e->opened_at);
+	sqlite3_bind_int64(st, 15, e->response_due);
+	sqlite3_bind_int64(st, 16, e->resolve_due);
+	bind_text(st, 17, e->route_rule);
+	bind_text(st, 18, e->route_reason);
+	bind_text(st, 19, e->department);
+	sqlite3_bind_int64(st, 20, e->has_satisfaction ? e->satisfaction : 0);
+	sqlite3_bind_int(st, 21, e->resolved_on_spot);
+	sqlite3_bind_int64(st, 22, e->event_at);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	news += sqlite3_changes(c->db);
+	sqlite3_finalize(st);
+
+	if (exec1(c, ev, &st) < 0)
+		return -1;
+	bind_text(st, 1, e->case_no);
+	sqlite3_bind_int64(st, 2, e->event_at);
+	sqlite3_bind_int(st, 3, e->state);
+	bind_text(st, 4, e->event_actor);
+	bind_text(st, 5, e->event_note);
+	bind_text(st, 6, e->unit);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	news += sqlite3_changes(c->db);
+	sqlite3_finalize(st);
+	return news > 0;
+}
+
+static int
+apply_alert(struct cache *c, const Gr__Alert *a)
+{
+	static const char sql[] =
+	    "INSERT OR IGNORE INTO alert (id, kind, case_no, township,"
+	    " township_name, related, note, raised_at) VALUES (?1, ?2, ?3, ?4,"
+	    " ?5, ?6, ?7, ?8)";
+	char related[512] = "";
+	size_t len = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!a->has_id)
+		return 0;
+	for (size_t i = 0; i < a->n_related && len < sizeof(related); i++)
+		len += (size_t)snprintf(related + len, sizeof(related) - len,
+		    "%s%s", i ? " " : "", a->related[i]);
+	if (exec1(c, sql, &st) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)a->id);
+	sqlite3_bind_int(st, 2, a->kind);
+	bind_text(st, 3, a->case_no);
+	bind_text(st, 4, a->township);
+	bind_text(st, 5, a->township_name);
+	bind_text(st, 6, related);
+	bind_text(st, 7, a->note);
+	sqlite3_bind_int64(st, 8, a->raised_at);
+	rc = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(c->db) > 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+apply_result(struct cache *c, const Gr__ActionResult *r)
+{
+	static const char sql[] =
+	    "UPDATE action SET answered = 1, ok = ?2, reason = ?3, message = ?4"
+	    " WHERE id = ?1 AND answered = 0";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (r->action_id == NULL)
+		return 0;
+	if (exec1(c, sql, &st) < 0)
+		return -1;
+	bind_text(st, 1, r->action_id);
+	sqlite3_bind_int(st, 2, r->ok);
+	bind_text(st, 3, r->reason);
+	bind_text(st, 4, r->message);
+	rc = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(c->db) > 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+cache_apply(struct cache *c, const Gr__Notice *n)
+{
+	switch (n->body_case) {
+	case GR__NOTICE__BODY_UPDATE:
+		return apply_update(c, n->update);
+	case GR__NOTICE__BODY_ALERT:
+		return apply_alert(c, n->alert);
+	case GR__NOTICE__BODY_RESULT:
+		return apply_result(c, n->result);
+	default:
+		return 0;
+	}
+}
+
+static void
+read_case(sqlite3_stmt *st, struct case_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	col(st, 0, r->case_no, sizeof(r->case_no));
+	col(st, 1, r->report_id, sizeof(r->report_id));
+	r->state = sqlite3_column_int(st, 2);
+	r->level = sqlite3_column_int(st, 3);
+	col(st, 4, r->unit, sizeof(r->unit));
+	col(st, 5, r->unit_name, sizeof(r->unit_name));
+	col(st, 6, r->grid, sizeof(r->grid));
+	col(st, 7, r->worker, sizeof(r->worker));
+	col(st, 8, r->category, sizeof(r->category));
+	col(st, 9, r->item, sizeof(r->item));
+	r->colour = sqlite3_column_int(st, 10);
+	r->people = (unsigned)sqlite3_column_int(st, 11);
+	col(st, 12, r->summary, sizeof(r->summary));
+	r->opened_at = sqlite3_column_int64(st, 13);
+	r->response_due = sqlite3_column_int64(st, 14);
+	r->resolve_due = sqlite3_column_int64(st, 15);
+	col(st, 16, r->route_rule, sizeof(r->route_rule));
+	col(st, 17, r->route_reason, sizeof(r->route_reason));
+	col(st, 18, r->department, sizeof(r->department));
+	r->satisfaction = (unsigned)sqlite3_column_int(st, 19);
+	r->on_spot = sqlite3_column_int(st, 20);
+	r->event_at = sqlite3_column_int64(st, 21);
+	r->overdue = sqlite3_column_int(st, 22);
+}
+
+int
+cache_inbox(struct cache *c, const char *unit, int all, int64_t now,
+    case_fn fn, void *arg)
+{
+	static const char open_sql[] =
+	    "SELECT " CASE_COLS " FROM case_entry WHERE unit = ?2"
+	    " AND state IN " OPEN_STATES
+	    " ORDER BY overdue DESC, state = 2 DESC, resolve_due, case_no";
+	static const char all_sql[] =
+	    "SELECT " CASE_COLS " FROM case_entry"
+	    " ORDER BY overdue DESC, state = 2 DESC, resolve_due, case_no";
+	struct case_row r;
+	sqlite3_stmt *st;
+	int n = 0, rc;
+
+	if (exec1(c, all ? all_sql : open_sql, &st) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	if (!all)
+		bind_text(st, 2, unit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_case(st, &r);
+		fn(arg, &r);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+int
+cache_case(struct cache *c, const char *case_no, int64_t now,
+    struct case_row *r)
+{
+	static const char sql[] =
+	    "SELECT " CASE_COLS " FROM case_entry WHERE case_no = ?2";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (exec1(c, sql, &st) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	bind_text(st, 2, case_no);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_case(st, r);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+cache_history(struct cache *c, const char *case_no, event_fn fn, void *arg)
+{
+	static const char sql[] =
+	    "SELECT at, state, actor, note, unit FROM history"
+	    " WHERE case_no = ?1 ORDER BY at, rowid";
+	struct event_row e;
+	sqlite3_stmt *st;
+	int n = 0, rc;
+
+	if (exec1(c, sql, &st) < 0)
+		return -1;
+	bind_text(st, 1, case_no);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		e.at = sqlite3_column_int64(st, 0);
+		e.state = sqlite3_column_int(st, 1);
+		col(st, 2, e.actor, sizeof(e.actor));
+		col(st, 3, e.note, sizeof(e.note));
+		col(st, 4, e.unit, sizeof(e.unit));
+		fn(arg, &e);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+int
+cache_alerts(struct cache *c, int max, alert_fn fn, void *arg)
+{
+	static const char sql[] =
+	    "SELECT id, kind, case_no, township, township_name, related, note,"
+	    " raised_at FROM alert ORDER BY raised_at DESC, id DESC LIMIT ?1";
+	struct alert_row_c a;
+	sqlite3_stmt *st;
+	int n = 0, rc;
+
+	if (exec1(c, sql, &st) < 0)
+		return -1;
+	sqlite3_bind_int(st, 1, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a.id = (uint64_t)sqlite3_column_int64(st, 0);
+		a.kind = sqlite3_column_int(st, 1);
+		col(st, 2, a.case_no, sizeof(a.case_no));
+		col(st, 3, a.township, sizeof(a.township));
+		col(st, 4, a.township_name, sizeof(a.township_name));
+		col(st, 5, a.related, sizeof(a.related));
+		col(st, 6, a.note, sizeof(a.note));
+		a.raised_at = sqlite3_column_int64(st, 7);
+		fn(arg, &a);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+int
+cache_action_add(struct cache *c, const char *id, const char *case_no,
+    int kind, const uint8_t *payload, size_t len, int64_t now)
+{
+	static const char sql[] =
+	    "INSERT INTO action (id, case_no, kind, payload, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (exec1(c, sql, &st) < 0)
+		return -1;
+	bind_text(st, 1, id);
+	bind_text(st, 2, case_no);
+	sqlite3_bind_int(st, 3, kind);
+	sqlite3_bind_blob(st, 4, payload, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void
+read_action(sqlite3_stmt *st, struct action_row *a)
+{
+	const void *p;
+
+	memset(a, 0, sizeof(*a));
+	col(st, 0, a->id, sizeof(a->id));
+	col(st, 1, a->case_no, sizeof(a->case_no));
+	a->kind = sqlite3_column_int(st, 2);
+	p = sqlite3_column_blob(st, 3);
+	a->len = (size_t)sqlite3_column_bytes(st, 3);
+	a->payload = xmalloc(a->len > 0 ? a->len : 1);
+	if (a->len > 0)
+		memcpy(a->payload, p, a->len);
+	a->answered = sqlite3_column_int(st, 4);
+	a->ok = sqlite3_column_int(st, 5);
+	col(st, 6, a->reason, sizeof(a->reason));
+	col(st, 7, a->message, sizeof(a->message));
+}
+
+#define ACTION_COLS \
+	"id, case_no, kind, payload, answered, coalesce(ok, 0)," \
+	" coalesce(reason, ''), coalesce(message, '')"
+
+int
+cache_actions_pending(struct cache *c, struct action_row **out, size_t *np)
+{
+	static const char sql[] =
+	    "SELECT " ACTION_COLS " FROM action WHERE answered = 0 ORDER BY seq";
+	struct action_row *v = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*np = 0;
+	if (exec1(c, sql, &st) < 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		read_action(st, &v[n++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		cache_actions_free(v, n);
+		return -1;
+	}
+	*out = v;
+	*np = n;
+	return 0;
+}
+
+void
+cache_actions_free(struct action_row *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].payload);
+	free(v);
+}
+
+int
+cache_action(struct cache *c, const char *id, struct action_row *a)
+{
+	static const char sql[] =
+	    "SELECT " ACTION_COLS " FROM action WHERE id = ?1";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (exec1(c, sql, &st) < 0)
+		return -1;
+	bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		read_action(st, a);
+		free(a->payload);
+		a->payload = NULL;
+		a->len = 0;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}

@@ -1,0 +1,90 @@
+/* config.c -- the dispatcher console's settings through one table. */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+#define OPT_STR(name, field, def) \
+	{ name, CONF_STR, offsetof(struct console_conf, field), def, 0, 0, 0 }
+
+const struct conf_opt console_opts[] = {
+	OPT_STR("unit", unit, NULL),
+	OPT_STR("actor", actor, NULL),
+	OPT_STR("broker", broker, "tcp://127.0.0.1:1883"),
+	OPT_STR("cache", cache, NULL),
+	OPT_STR("client_id", client_id, NULL),
+	OPT_STR("username", username, NULL),
+	OPT_STR("password_file", password_file, NULL),
+	OPT_STR("cafile", cafile, NULL),
+	OPT_STR("certfile", certfile, NULL),
+	OPT_STR("keyfile", keyfile, NULL),
+	OPT_STR("log_level", log_level, "warn"),
+	{ "wait", CONF_INT, offsetof(struct console_conf, wait), "10", 0, 3600,
+	  0 },
+};
+const size_t console_nopts = sizeof(console_opts) / sizeof(console_opts[0]);
+
+void
+console_conf_defaults(struct console_conf *c)
+{
+	const char *home = getenv("HOME");
+	char path[1024];
+
+	conf_defaults(console_opts, console_nopts, c);
+	c->password = NULL;
+	snprintf(path, sizeof(path), "%s/.dispatch-console.db",
+	    home != NULL ? home : ".");
+	c->cache = xstrdup(path);
+}
+
+static int
+digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return i == n;
+}
+
+int
+console_conf_check(struct console_conf *c, char *err, size_t size)
+{
+	char id[96];
+
+	if (c->unit == NULL || (!digits(c->unit, 6) && !digits(c->unit, 9))) {
+		snprintf(err, size, "unit is %s: give --unit or 'unit' in the "
+		    "config (a 9-digit township or 6-digit county code)",
+		    c->unit == NULL ? "not set" : "malformed");
+		return -1;
+	}
+	if (c->actor == NULL || !token_valid(c->actor, "_.:-", 1, 64)) {
+		snprintf(err, size, "actor is %s: give --actor or 'actor' in "
+		    "the config (1 to 64 of A-Z a-z 0-9 _ . : -)",
+		    c->actor == NULL ? "not set" : "malformed");
+		return -1;
+	}
+	if (log_level_parse(c->log_level) < 0) {
+		snprintf(err, size, "log_level must be error, warn, info or "
+		    "debug");
+		return -1;
+	}
+	if (c->client_id == NULL) {
+		snprintf(id, sizeof(id), "dc-%s-%s", c->unit, c->actor);
+		c->client_id = xstrdup(id);
+	}
+	return 0;
+}
+
+void
+console_conf_free(struct console_conf *c)
+{
+	conf_free(console_opts, console_nopts, c);
+	free(c->password);
+	c->password = NULL;
+}

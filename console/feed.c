@@ -1,0 +1,238 @@
+/* feed.c -- the dispatcher console's MQTT session over common/mqtt. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "feed.h"
+#include "log.h"
+#include "mqtt.h"
+#include "queue.h"
+#include "topic.h"
+#include "util.h"
+#include "validate.h"
+
+#define SESSION_EXPIRY	(30 * 24 * 3600)	/* keep the feed a month */
+
+struct feed {
+	struct mqtt		*m;
+	struct queue		*q;	/* notices, from Paho's thread */
+	struct queue		*refused; /* actions the broker refused */
+	struct cache		*cache;
+	struct codec_arena	 arena;
+	char			 feed_topic[TOPIC_MAX];
+	char			 action_topic[TOPIC_MAX];
+	const char		*subs[1];
+};
+
+static void
+on_notice(void *arg, const char *topic, const void *payload, size_t len)
+{
+	queue_push(arg, topic, payload, len);
+}
+
+static void
+on_published(void *arg, const char *tag, int ok, int reason)
+{
+	if (!ok)
+		queue_push(arg, tag, &reason, sizeof(reason));
+}
+
+struct feed *
+feed_open(const struct console_conf *c, struct cache *cache, int timeout_ms,
+    char *err, size_t errsize)
+{
+	struct feed *f = xcalloc(1, sizeof(*f));
+	struct mqtt_opts mo;
+
+	if (topic_make(f->feed_topic, sizeof(f->feed_topic), TOPIC_DISPATCH,
+	    c->unit) < 0 || topic_make(f->action_topic,
+	    sizeof(f->action_topic), TOPIC_ACTION, c->unit) < 0) {
+		snprintf(err, errsize, "unit %s makes no topic", c->unit);
+		free(f);
+		return NULL;
+	}
+	f->cache = cache;
+	f->subs[0] = f->feed_topic;
+	f->q = queue_new(4096);
+	f->refused = queue_new(4096);
+	codec_arena_init(&f->arena, REPORT_MAX_BYTES * 4);
+	memset(&mo, 0, sizeof(mo));
+	mo.uri = c->broker;
+	mo.client_id = c->client_id;
+	mo.username = c->username;
+	mo.password = c->password;
+	mo.cafile = c->cafile;
+	mo.certfile = c->certfile;
+	mo.keyfile = c->keyfile;
+	mo.clean_start = 0;
+	mo.session_expiry = SESSION_EXPIRY;
+	mo.keepalive = 30;
+	mo.max_inflight = 16;
+	mo.auto_reconnect = 1;
+	mo.buffer_offline = 1;
+	mo.subs = f->subs;
+	mo.nsubs = 1;
+	if ((f->m = mqtt_new(&mo, on_notice, f->q)) == NULL) {
+		snprintf(err, errsize, "bad broker URI %s", c->broker);
+		goto fail;
+	}
+	if (mqtt_connect(f->m, timeout_ms) < 0 ||
+	    mqtt_subscription_refused(f->m)) {
+		mqtt_error(f->m, err, errsize);
+		goto fail;
+	}
+	return f;
+fail:
+	feed_close(f);
+	return NULL;
+}
+
+void
+feed_close(struct feed *f)
+{
+	if (f == NULL)
+		return;
+	if (f->m != NULL) {
+		mqtt_wait_idle(f->m, 2000);
+		queue_close(f->q);
+		queue_close(f->refused);
+		mqtt_free(f->m, 2000);
+	}
+	for (struct qmsg *m; (m = queue_pop(f->q, 0)) != NULL;)
+		qmsg_free(m);
+	for (struct qmsg *m; (m = queue_pop(f->refused, 0)) != NULL;)
+		qmsg_free(m);
+	queue_free(f->q);
+	queue_free(f->refused);
+	codec_arena_free(&f->arena);
+	free(f);
+}
+
+/* The broker refused an action (not authorised for this unit's action
+ * topic, say): record it as the answer, since no other will come. */
+static int
+take_refusals(struct feed *f)
+{
+	Gr__Notice n = GR__NOTICE__INIT;
+	Gr__ActionResult r = GR__ACTION_RESULT__INIT;
+	char msg[128];
+	struct qmsg *m;
+	int code, rc = 0;
+
+	while ((m = queue_pop(f->refused, 0)) != NULL) {
+		memcpy(&code, m->payload, sizeof(code));
+		log_warn("event=action-refused-by-broker action=%s "
+		    "reason_code=%d", m->topic, code);
+		snprintf(msg, sizeof(msg), "the broker refused the action "
+		    "(MQTT reason code %d)", code);
+		r.action_id = m->topic;
+		r.has_ok = 1;
+		r.ok = 0;
+		r.reason = "broker_refused";
+		r.message = msg;
+		n.body_case = GR__NOTICE__BODY_RESULT;
+		n.result = &r;
+		if (cache_apply(f->cache, &n) < 0)
+			rc = -1;
+		qmsg_free(m);
+	}
+	return rc;
+}
+
+/* Apply one message; 1 news, 0 not, -1 cache failure. */
+static int
+take_one(struct feed *f, struct qmsg *m, notice_fn fn, void *arg)
+{
+	Gr__Notice *n = codec_notice_decode(&f->arena, m->payload, m->len);
+	int rc;
+
+	if (n == NULL) {
+		log_warn("event=notice-unreadable topic=%s bytes=%zu", m->topic,
+		    m->len);
+		return 0;
+	}
+	if ((rc = cache_apply(f->cache, n)) < 0) {
+		log_error("event=cache-failed error=\"%s\"",
+		    cache_error(f->cache));
+		return -1;
+	}
+	if (rc > 0 && fn != NULL)
+		fn(arg, n);
+	return rc;
+}
+
+int
+feed_take(struct feed *f, int quiet_ms, notice_fn fn, void *arg)
+{
+	struct qmsg *m;
+	int news = 0, rc;
+
+	while ((m = queue_pop(f->q, quiet_ms)) != NULL) {
+		rc = take_one(f, m, fn, arg);
+		qmsg_free(m);
+		if (rc < 0)
+			return -1;
+		news += rc;
+	}
+	if (take_refusals(f) < 0)
+		return -1;
+	return news;
+}
+
+int
+feed_await(struct feed *f, const char *id, int wait_ms)
+{
+	int64_t deadline = mono_ms() + wait_ms;
+	struct action_row a;
+	struct qmsg *m;
+	int rc;
+
+	for (;;) {
+		if (take_refusals(f) < 0)
+			return -1;
+		if ((rc = cache_action(f->cache, id, &a)) < 0)
+			return -1;
+		if (rc == 0 && a.answered)
+			return 1;
+		if (mono_ms() >= deadline)
+			return 0;
+		m = queue_pop(f->q, (int)(deadline - mono_ms() > 200 ? 200 :
+		    deadline - mono_ms()));
+		if (m == NULL)
+			continue;
+		rc = take_one(f, m, NULL, NULL);
+		qmsg_free(m);
+		if (rc < 0)
+			return -1;
+	}
+}
+
+int
+feed_send_pending(struct feed *f)
+{
+	struct action_row *v;
+	size_t n;
+	int sent = 0;
+
+	if (cache_actions_pending(f->cache, &v, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (mqtt_publish(f->m, f->action_topic, v[i].payload, v[i].len,
+		    1, on_published, f->refused, v[i].id) < 0) {
+			log_warn("event=publish-failed action=%s", v[i].id);
+			break;
+		}
+		log_debug("event=action-sent action=%s case=%s kind=%d",
+		    v[i].id, v[i].case_no, v[i].kind);
+		sent++;
+	}
+	cache_actions_free(v, n);
+	return sent;
+}
+
+void
+feed_wake(struct feed *f)
+{
+	queue_wake(f->q);
+}

@@ -1,0 +1,38 @@
+/* feed.h -- the dispatcher console's MQTT session: its unit's dispatch feed
+ * in (case updates, action results, alerts), its actions out.  The session
+ * is persistent, so what the collector published while the console was
+ * closed arrives at the next connect. */
+#ifndef GR_CONSOLE_FEED_H
+#define GR_CONSOLE_FEED_H
+
+#include "cache.h"
+#include "config.h"
+#include "gr.pb-c.h"
+
+struct feed;
+
+/* Connect within timeout_ms; NULL when the broker cannot be reached, with
+ * the reason in err. */
+struct feed	*feed_open(const struct console_conf *, struct cache *,
+		    int timeout_ms, char *err, size_t errsize);
+void		 feed_close(struct feed *);
+
+/* Take what arrives into the cache until nothing has come for quiet_ms
+ * or until is_done(arg) holds; fn (may be NULL) sees each notice that was
+ * news.  Returns how many were news, or -1 when the cache failed. */
+typedef void	(*notice_fn)(void *, const Gr__Notice *);
+int		 feed_take(struct feed *, int quiet_ms, notice_fn, void *arg);
+
+/* Wait up to wait_ms for the collector's answer to action id; applies
+ * everything that arrives meanwhile.  1 answered, 0 not yet, -1 error. */
+int		 feed_await(struct feed *, const char *id, int wait_ms);
+
+/* Send every action the collector has not answered, oldest first (each
+ * keeps its id, so a resend is applied once).  Returns how many, or -1. */
+int		 feed_send_pending(struct feed *);
+
+/* Make a feed_take() waiting in another context return early (from a
+ * signal handler, for `watch`). */
+void		 feed_wake(struct feed *);
+
+#endif

@@ -1,0 +1,84 @@
+#!/bin/bash
+# test_alerts.sh -- the alerts a county watches (DESIGN.md 6): repeat
+# petitions, group incidents and 一案双查 (a township's second red or group
+# report within 30 days), raised by the database as each case opens and
+# published once to the county's dispatch feed, also when no collector was
+# there to publish them at the time.
+. "$(dirname "$0")/lib.sh"
+
+start_servers
+gr_collector_start "$T_DIR" "$BUILD"
+subscribe county 'gr/v1/dispatch/530322'
+GA=$(grid_of gw001)
+A=${GA:0:9}
+# a worker of another township
+WB=$(sql "SELECT w.worker_id FROM worker_grid w WHERE substr(w.grid_code, 1, 9) <> '$A' ORDER BY 1 LIMIT 1")
+GB=$(grid_of "$WB")
+B=${GB:0:9}
+subscribe townshipA "gr/v1/dispatch/$A"
+# Only explicit links make repeats here, so that reports of one grid do not
+# link to each other by grid and category.
+sql "UPDATE setting SET value = '0' WHERE name = 'repeat_window_days'" >/dev/null
+
+# report WORKER GRID ARGS...: send a report; prints its id
+report() {
+	w=$1 g=$2; shift 2
+	agent "$w" -W 20 report --grid "$g" --summary "预警测试" "$@" | cut -d: -f1
+}
+caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
+# alerts ID: "kind related" of the alerts the report's case raised
+alerts() { sql "SELECT string_agg(kind || ' ' || array_to_string(related, ','), '; ' ORDER BY kind::text) FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.report_id = '$1'"; }
+# published N: wait until the county feed carried N alerts
+feed_alerts() { messages county | "$GRMSG" notice | grep -c '^alert '; }
+at_least() { [ "$(feed_alerts)" -ge "$1" ]; }
+published() { gr_wait_for 20 "$1 alerts on the county feed" at_least "$1"; }
+
+r1=$(report gw001 "$GA" --category 10 --colour green --people 2)
+is "$(alerts "$r1")" "" "an ordinary report raises no alert"
+
+r2=$(report gw001 "$GA" --category 11 --colour yellow --people 6)
+is "$(alerts "$r2")" "group " "6 people: a group incident (群体性事件)"
+
+r3=$(report gw001 "$GA" --category 12 --colour red --people 1)
+is "$(alerts "$r3")" "double_check $(caseof "$r2")" \
+	"a red report after a group one in the same township: 一案双查, naming the first"
+check "the alert says why" sh -c "psql '$GR_DB' -XAtq -c \"SELECT note FROM alert a JOIN \\\"case\\\" c ON c.id = a.case_id WHERE c.report_id = '$r3'\" | grep -q '一案双查: 本乡镇 30 天内第 2 起红色或群体性事件'"
+
+r4=$(report "$WB" "$GB" --category 10 --colour red --people 1)
+is "$(alerts "$r4")" "" "the first red report of another township raises nothing"
+# r4 is now 31 days old: outside the window
+sql "UPDATE \"case\" SET opened_at = opened_at - interval '31 days' WHERE report_id = '$r4'" >/dev/null
+r5=$(report "$WB" "$GB" --category 11 --colour red --people 1)
+is "$(alerts "$r5")" "" "a red report 31 days after the last one raises nothing"
+r6=$(report "$WB" "$GB" --category 12 --colour red --people 5)
+is "$(alerts "$r6")" "double_check $(caseof "$r5"); group " \
+	"red and a group within the window: 一案双查 naming only the case inside it, and a group alert"
+
+r7=$(report gw001 "$GA" --category 10 --colour green --people 1 --link "$r1")
+is "$(alerts "$r7")" "repeat $(caseof "$r1")" "a linked report: repeat petition (重访) of the earlier case"
+check "the repeat alert counts the petitions" sh -c "psql '$GR_DB' -XAtq -c \"SELECT note FROM alert a JOIN \\\"case\\\" c ON c.id = a.case_id WHERE c.report_id = '$r7'\" | grep -q '第 2 次'"
+
+n=$(sql "SELECT count(*) FROM alert")
+is "$n" 5 "five alerts in all"
+published "$n"
+wait_count 20 0 "SELECT count(*) FROM alert WHERE published_at IS NULL"
+ok "every alert is marked published"
+got=$(messages county | "$GRMSG" notice | grep '^alert ')
+is "$(echo "$got" | wc -l)" "$n" "each alert reaches the county feed once"
+check "the feed's alert names the case, the township and the related cases" \
+	grep -q "^alert id=[0-9]* kind=double_check case=$(caseof "$r3") township=$A related=$(caseof "$r2") " <<<"$got"
+is "$(messages townshipA | "$GRMSG" notice | grep -c '^alert ')" 0 "alerts go to the county, not the township's feed"
+
+# An alert raised but not published (the collector died first) is
+# published when a collector starts.
+gr_collector_stop TERM
+id=$(sql "SELECT a.id FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.report_id = '$r2'")
+sql "UPDATE alert SET published_at = NULL WHERE id = $id" >/dev/null
+gr_collector_start "$T_DIR" "$BUILD"
+published $((n + 1))
+is "$(messages county | "$GRMSG" notice | grep -c "^alert id=$id kind=group ")" 2 \
+	"an alert left unpublished is published by the next collector"
+wait_count 20 0 "SELECT count(*) FROM alert WHERE published_at IS NULL"
+ok "... and marked published"
+
+check "analysts read the alerts" sh -c "psql '$GR_DB' -XAtq -c 'SET ROLE gr_analyst; SELECT count(*) FROM alert' | grep -qx $n"

@@ -1,0 +1,142 @@
+#!/bin/bash
+# test_console.sh -- the dispatcher console over the real broker, collector
+# and database: a township's inbox (overdue first, then new), a case walked
+# through every state by console actions, refusals of illegal and
+# incomplete actions, another township kept out, escalation to the county,
+# alerts on the county's console, actions kept while the broker is down,
+# and updates published while the console was closed.
+. "$(dirname "$0")/lib.sh"
+
+start_servers
+gr_collector_start "$T_DIR" "$BUILD"
+G=$(grid_of gw001)
+T=${G:0:9}
+# another township of the county
+O=$(sql "SELECT code FROM division WHERE level = 'township' AND code <> '$T' ORDER BY code LIMIT 1")
+
+# console UNIT ARGS...: the console of UNIT's dispatcher, with its own cache
+console() {
+	u=$1; shift
+	"$BUILD/dispatch-console" -b "$GR_BROKER" -C "$T_DIR/console-$u.db" \
+		-u "$u" -a "disp-$u" -W 20 "$@"
+}
+# rc CMD...: the exit status of CMD, its output kept in $T_DIR/out
+rc() { "$@" >"$T_DIR/out" 2>&1; echo $?; }
+report() {
+	agent gw001 -W 20 report --grid "$G" --summary "$1" "${@:2}" | cut -d: -f1
+}
+caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
+state() { sql "SELECT state || ' ' || unit_code FROM \"case\" WHERE case_no = '$1'"; }
+events() { sql "SELECT count(*) FROM case_event e JOIN \"case\" c ON c.id = e.case_id WHERE c.case_no = '$1'"; }
+
+# The consoles' sessions exist before the cases: what comes while a
+# console is closed waits for it at the broker.
+is "$(rc console "$T" sync)" 0 "a township console connects (its session starts)"
+is "$(rc console 530322 sync)" 0 "the county console connects"
+is "$(rc console "$O" sync)" 0 "another township's console connects"
+
+A=$(caseof "$(report "邻里噪音纠纷" --category 10 --colour green --people 2)")
+B=$(caseof "$(report "工资拖欠" --category 11 --colour yellow --people 3)")
+R=$(caseof "$(report "土地征收补偿" --category 12 --colour red --people 1)")
+P=$(caseof "$(report "群体讨薪" --category 11 --colour yellow --people 8)")
+
+console "$T" inbox >"$T_DIR/inbox" 2>&1
+is "$(grep -c "$T-\|^. 530322-" "$T_DIR/inbox")" 2 "the township inbox lists its two cases, which came while it was closed"
+check "... not the county's red case" sh -c "! grep -q '$R' '$T_DIR/inbox'"
+check "... each new case shown as waiting (待受理)" sh -c "grep '$A' '$T_DIR/inbox' | grep -q '待受理'"
+
+# B becomes overdue: its deadline is moved into the past, and the update
+# of its acceptance brings the deadline to the console.
+sql "UPDATE \"case\" SET resolve_due = now() - interval '1 day' WHERE case_no = '$B'" >/dev/null
+is "$(rc console "$T" accept "$B")" 0 "accept (受理) through the console"
+console "$T" inbox >"$T_DIR/inbox" 2>&1
+is "$(head -n 1 "$T_DIR/inbox" | awk '{print $1, $2}')" "! $B" "an overdue case comes first in the inbox, marked"
+is "$(sed -n 2p "$T_DIR/inbox" | awk '{print $1}')" "$A" "... then the new one"
+
+# Every state, through the console.
+walk() {	# walk EXPECTED-STATE ACTION ARGS...
+	exp=$1; shift
+	r=$(rc console "$T" "$@")
+	is "$r $(state "$A")" "0 $exp $T" "$1 moves the case to $exp"
+}
+walk accepted accept "$A"
+walk assigned assign "$A" --department "司法所"
+walk assigned extend "$A" --days 20 --note "需要现场勘查"
+walk resolved resolve "$A" --note "双方达成调解协议"
+walk visited follow-up "$A" --satisfaction 4 --note "回访满意"
+walk closed close "$A"
+walk reopened reopen "$A" --note "当事人反映协议未履行"
+walk accepted accept "$A"
+walk resolved resolve "$A" --note "协议已履行"
+is "$(sql "SELECT department || ' ' || coalesce(satisfaction, 0) || ' ' || extended_days FROM \"case\" WHERE case_no = '$A'")" \
+	"司法所 0 20" "the case keeps its department and extension; reopening cleared the old score"
+
+console "$T" show "$A" >"$T_DIR/show" 2>&1
+check "show prints the case and its state" grep -q "已办结 resolved" "$T_DIR/show"
+check "... its department" grep -q "承办 department 司法所" "$T_DIR/show"
+is "$(sed -n '/^历史/,$p' "$T_DIR/show" | grep -c "disp-$T")" 9 "... and its history, each of the nine actions with its actor"
+check "... with the notes" grep -q "当事人反映协议未履行" "$T_DIR/show"
+
+# Refusals.
+n=$(events "$A")
+is "$(rc console "$T" close "$A")" 4 "closing a case not yet visited is refused (exit 4)"
+check "... with the collector's reason" grep -q "cannot close a case that is resolved" "$T_DIR/out"
+is "$(rc console "$T" refuse "$B")" 3 "a refusal without its reason is not sent (exit 3)"
+check "... and says what is missing" grep -q "refuse needs --note" "$T_DIR/out"
+is "$(rc console "$T" follow-up "$A" --satisfaction 9)" 3 "a score out of 1-5 is not sent"
+is "$(rc console "$T" accept 12345)" 2 "a malformed case number is a usage error"
+is "$(events "$A")" "$n" "refused and unsent actions leave no event"
+
+# Another township sees none of this township's cases and cannot act on them.
+is "$(rc console "$O" accept "$B")" 4 "another township cannot act on the case"
+check "... told that the case is another unit's" grep -q "handled by unit $T" "$T_DIR/out"
+console "$O" inbox >"$T_DIR/inbox-other" 2>&1
+check "... and its inbox has none of them" sh -c "! grep -q '$A\|$B' '$T_DIR/inbox-other'"
+
+# Escalation (上报) takes B to the county.
+is "$(rc console "$T" escalate "$B" --note "涉及多个部门")" 0 "escalate through the console"
+is "$(state "$B")" "escalated 530322" "... the county has the case"
+console "$T" inbox >"$T_DIR/inbox" 2>&1
+check "it leaves the township's inbox" sh -c "! grep -q '$B' '$T_DIR/inbox'"
+console 530322 inbox >"$T_DIR/inbox-county" 2>&1
+check "... and is in the county's, with the red case" sh -c "grep -q '$B' '$T_DIR/inbox-county' && grep -q '$R' '$T_DIR/inbox-county'"
+is "$(rc console 530322 accept "$B")" 0 "the county accepts it"
+
+# Alerts reach the county console.
+console 530322 alerts >"$T_DIR/alerts" 2>&1
+check "the county console shows the group alert" sh -c "grep '$P' '$T_DIR/alerts' | grep -q '群体性'"
+check "... and the 一案双查 alert" grep -q "一案双查" "$T_DIR/alerts"
+
+# The reporting worker's agent sees the state the console set.
+agent gw001 -W 5 sync >/dev/null 2>&1
+is "$(sqlite3 "$T_DIR/agents/gw001.db" "SELECT case_state FROM outbox WHERE case_no = '$A'")" resolved \
+	"the reporting worker's agent shows the state set from the console"
+
+# The broker away: the action is kept (exit 5) and sent by the next sync.
+gr_broker_stop "$T_DIR"
+is "$(rc console "$T" follow-up "$A" --satisfaction 5)" 5 "with the broker down the action is kept (exit 5)"
+is "$(state "$A")" "resolved $T" "... and not applied"
+gr_broker_start "$T_DIR" "$GR_MQTT_PORT"
+gr_wait_for 30 "the collector to reconnect" sh -c "grep -q 'event=mqtt-reconnected\|event=mqtt-connected' '$T_DIR/collector.log' || true; '$BUILD/dispatch-console' -b '$GR_BROKER' -C '$T_DIR/console-$T.db' -u '$T' -a 'disp-$T' -W 5 sync >/dev/null 2>&1"
+is "$(state "$A")" "visited $T" "sync sends the kept action once the broker is back"
+is "$(sql "SELECT satisfaction FROM \"case\" WHERE case_no = '$A'")" 5 "... with its score"
+
+# watch prints updates as they come, and stops cleanly on SIGINT.
+# (exec: $! must be the console itself, not a subshell)
+(exec "$BUILD/dispatch-console" -b "$GR_BROKER" -C "$T_DIR/console-$T.db" \
+	-u "$T" -a "disp-$T" watch >"$T_DIR/watch" 2>&1) &
+W=$!
+gr_wait_for 20 "watch to start" grep -q "^watching" "$T_DIR/watch"
+console "$T" close "$A" >/dev/null 2>&1
+gr_wait_for 20 "watch to print the close" grep -q "$A 已结案 closed  disp-$T" "$T_DIR/watch"
+ok "watch prints the update of an action as it arrives"
+kill -INT $W
+wr=0; wait $W || wr=$?
+is "$wr" 0 "watch stops cleanly on SIGINT"
+
+# Bad configuration.
+is "$(rc "$BUILD/dispatch-console" -C "$T_DIR/x.db" -a a1 inbox)" 2 "no unit: usage error"
+check "... saying so" grep -q "unit is not set" "$T_DIR/out"
+is "$(rc "$BUILD/dispatch-console" -C /nonexistent/dir/x.db -u "$T" -a a1 inbox)" 1 "an unusable cache path fails clearly"
+check "... naming it" grep -q "/nonexistent/dir/x.db" "$T_DIR/out"
+check "the cache is private to its user" sh -c "[ \"\$(stat -c %a '$T_DIR/console-$T.db')\" = 600 ]"
