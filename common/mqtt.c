@@ -450,6 +450,17 @@ mqtt_unsubscribe(struct mqtt *m, int timeout_ms)
 	return rc;
 }
 
+long
+mqtt_inflight(struct mqtt *m)
+{
+	long n;
+
+	pthread_mutex_lock(&m->lock);
+	n = m->inflight;
+	pthread_mutex_unlock(&m->lock);
+	return n;
+}
+
 int
 mqtt_wait_idle(struct mqtt *m, int timeout_ms)
 {
