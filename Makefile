@@ -46,7 +46,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 PROGS = $(BUILD)/collector $(BUILD)/field-agent
 TOOLS = $(BUILD)/tests/grmsg $(BUILD)/tests/grload
 
-.PHONY: all deps test unit demo install clean fuzz fuzz-build bench
+.PHONY: all deps test unit demo install clean fuzz fuzz-build bench bench-agent
 # Keep the objects of unit tests and tools (intermediate files otherwise).
 .SECONDARY:
 all: $(PROGS) $(UNIT_BIN) $(TOOLS)
@@ -139,6 +139,11 @@ demo: deps
 # and database, and of the broker and the database alone.
 bench: $(PROGS) $(BUILD)/tests/grload
 	@bash tests/bench/run.sh $(BUILD)
+
+# Figures, not a test: the field agent's binary size, peak memory while it
+# flushes 10,000 queued reports, and a report's size on the wire.
+bench-agent: $(BUILD)/field-agent $(BUILD)/tests/grload
+	@bash tests/bench/agent.sh $(BUILD)
 
 install: $(PROGS)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \

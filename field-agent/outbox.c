@@ -95,8 +95,11 @@ outbox_open(const char *path, char *err, size_t errsize)
 		goto fail;
 	}
 	sqlite3_busy_timeout(ob->db, 5000);
+	/* A small page cache (256 KB, not 2 MB): the device is small and
+	 * every query here walks an index. */
 	if (sqlite3_exec(ob->db, "PRAGMA journal_mode=WAL;"
-	    "PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK ||
+	    "PRAGMA synchronous=FULL;"
+	    "PRAGMA cache_size=-256;", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(ob->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
 	    (user_version(ob->db) < 2 && sqlite3_exec(ob->db, "BEGIN;",
 	    NULL, NULL, NULL) == SQLITE_OK && (sqlite3_exec(ob->db,

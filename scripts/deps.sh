@@ -6,6 +6,8 @@ set -eu
 PACKAGES="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev
 libpaho-mqtt-dev mosquitto mosquitto-clients postgresql libpq-dev
 libsqlite3-dev sqlite3 libcmocka-dev valgrind clang libclang-rt-14-dev openssl"
+# GNU time: peak memory in make bench-agent
+PACKAGES="$PACKAGES time"
 
 missing=""
 for p in $PACKAGES; do
