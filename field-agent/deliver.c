@@ -119,6 +119,13 @@ take_notices(struct deliver *d, int wait_ms)
 	int rc;
 
 	while ((m = queue_pop(d->q, wait_ms)) != NULL) {
+		/* What has come in is recorded in one transaction: one
+		 * fsync, not one per Ack.  An Ack lost to a crash before the
+		 * commit only means the report is sent again ("duplicate"). */
+		if (taken == 0 && outbox_begin(d->ob) < 0) {
+			qmsg_free(m);
+			return -1;
+		}
 		n = codec_notice_decode(&d->arena, m->payload, m->len);
 		rc = 0;
 		if (n == NULL)
@@ -148,10 +155,16 @@ take_notices(struct deliver *d, int wait_ms)
 				    n->ack->message : "-");
 		}
 		qmsg_free(m);
-		if (rc < 0)
+		if (rc < 0) {
+			outbox_rollback(d->ob);
 			return -1;
+		}
 		wait_ms = 0;
 		taken++;
+	}
+	if (taken > 0 && outbox_commit(d->ob) < 0) {
+		outbox_rollback(d->ob);
+		return -1;
 	}
 	return taken;
 }
@@ -246,6 +259,12 @@ pump(struct deliver *d)
 			return -1;
 		if (n == 0)
 			d->pass_done = 1;
+		/* One fsync a window.  A mark lost to a crash changes nothing:
+		 * whatever has no Ack is sent again. */
+		if (n > 0 && outbox_begin(d->ob) < 0) {
+			outbox_items_free(items, n);
+			return -1;
+		}
 		for (size_t i = 0; i < n; i++) {
 			if (mqtt_publish(d->m, d->reptopic, items[i].payload,
 			    items[i].len, 1, on_published, d->refused,
@@ -257,6 +276,7 @@ pump(struct deliver *d)
 			}
 			if (outbox_mark_sent(d->ob, items[i].id,
 			    now_ms()) < 0) {
+				outbox_rollback(d->ob);
 				outbox_items_free(items, n);
 				return -1;
 			}
@@ -264,6 +284,10 @@ pump(struct deliver *d)
 			d->cursor = items[i].seq;
 		}
 		outbox_items_free(items, n);
+		if (n > 0 && outbox_commit(d->ob) < 0) {
+			outbox_rollback(d->ob);
+			return -1;
+		}
 		if (take_refusals(d) < 0)
 			return -1;
 	}
