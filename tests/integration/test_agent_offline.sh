@@ -279,6 +279,8 @@ is "$?" 0 "run sends it again after the resend timeout and it is stored"
 gr_wait_for 20 "the resent report's Ack" sh -c \
 	"[ \"\$(sqlite3 '$T_DIR/agents/$W.db' \"SELECT state FROM outbox WHERE summary = '无应答重发'\")\" = stored ]"
 is "$?" 0 "... and acknowledged"
+check "... after more than one send ($(ob $W "SELECT attempts FROM outbox WHERE summary = '无应答重发'") attempts)" \
+	[ "$(ob $W "SELECT attempts FROM outbox WHERE summary = '无应答重发'")" -ge 2 ]
 
 # The broker restarts: run reconnects with backoff.
 gr_broker_stop "$T_DIR"
