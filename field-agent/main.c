@@ -270,15 +270,31 @@ cmd_report(struct agent_conf *c, struct source *src)
 	long lineno = 0;
 	FILE *fp = NULL;
 
+	/* The questions come first: the outbox is not locked while the
+	 * worker thinks. */
+	compose_init(&d);
+	if (src->interactive) {
+		int got = prompt_report(stdin, stderr, c->lang, c, &d, err,
+		    sizeof(err));
+
+		if (got <= 0) {
+			fprintf(stderr, "field-agent: %s\n", err);
+			compose_free(&d);
+			return EXIT_INVALID;
+		}
+		src->flags = &d;
+	}
 	if (src->file != NULL && (fp = strcmp(src->file, "-") == 0 ? stdin :
 	    fopen(src->file, "r")) == NULL) {
 		fprintf(stderr, "field-agent: cannot read %s: %s\n", src->file,
 		    strerror(errno));
+		compose_free(&d);
 		return EXIT_USAGE;
 	}
 	if ((ob = open_outbox(c)) == NULL) {
 		if (fp != NULL && fp != stdin)
 			fclose(fp);
+		compose_free(&d);
 		return EXIT_FAIL;
 	}
 	/* All the reports of one command are kept together, or none. */
@@ -312,18 +328,6 @@ cmd_report(struct agent_conf *c, struct source *src)
 			    src->file);
 			rc = EXIT_INVALID;
 		}
-	} else {
-		int got;
-
-		compose_init(&d);
-		got = prompt_report(stdin, stderr, c->lang, c, &d, err,
-		    sizeof(err));
-		if (got <= 0) {
-			fprintf(stderr, "field-agent: %s\n", err);
-			rc = EXIT_INVALID;
-		} else
-			rc = queue_draft(ob, c, &d, "", &ids, &nids);
-		compose_free(&d);
 	}
 	if (fp != NULL && fp != stdin)
 		fclose(fp);
@@ -363,6 +367,7 @@ cmd_report(struct agent_conf *c, struct source *src)
 		    c->broker, nids > 1 ? "s are" : " is");
 	rc = queued ? EXIT_QUEUED : rejected ? EXIT_REJECTED : EXIT_OK;
 out:
+	compose_free(&d);
 	free(ids);
 	outbox_close(ob);
 	return rc;
