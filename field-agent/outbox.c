@@ -67,6 +67,7 @@ user_version(sqlite3 *db)
 }
 
 static int	exec_sql(struct outbox *, const char *);
+static void	set_error(struct outbox *);
 static void	copy_col(sqlite3_stmt *, int, char *, size_t);
 static enum outbox_state state_of(const char *);
 static void	read_row(sqlite3_stmt *, struct outbox_item *);
@@ -164,12 +165,27 @@ outbox_unlock(struct outbox *ob)
 	ob->lockfd = -1;
 }
 
+/* SQLite's message, with the system's reason when there is one: "disk
+ * I/O error" alone does not say that the file hit its size limit. */
+static void
+set_error(struct outbox *ob)
+{
+	int e = sqlite3_system_errno(ob->db);
+
+	if (e != 0)
+		snprintf(ob->error, sizeof(ob->error), "%s (%s)",
+		    sqlite3_errmsg(ob->db), strerror(e));
+	else
+		snprintf(ob->error, sizeof(ob->error), "%s",
+		    sqlite3_errmsg(ob->db));
+}
+
 static int
 exec_sql(struct outbox *ob, const char *sql)
 {
 	if (sqlite3_exec(ob->db, sql, NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
-	snprintf(ob->error, sizeof(ob->error), "%s", sqlite3_errmsg(ob->db));
+	set_error(ob);
 	return -1;
 }
 
@@ -249,9 +265,9 @@ outbox_add(struct outbox *ob, const char *id, int64_t created,
 	if (rc == SQLITE_DONE)
 		return 0;
 fail:
-	snprintf(ob->error, sizeof(ob->error), "%s", sqlite3_errmsg(ob->db));
+	set_error(ob);
 	log_error("event=outbox-add-failed report=%s error=\"%s\"", id,
-	    sqlite3_errmsg(ob->db));
+	    ob->error);
 	return -1;
 }
 
