@@ -52,7 +52,8 @@ ANALYST_COMMON = $(BUILD)/obj/common/util.o $(BUILD)/obj/common/log.o
 PROGS += $(BUILD)/gr-analyst
 TOOLS = $(BUILD)/tests/grmsg $(BUILD)/tests/grload
 
-.PHONY: all deps test unit demo install clean fuzz fuzz-build bench bench-analyst
+.PHONY: all deps test unit demo install clean fuzz fuzz-build bench bench-analyst \
+	bench-agent
 # Keep the objects of unit tests and tools (intermediate files otherwise).
 .SECONDARY:
 all: $(PROGS) $(UNIT_BIN) $(TOOLS)
@@ -166,6 +167,11 @@ bench: $(PROGS) $(BUILD)/tests/grload
 # reports; N=... for another size), and a whole gr-analyst run.
 bench-analyst: $(BUILD)/gr-analyst
 	@bash tests/bench/analyst.sh $(BUILD)
+
+# Figures, not a test: the field agent's binary size, peak memory while it
+# flushes 10,000 queued reports, and a report's size on the wire.
+bench-agent: $(BUILD)/field-agent $(BUILD)/tests/grload
+	@bash tests/bench/agent.sh $(BUILD)
 
 install: $(PROGS)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \

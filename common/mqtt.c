@@ -61,6 +61,7 @@ static void	on_unsubscribed(void *, MQTTAsync_successData5 *);
 static void	on_unsubscribe_failure(void *, MQTTAsync_failureData5 *);
 static void	pub_done(struct pub_ctx *, int, int);
 static void	pub_unlink(struct mqtt *, struct pub_ctx *);
+static void	global_init(void);
 
 static void
 sub_error(struct mqtt *m, const char *what, int code)
@@ -314,15 +315,30 @@ on_unsubscribe_failure(void *ctx, MQTTAsync_failureData5 *d)
 	on_unsubscribed(ctx, NULL);
 }
 
+/* OpenSSL (1.1 and later) initialises itself when first used, and only
+ * then: a plain tcp:// client never pays for it.  Paho's own eager
+ * initialisation loads every algorithm and error string, ~3 MB resident,
+ * even without TLS. */
+static void
+global_init(void)
+{
+	MQTTAsync_init_options io = MQTTAsync_init_options_initializer;
+
+	io.do_openssl_init = 0;
+	MQTTAsync_global_init(&io);
+}
+
 struct mqtt *
 mqtt_new(const struct mqtt_opts *o, mqtt_msg_fn on_msg, void *arg)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer5;
 	struct mqtt *m;
 	int rc;
 
 	if (o->nsubs > 16)
 		fatalx("event=mqtt-new error=\"too many subscriptions\"");
+	pthread_once(&once, global_init);
 	m = xcalloc(1, sizeof(*m));
 	m->opts = *o;
 	m->on_msg = on_msg;
@@ -513,6 +529,17 @@ mqtt_unsubscribe(struct mqtt *m, int timeout_ms)
 	rc = m->unsub_done ? 0 : -1;
 	pthread_mutex_unlock(&m->lock);
 	return rc;
+}
+
+long
+mqtt_inflight(struct mqtt *m)
+{
+	long n;
+
+	pthread_mutex_lock(&m->lock);
+	n = m->inflight;
+	pthread_mutex_unlock(&m->lock);
+	return n;
 }
 
 int

@@ -59,6 +59,9 @@ int		 mqtt_publish(struct mqtt *, const char *topic, const void *,
 		    size_t, int qos, mqtt_pub_fn cb, void *cbarg,
 		    const char *tag);
 
+/* How many publishes are queued or in flight, not yet answered. */
+long		 mqtt_inflight(struct mqtt *);
+
 /* Drop the subscriptions, and do not take them again on reconnect, so
  * that no new message arrives; waits at most timeout_ms.  0 when done. */
 int		 mqtt_unsubscribe(struct mqtt *, int timeout_ms);

@@ -1,4 +1,5 @@
-/* compose.c -- build a Report from the grid worker's input (flags). */
+/* compose.c -- build a Report from the grid worker's input: flags or
+ * "key: value" records. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,20 +52,23 @@ compose_free(struct draft *d)
 {
 	for (size_t i = 0; i < d->ncopies; i++)
 		free(d->copies[i]);
-	d->ncopies = 0;
+	free(d->copies);
+	d->copies = NULL;
+	d->ncopies = d->capcopies = 0;
 }
 
+/* A copy of n bytes of s that the draft owns; NULL past a sane count. */
 static char *
 keep(struct draft *d, const char *s, size_t n)
 {
-	char *p = xstrndup(s, n);
-
-	if (d->ncopies == sizeof(d->copies) / sizeof(d->copies[0])) {
-		free(p);
-		return NULL;
+	if (d->ncopies == d->capcopies) {
+		if (d->capcopies >= 1024)
+			return NULL;
+		d->capcopies = d->capcopies ? d->capcopies * 2 : 16;
+		d->copies = xrealloc(d->copies, d->capcopies *
+		    sizeof(*d->copies));
 	}
-	d->copies[d->ncopies++] = p;
-	return p;
+	return d->copies[d->ncopies++] = xstrndup(s, n);
 }
 
 int
@@ -261,4 +265,141 @@ compose_set(struct draft *d, const char *f, const char *v, char *err,
 		return -1;
 	}
 	return 0;
+}
+
+int
+compose_set_copy(struct draft *d, const char *f, const char *v, char *err,
+    size_t errsize)
+{
+	char *c;
+
+	/* A party is split into copies of its own. */
+	if (strcmp(f, "party") == 0)
+		return compose_set(d, f, v, err, errsize);
+	if ((c = keep(d, v, strlen(v))) == NULL) {
+		snprintf(err, errsize, "too many fields");
+		return -1;
+	}
+	return compose_set(d, f, c, err, errsize);
+}
+
+int
+compose_getline(FILE *fp, char *buf)
+{
+	size_t n;
+
+	if (fgets(buf, COMPOSE_LINE_MAX + 2, fp) == NULL)
+		return 0;
+	n = strlen(buf);
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	else if (n > COMPOSE_LINE_MAX) {
+		/* Skip the rest of the line, so that reading can go on. */
+		int ch;
+
+		while ((ch = getc(fp)) != EOF && ch != '\n')
+			;
+		return -1;
+	}
+	if (n > 0 && buf[n - 1] == '\r')
+		buf[--n] = '\0';
+	return 1;
+}
+
+static const char *const record_keys[] = {
+	"grid", "category", "item", "colour", "people", "amount", "summary",
+	"description", "party", "lat", "lon", "address", "occurred",
+	"channel", "link", "on-spot",
+};
+
+int
+compose_read(FILE *fp, struct draft *d, long *lineno, char *err,
+    size_t errsize)
+{
+	char *line = xmalloc(COMPOSE_LINE_MAX + 2);
+	char msg[256];
+	unsigned seen = 0;
+	int rc, got = 0;
+
+	while ((rc = compose_getline(fp, line)) != 0) {
+		char *key = line, *val, *end, *sep, *wide;
+		size_t k;
+
+		++*lineno;
+		if (rc < 0) {
+			snprintf(err, errsize, "line %ld: longer than %d bytes",
+			    *lineno, COMPOSE_LINE_MAX);
+			goto fail;
+		}
+		key += strspn(key, " \t");
+		if (*key == '\0') {
+			if (got)
+				break;		/* a blank line ends the record */
+			continue;
+		}
+		if (*key == '#')
+			continue;
+		/* "key: value", or the full-width colon of a Chinese keyboard */
+		sep = strchr(key, ':');
+		wide = strstr(key, "\xef\xbc\x9a");
+		if (wide != NULL && (sep == NULL || wide < sep)) {
+			*wide = '\0';
+			val = wide + 3;
+		} else if (sep != NULL) {
+			*sep = '\0';
+			val = sep + 1;
+		} else {
+			snprintf(err, errsize, "line %ld: expected 'key: value'",
+			    *lineno);
+			goto fail;
+		}
+		for (end = key + strlen(key); end > key && (end[-1] == ' ' ||
+		    end[-1] == '\t'); end--)
+			;
+		*end = '\0';
+		val += strspn(val, " \t");
+		for (end = val + strlen(val); end > val && (end[-1] == ' ' ||
+		    end[-1] == '\t'); end--)
+			;
+		*end = '\0';
+		for (k = 0; k < sizeof(record_keys) / sizeof(record_keys[0]); k++)
+			if (strcmp(key, record_keys[k]) == 0)
+				break;
+		if (k == sizeof(record_keys) / sizeof(record_keys[0])) {
+			snprintf(err, errsize, "line %ld: unknown key '%.40s' "
+			    "(grid, category, item, colour, people, amount, "
+			    "summary, description, party, lat, lon, address, "
+			    "occurred, channel, link, on-spot)", *lineno, key);
+			goto fail;
+		}
+		if (strcmp(key, "party") != 0 && (seen & (1u << k))) {
+			snprintf(err, errsize, "line %ld: '%s' given twice in "
+			    "one report", *lineno, key);
+			goto fail;
+		}
+		seen |= 1u << k;
+		got = 1;
+		if (strcmp(key, "on-spot") == 0) {
+			if (strcmp(val, "no") == 0 || strcmp(val, "否") == 0)
+				continue;
+			if (strcmp(val, "yes") != 0 && strcmp(val, "是") != 0) {
+				snprintf(err, errsize, "line %ld: on-spot must "
+				    "be yes or no (是/否)", *lineno);
+				goto fail;
+			}
+		}
+		if (compose_set_copy(d, key, val, msg, sizeof(msg)) < 0) {
+			snprintf(err, errsize, "line %ld: %s", *lineno, msg);
+			goto fail;
+		}
+	}
+	free(line);
+	if (ferror(fp)) {
+		snprintf(err, errsize, "line %ld: read error", *lineno);
+		return -1;
+	}
+	return got;
+fail:
+	free(line);
+	return -1;
 }

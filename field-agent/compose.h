@@ -1,8 +1,10 @@
-/* compose.h -- build a Report from the grid worker's input (flags). */
+/* compose.h -- build a Report from the grid worker's input: flags, or
+ * "key: value" records read from a file or standard input. */
 #ifndef GR_COMPOSE_H
 #define GR_COMPOSE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "gr.pb-c.h"
 
@@ -15,8 +17,8 @@ struct draft {
 	Gr__Location	 loc;
 	Gr__Party	 party[COMPOSE_MAX_PARTIES];
 	Gr__Party	*partyp[COMPOSE_MAX_PARTIES];
-	char		*copies[COMPOSE_MAX_PARTIES * 5];	/* 5 parts a party */
-	size_t		 ncopies;
+	char		**copies;	/* strings the draft owns */
+	size_t		 ncopies, capcopies;
 	char		 id[32];
 };
 
@@ -30,6 +32,29 @@ void	compose_free(struct draft *);
  */
 int	compose_set(struct draft *, const char *field, const char *value,
 	    char *err, size_t errsize);
+
+/* The same with a copy of value that the draft keeps. */
+int	compose_set_copy(struct draft *, const char *field, const char *value,
+	    char *err, size_t errsize);
+
+/* The longest line compose_read() and compose_getline() take, in bytes. */
+#define COMPOSE_LINE_MAX	16384
+
+/*
+ * Read one record into a fresh draft (compose_init() done by the caller):
+ * "key: value" lines (or the full-width colon "："), keys named as the
+ * report flags without the dashes ("grid", "party", "on-spot", ...),
+ * '#' comment lines, records separated by blank lines.  *lineno counts
+ * the lines read so far.  1 when a record was read, 0 at the end of the
+ * input, -1 with "line N: message" in err.
+ */
+int	compose_read(FILE *, struct draft *, long *lineno, char *err,
+	    size_t errsize);
+
+/* Read one line of at most COMPOSE_LINE_MAX bytes into buf (of at least
+ * COMPOSE_LINE_MAX + 2 bytes) without its line end.  1 read, 0 at the
+ * end of the input, -1 when the line is too long. */
+int	compose_getline(FILE *, char *buf);
 
 /* Parse "YYYY-MM-DD" or "YYYY-MM-DD HH:MM" in China Standard Time into
  * milliseconds since the epoch; -1 when malformed. */

@@ -26,6 +26,11 @@ const struct conf_opt agent_opts[] = {
 	OPT_STR("keyfile", keyfile, NULL),
 	OPT_STR("log_level", log_level, "warn"),
 	{ "wait", CONF_INT, offsetof(struct agent_conf, wait), "10", 0, 3600, 0 },
+	{ "resend", CONF_INT, offsetof(struct agent_conf, resend), "60", 1,
+	    86400, 0 },
+	{ "retry_max", CONF_INT, offsetof(struct agent_conf, retry_max), "60",
+	    1, 3600, 0 },
+	OPT_STR("lang", lang, "zh"),
 };
 const size_t agent_nopts = sizeof(agent_opts) / sizeof(agent_opts[0]);
 
@@ -60,6 +65,10 @@ agent_conf_check(const struct agent_conf *c, char *err, size_t size)
 	if (log_level_parse(c->log_level) < 0) {
 		snprintf(err, size, "log_level must be error, warn, info or "
 		    "debug");
+		return -1;
+	}
+	if (strcmp(c->lang, "zh") != 0 && strcmp(c->lang, "en") != 0) {
+		snprintf(err, size, "lang must be zh or en");
 		return -1;
 	}
 	if (c->grids != NULL) {

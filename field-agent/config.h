@@ -19,6 +19,9 @@ struct agent_conf {
 	char	*keyfile;
 	char	*log_level;
 	long	 wait;		/* seconds to wait for Acks */
+	long	 resend;	/* run: seconds before a report without Ack is sent again */
+	long	 retry_max;	/* run: longest wait between reconnect attempts */
+	char	*lang;		/* prompts: zh or en */
 	char	*password;	/* read from password_file; not an option */
 };
 

@@ -1,7 +1,10 @@
 /* deliver.c -- send what the outbox holds and take in the Acks. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "codec.h"
 #include "deliver.h"
@@ -13,15 +16,40 @@
 #include "validate.h"
 
 #define SESSION_EXPIRY	(7 * 24 * 3600)	/* keep acks a week while offline */
-#define BATCH		256		/* reports read from the outbox at once */
+#define WINDOW		64		/* reports in flight at most */
 #define LINGER_MS	300		/* quiet time that ends a sync */
+#define WATCH_MS	100		/* polling while another delivers */
+#define TICK_MS		500		/* run: look for new reports this often */
+
+/* One connection's worth of delivery state. */
+struct deliver {
+	struct outbox		*ob;
+	const struct agent_conf	*c;
+	struct deliver_result	*res;
+	struct mqtt		*m;
+	struct queue		*q;		/* notices from the broker */
+	struct queue		*refused;	/* the broker's refusals */
+	struct codec_arena	 arena;
+	deliver_event_fn	 ev;
+	void			*evarg;
+	int64_t			 cursor;	/* last position sent this pass */
+	int64_t			 sent_before;	/* this pass: due if sent before */
+	int			 pass_done;
+	char			 acktopic[TOPIC_MAX];
+	char			 reptopic[TOPIC_MAX];
+	char			 client_id[80];
+	const char		*subs[1];
+};
 
 static void	on_notice(void *, const char *, const void *, size_t);
 static void	on_published(void *, const char *, int, int);
-static int	take_notices(struct queue *, struct outbox *,
-		    struct codec_arena *, int, struct deliver_result *);
-static int	take_refusals(struct queue *, struct outbox *,
-		    struct deliver_result *);
+static int	take_notices(struct deliver *, int);
+static int	take_refusals(struct deliver *);
+static int	session_open(struct deliver *, int);
+static int	session_close(struct deliver *);
+static void	pass_start(struct deliver *, int64_t);
+static int	pump(struct deliver *);
+static void	sleep_ms(int);
 
 static void
 on_notice(void *arg, const char *topic, const void *payload, size_t len)
@@ -37,21 +65,44 @@ on_published(void *arg, const char *tag, int ok, int reason)
 		queue_push(arg, tag, &reason, sizeof(reason));
 }
 
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int64_t
+deliver_backoff_ms(int n, long max_s, uint32_t r)
+{
+	int64_t cap = (int64_t)(max_s > 0 ? max_s : 1) * 1000, d = 1000;
+
+	while (n-- > 0 && d < cap)
+		d *= 2;
+	if (d > cap)
+		d = cap;
+	/* "Equal jitter": half fixed, half random, so that devices that
+	 * lost the network together do not come back together. */
+	return d / 2 + (int64_t)(r % (uint32_t)(d / 2 + 1));
+}
+
 /* Record the refusals that came in: the report stays queued with the
  * broker's reason, for the worker to see. */
 static int
-take_refusals(struct queue *q, struct outbox *ob, struct deliver_result *res)
+take_refusals(struct deliver *d)
 {
 	struct qmsg *m;
 	int reason, rc = 0;
 
-	while ((m = queue_pop(q, 0)) != NULL) {
+	while ((m = queue_pop(d->refused, 0)) != NULL) {
 		memcpy(&reason, m->payload, sizeof(reason));
 		log_warn("event=publish-refused report=%s reason_code=%d",
 		    m->topic, reason);
-		if (outbox_mark_refused(ob, m->topic, reason, now_ms()) < 0)
+		if (outbox_mark_refused(d->ob, m->topic, reason, now_ms()) < 0)
 			rc = -1;
-		res->refused++;
+		d->res->refused++;
 		qmsg_free(m);
 	}
 	return rc;
@@ -60,77 +111,75 @@ take_refusals(struct queue *q, struct outbox *ob, struct deliver_result *res)
 /* Apply the notices that arrive within wait_ms (0: those already here).
  * Returns how many, or -1 when the outbox failed. */
 static int
-take_notices(struct queue *q, struct outbox *ob, struct codec_arena *arena,
-    int wait_ms, struct deliver_result *res)
+take_notices(struct deliver *d, int wait_ms)
 {
 	int taken = 0;
 	struct qmsg *m;
 	Gr__Notice *n;
 	int rc;
 
-	while ((m = queue_pop(q, wait_ms)) != NULL) {
-		n = codec_notice_decode(arena, m->payload, m->len);
+	while ((m = queue_pop(d->q, wait_ms)) != NULL) {
+		/* What has come in is recorded in one transaction: one
+		 * fsync, not one per Ack.  An Ack lost to a crash before the
+		 * commit only means the report is sent again ("duplicate"). */
+		if (taken == 0 && outbox_begin(d->ob) < 0) {
+			qmsg_free(m);
+			return -1;
+		}
+		n = codec_notice_decode(&d->arena, m->payload, m->len);
+		rc = 0;
 		if (n == NULL)
 			log_warn("event=notice-unreadable topic=%s", m->topic);
 		else if (n->body_case == GR__NOTICE__BODY_UPDATE) {
-			if ((rc = outbox_apply_update(ob, n->update,
-			    now_ms())) < 0) {
-				qmsg_free(m);
-				return -1;
-			}
-			if (rc > 0) {
-				res->updates++;
+			if ((rc = outbox_apply_update(d->ob, n->update,
+			    now_ms())) > 0) {
+				d->res->updates++;
 				log_info("event=case-update report=%s case=%s "
 				    "state=%d", n->update->report_id,
 				    n->update->case_no, (int)n->update->state);
+				if (d->ev != NULL)
+					d->ev(d->evarg, DE_UPDATE, n, NULL);
 			}
 		} else if (n->body_case == GR__NOTICE__BODY_ACK) {
-			if ((rc = outbox_apply_ack(ob, n->ack, now_ms())) < 0) {
-				qmsg_free(m);
-				return -1;
-			}
-			if (rc > 0) {
-				res->acked++;
+			if ((rc = outbox_apply_ack(d->ob, n->ack,
+			    now_ms())) > 0) {
+				d->res->acked++;
 				log_debug("event=ack report=%s status=%d",
 				    n->ack->report_id, (int)n->ack->status);
-			} else if (n->ack->report_id == NULL)
+				if (d->ev != NULL)
+					d->ev(d->evarg, DE_ACK, n, NULL);
+			} else if (rc == 0 && n->ack->report_id == NULL)
 				log_warn("event=rejected-unreadable reason=%s "
 				    "detail=\"%s\"", n->ack->reason ?
 				    n->ack->reason : "-", n->ack->message ?
 				    n->ack->message : "-");
 		}
 		qmsg_free(m);
+		if (rc < 0) {
+			outbox_rollback(d->ob);
+			return -1;
+		}
 		wait_ms = 0;
 		taken++;
+	}
+	if (taken > 0 && outbox_commit(d->ob) < 0) {
+		outbox_rollback(d->ob);
+		return -1;
 	}
 	return taken;
 }
 
-int
-deliver_sync(struct outbox *ob, const struct agent_conf *c, int wait_ms,
-    int linger, struct deliver_result *res)
+/* Connect a new client with our persistent session; 0 connected, -1 not
+ * (the client is gone again). */
+static int
+session_open(struct deliver *d, int timeout_ms)
 {
+	const struct agent_conf *c = d->c;
 	struct mqtt_opts mo;
-	struct mqtt *m;
-	struct queue *q, *refused;
-	struct codec_arena arena;
-	struct outbox_item *items = NULL;
-	char acktopic[TOPIC_MAX], reptopic[TOPIC_MAX], client_id[80];
-	const char *subs[1];
-	int64_t deadline = mono_ms() + wait_ms, after = 0;
-	size_t n = 0;
-	long left;
-	int rc = 0, stop = 0;
 
-	memset(res, 0, sizeof(*res));
-	if (topic_make(acktopic, sizeof(acktopic), TOPIC_ACK, c->worker) < 0 ||
-	    topic_make(reptopic, sizeof(reptopic), TOPIC_REPORT, c->worker) < 0)
-		return -1;
-	snprintf(client_id, sizeof(client_id), "fa-%s", c->device);
-	subs[0] = acktopic;
 	memset(&mo, 0, sizeof(mo));
 	mo.uri = c->broker;
-	mo.client_id = client_id;
+	mo.client_id = d->client_id;
 	mo.username = c->username;
 	mo.password = c->password;
 	mo.cafile = c->cafile;
@@ -139,78 +188,157 @@ deliver_sync(struct outbox *ob, const struct agent_conf *c, int wait_ms,
 	mo.clean_start = 0;
 	mo.session_expiry = SESSION_EXPIRY;
 	mo.keepalive = 30;
-	mo.max_inflight = 64;
-	/* Without it Paho refuses publishes past 100 queued, even online. */
+	mo.max_inflight = WINDOW;
 	mo.buffer_offline = 1;
-	mo.subs = subs;
+	mo.subs = d->subs;
 	mo.nsubs = 1;
-
-	q = queue_new(1024);
-	refused = queue_new(100000);
-	codec_arena_init(&arena, REPORT_MAX_BYTES * 4);
-	if ((m = mqtt_new(&mo, on_notice, q)) == NULL)
-		goto out;
-	if (mqtt_connect(m, wait_ms < 10000 ? (wait_ms > 1000 ? wait_ms : 1000)
-	    : 10000) < 0) {
+	d->q = queue_new(1024);
+	d->refused = queue_new(WINDOW * 4);
+	if ((d->m = mqtt_new(&mo, on_notice, d->q)) != NULL &&
+	    mqtt_connect(d->m, timeout_ms) == 0)
+		return 0;
+	if (d->m != NULL) {
 		char err[160];
 
 		log_info("event=offline broker=%s error=\"%s\"", c->broker,
-		    mqtt_error(m, err, sizeof(err)));
-		goto out;
+		    mqtt_error(d->m, err, sizeof(err)));
+		if (d->ev != NULL)
+			d->ev(d->evarg, DE_OFFLINE, NULL, err);
 	}
-	res->connected = 1;
+	(void)session_close(d);
+	return -1;
+}
 
-	/* Acks queued by the broker while we were away come first. */
-	if ((rc = take_notices(q, ob, &arena, 0, res)) < 0)
-		goto out;
-	rc = 0;
-	/* Then every undelivered report, oldest first, a page at a time. */
-	while (!stop) {
-		if ((rc = outbox_pending_after(ob, after, BATCH, &items,
-		    &n)) < 0)
-			goto out;
+/* Disconnect and free the client; what arrived meanwhile is recorded.
+ * 0, or -1 when the outbox failed. */
+static int
+session_close(struct deliver *d)
+{
+	int rc = 0;
+
+	if (d->q == NULL)
+		return 0;
+	queue_close(d->q);
+	queue_close(d->refused);
+	mqtt_free(d->m, 1000);
+	d->m = NULL;
+	if (take_notices(d, 0) < 0 || take_refusals(d) < 0)
+		rc = -1;
+	queue_free(d->q);
+	queue_free(d->refused);
+	d->q = d->refused = NULL;
+	return rc;
+}
+
+/* Start a pass over the outbox: every report never sent, or last sent
+ * before sent_before (ms), is due, oldest first. */
+static void
+pass_start(struct deliver *d, int64_t sent_before)
+{
+	d->cursor = 0;
+	d->sent_before = sent_before;
+	d->pass_done = 0;
+}
+
+/* Publish due reports while the window has room.  1 when the pass is
+ * done (or publishing failed: the connection went), 0 when more is due,
+ * -1 when the outbox failed. */
+static int
+pump(struct deliver *d)
+{
+	struct outbox_item *items;
+	size_t n, room;
+	long inflight;
+
+	while (!d->pass_done) {
+		if ((inflight = mqtt_inflight(d->m)) >= WINDOW)
+			return 0;
+		room = (size_t)(WINDOW - inflight);
+		if (outbox_due_after(d->ob, d->cursor, d->sent_before, room,
+		    &items, &n) < 0)
+			return -1;
 		if (n == 0)
-			break;
+			d->pass_done = 1;
+		/* One fsync a window.  A mark lost to a crash changes nothing:
+		 * whatever has no Ack is sent again. */
+		if (n > 0 && outbox_begin(d->ob) < 0) {
+			outbox_items_free(items, n);
+			return -1;
+		}
 		for (size_t i = 0; i < n; i++) {
-			if (mqtt_publish(m, reptopic, items[i].payload,
-			    items[i].len, 1, on_published, refused,
+			if (mqtt_publish(d->m, d->reptopic, items[i].payload,
+			    items[i].len, 1, on_published, d->refused,
 			    items[i].id) < 0) {
 				log_warn("event=publish-failed report=%s",
 				    items[i].id);
-				stop = 1;
+				d->pass_done = 1;
 				break;
 			}
-			if ((rc = outbox_mark_sent(ob, items[i].id,
-			    now_ms())) < 0)
-				goto out;
-			res->sent++;
-			after = items[i].seq;
+			if (outbox_mark_sent(d->ob, items[i].id,
+			    now_ms()) < 0) {
+				outbox_rollback(d->ob);
+				outbox_items_free(items, n);
+				return -1;
+			}
+			d->res->sent++;
+			d->cursor = items[i].seq;
 		}
 		outbox_items_free(items, n);
-		items = NULL;
-		n = 0;
-		if ((rc = take_notices(q, ob, &arena, 0, res)) < 0 ||
-		    (rc = take_refusals(refused, ob, res)) < 0)
-			goto out;
-		rc = 0;
-	}
-	/* Wait for the Acks of what was sent and not refused. */
-	for (;;) {
-		int64_t now = mono_ms();
-
-		if ((rc = take_refusals(refused, ob, res)) < 0)
-			goto out;
-		if ((left = outbox_count_pending(ob)) < 0) {
-			rc = -1;
-			goto out;
+		if (n > 0 && outbox_commit(d->ob) < 0) {
+			outbox_rollback(d->ob);
+			return -1;
 		}
-		if (left <= res->refused || now >= deadline)
+		if (take_refusals(d) < 0)
+			return -1;
+	}
+	return 1;
+}
+
+static void
+deliver_init(struct deliver *d, struct outbox *ob, const struct agent_conf *c,
+    struct deliver_result *res)
+{
+	memset(d, 0, sizeof(*d));
+	d->ob = ob;
+	d->c = c;
+	d->res = res;
+	topic_make(d->acktopic, sizeof(d->acktopic), TOPIC_ACK, c->worker);
+	topic_make(d->reptopic, sizeof(d->reptopic), TOPIC_REPORT, c->worker);
+	snprintf(d->client_id, sizeof(d->client_id), "fa-%s", c->device);
+	d->subs[0] = d->acktopic;
+	codec_arena_init(&d->arena, REPORT_MAX_BYTES * 4);
+}
+
+/* One round while holding the delivery lock. */
+static int
+sync_locked(struct deliver *d, int64_t deadline, int linger, int64_t upto)
+{
+	int64_t now;
+	long left;
+	int rc, wait_ms = (int)(deadline - mono_ms());
+
+	if (session_open(d, wait_ms < 10000 ? (wait_ms > 1000 ? wait_ms :
+	    1000) : 10000) < 0)
+		return 0;
+	d->res->connected = 1;
+	/* Acks queued by the broker while we were away come first. */
+	if (take_notices(d, 0) < 0)
+		goto fail;
+	pass_start(d, INT64_MAX);
+	for (;;) {
+		if ((rc = pump(d)) < 0 || take_refusals(d) < 0)
+			goto fail;
+		if ((left = outbox_count_pending_upto(d->ob, upto)) < 0)
+			goto fail;
+		now = mono_ms();
+		if (rc == 1 && (left <= d->res->refused ||
+		    !mqtt_is_connected(d->m)))
 			break;
-		if ((rc = take_notices(q, ob, &arena,
-		    (int)(deadline - now < 500 ? deadline - now : 500),
-		    res)) < 0)
-			goto out;
-		rc = 0;
+		if (now >= deadline)
+			break;
+		if (take_notices(d, (int)(deadline - now < 100 ?
+		    deadline - now : 100)) < 0)
+			goto fail;
 	}
 	/*
 	 * Case updates the broker kept while we were away come in a burst
@@ -218,27 +346,134 @@ deliver_sync(struct outbox *ob, const struct agent_conf *c, int wait_ms,
 	 * stream has been quiet a moment (bounded by the wait).
 	 */
 	while (linger && mono_ms() < deadline) {
-		if ((rc = take_notices(q, ob, &arena, LINGER_MS, res)) < 0)
-			goto out;
+		if ((rc = take_notices(d, LINGER_MS)) < 0)
+			goto fail;
 		if (rc == 0)
 			break;
 	}
-	rc = 0;
-	mqtt_wait_idle(m, 1000);
-out:
-	queue_close(q);
-	queue_close(refused);
-	mqtt_free(m, 1000);
-	/* Whatever arrived while disconnecting is recorded too. */
-	if (rc == 0 && take_notices(q, ob, &arena, 0, res) < 0)
-		rc = -1;
-	if (rc == 0)
-		rc = take_refusals(refused, ob, res);
-	outbox_items_free(items, n);
-	codec_arena_free(&arena);
-	queue_free(q);
-	queue_free(refused);
+	mqtt_wait_idle(d->m, 1000);
+	return session_close(d);
+fail:
+	(void)session_close(d);
+	return -1;
+}
+
+int
+deliver_sync(struct outbox *ob, const struct agent_conf *c, int wait_ms,
+    int linger, int64_t upto, struct deliver_result *res)
+{
+	struct deliver d;
+	int64_t deadline = mono_ms() + wait_ms;
+	long left;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	deliver_init(&d, ob, c, res);
+	for (;;) {
+		if ((rc = outbox_lock(ob)) < 0) {
+			log_error("event=outbox-lock error=\"%s\"",
+			    outbox_error(ob));
+			break;
+		}
+		if (rc == 1) {
+			rc = sync_locked(&d, deadline, linger, upto);
+			outbox_unlock(ob);
+			break;
+		}
+		/* A running agent delivers for this outbox: watch it. */
+		res->watched = 1;
+		if ((left = outbox_count_pending_upto(ob, upto)) < 0) {
+			rc = -1;
+			break;
+		}
+		if (left == 0 || mono_ms() >= deadline) {
+			rc = 0;
+			break;
+		}
+		sleep_ms(WATCH_MS);
+	}
+	codec_arena_free(&d.arena);
 	if (rc == 0 && (left = outbox_count_pending(ob)) >= 0)
 		res->pending = (int)left;
+	return rc;
+}
+
+int
+deliver_run(struct outbox *ob, const struct agent_conf *c,
+    volatile sig_atomic_t *stop, deliver_event_fn ev, void *arg,
+    struct deliver_result *res)
+{
+	struct deliver d;
+	int64_t next_pass, wait;
+	uint32_t r;
+	int rc = 0, attempt = 0, locked;
+
+	memset(res, 0, sizeof(*res));
+	deliver_init(&d, ob, c, res);
+	d.ev = ev;
+	d.evarg = arg;
+	/* One deliverer per outbox: wait for a report or sync to finish. */
+	while ((locked = outbox_lock(ob)) == 0 && !*stop)
+		sleep_ms(WATCH_MS);
+	if (locked < 0) {
+		log_error("event=outbox-lock error=\"%s\"", outbox_error(ob));
+		rc = -1;
+	}
+	while (rc == 0 && !*stop) {
+		if (session_open(&d, 10000) < 0) {
+			char text[96];
+
+			if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+				r = (uint32_t)mono_ms();
+			wait = deliver_backoff_ms(attempt++, c->retry_max, r);
+			snprintf(text, sizeof(text), "next attempt in %.1f s",
+			    (double)wait / 1000);
+			log_info("event=reconnect-wait ms=%lld", (long long)wait);
+			if (ev != NULL)
+				ev(arg, DE_OFFLINE, NULL, text);
+			for (int64_t end = mono_ms() + wait; !*stop &&
+			    mono_ms() < end; )
+				sleep_ms(100);
+			continue;
+		}
+		attempt = 0;
+		res->connected = 1;
+		if (ev != NULL)
+			ev(arg, DE_CONNECTED, NULL, c->broker);
+		/* What the broker kept first; then everything not yet
+		 * acknowledged, in order: what was in flight when the
+		 * connection went may be lost. */
+		if (take_notices(&d, 0) < 0)
+			goto fail;
+		pass_start(&d, INT64_MAX);
+		next_pass = mono_ms() + TICK_MS;
+		while (!*stop && mqtt_is_connected(d.m)) {
+			if ((rc = pump(&d)) < 0 || take_notices(&d, 100) < 0)
+				goto fail;
+			if (rc == 1 && mono_ms() >= next_pass) {
+				/* New reports, and those unanswered too long. */
+				pass_start(&d, now_ms() - c->resend * 1000);
+				next_pass = mono_ms() + TICK_MS;
+			}
+			rc = 0;
+		}
+		if (!*stop && ev != NULL)
+			ev(arg, DE_OFFLINE, NULL, "connection lost");
+		if (!*stop)
+			log_warn("event=connection-lost broker=%s", c->broker);
+		else
+			mqtt_wait_idle(d.m, 1000);
+		if (session_close(&d) < 0)
+			rc = -1;
+	}
+	goto out;
+fail:
+	(void)session_close(&d);
+	rc = -1;
+out:
+	outbox_unlock(ob);
+	codec_arena_free(&d.arena);
+	if ((res->pending = (int)outbox_count_pending(ob)) < 0)
+		res->pending = 0;
 	return rc;
 }

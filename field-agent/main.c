@@ -1,10 +1,12 @@
 /* main.c -- field-agent: the grid worker's reporting client.
  *
  *   field-agent [options] report --category 02 --colour yellow ...
- *   field-agent [options] sync | outbox | categories | config
+ *   field-agent [options] report --file FILE | --interactive
+ *   field-agent [options] sync | run | outbox | categories | config
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "deliver.h"
 #include "log.h"
 #include "outbox.h"
+#include "prompt.h"
 #include "taxonomy.h"
 #include "ulid.h"
 #include "util.h"
@@ -33,7 +36,7 @@
 #define EXIT_REJECTED	4	/* the collector rejected the report */
 #define EXIT_QUEUED	5	/* safe in the outbox, not acknowledged yet */
 
-enum { OPT_FIELD = 1000 };
+enum { OPT_FIELD = 1000, OPT_LANG, OPT_RESEND };
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -43,6 +46,10 @@ static const struct option longopts[] = {
 	{ "outbox", required_argument, NULL, 'o' },
 	{ "wait", required_argument, NULL, 'W' },
 	{ "log-level", required_argument, NULL, 'l' },
+	{ "file", required_argument, NULL, 'f' },
+	{ "interactive", no_argument, NULL, 'i' },
+	{ "lang", required_argument, NULL, OPT_LANG },
+	{ "resend", required_argument, NULL, OPT_RESEND },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	/* report fields */
@@ -64,11 +71,26 @@ static const struct option longopts[] = {
 	{ "on-spot", no_argument, NULL, OPT_FIELD },
 	{ NULL, 0, NULL, 0 }
 };
-static const char shortopts[] = "c:w:d:b:o:W:l:hV";
+static const char shortopts[] = "c:w:d:b:o:W:l:f:ihV";
+
+/* Where a report comes from. */
+struct source {
+	struct draft	*flags;		/* when fields were given as flags */
+	const char	*file;		/* "key: value" records; "-": stdin */
+	int		 interactive;
+};
+
+static volatile sig_atomic_t stop;
 
 static void	usage(FILE *);
-static int	cmd_report(struct agent_conf *, struct draft *);
+static void	on_signal(int);
+static int	cmd_report(struct agent_conf *, struct source *);
+static int	queue_draft(struct outbox *, const struct agent_conf *,
+		    struct draft *, const char *, char (**)[32], size_t *);
 static int	cmd_sync(struct agent_conf *);
+static int	cmd_run(struct agent_conf *);
+static void	run_event(void *, enum deliver_event, const Gr__Notice *,
+		    const char *);
 static int	cmd_outbox(struct agent_conf *);
 static int	cmd_categories(void);
 static void	print_item(const struct outbox_item *);
@@ -81,8 +103,11 @@ usage(FILE *fp)
 "usage: field-agent [options] COMMAND [report fields]\n"
 "\n"
 "Commands:\n"
-"  report      check a report, keep it in the outbox, send it, wait for the Ack\n"
+"  report      check a report, keep it in the outbox, send it, wait for the Ack;\n"
+"              its fields come from flags, from --file, or --interactive\n"
 "  sync        send everything not yet acknowledged and wait for the Acks\n"
+"  run         stay connected: deliver, send again what has no Ack, reconnect,\n"
+"              and print Acks and case updates as they come (until SIGTERM)\n"
 "  outbox      list the reports in the outbox with their state and case\n"
 "  categories  list the dispute categories and items\n"
 "  config      show the effective configuration\n"
@@ -90,12 +115,16 @@ usage(FILE *fp)
 "Options:\n"
 "  -c, --config FILE    'key value' settings (worker, device, grids, broker,\n"
 "                       outbox, username, password_file, cafile, certfile,\n"
-"                       keyfile, log_level, wait)\n"
+"                       keyfile, log_level, wait, resend, retry_max, lang)\n"
 "  -w, --worker ID      grid worker id        -d, --device ID   device id\n"
 "  -b, --broker URI     tcp://host:port or ssl://host:port\n"
 "  -o, --outbox FILE    outbox database (default ~/.field-agent-outbox.db)\n"
 "  -W, --wait SECONDS   how long to wait for Acks (default 10)\n"
 "  -l, --log-level L    error, warn, info or debug\n"
+"  -f, --file PATH      report: read reports from PATH ('-': standard input)\n"
+"  -i, --interactive    report: ask for each field on the terminal (stdin)\n"
+"      --lang zh|en     language of the questions (default zh)\n"
+"      --resend SECONDS run: send again a report with no Ack after (default 60)\n"
 "  -h, --help           -V, --version\n"
 "\n"
 "Report fields:\n"
@@ -106,9 +135,27 @@ usage(FILE *fp)
 "  [--occurred 'YYYY-MM-DD HH:MM']  [--channel grid|letter|visit|internet|hotline]\n"
 "  [--link REPORT-ID]  [--on-spot]\n"
 "\n"
+"Report file (--file): UTF-8, one 'key: value' line per field, keys named as\n"
+"the flags without '--' (party may repeat; on-spot: yes|no), '#' comments, a\n"
+"blank line between reports.  Every report is checked before any is queued:\n"
+"one bad report queues none.  Example:\n"
+"  grid: 530322001001001\n"
+"  category: 02\n"
+"  colour: yellow\n"
+"  people: 12\n"
+"  summary: 建筑工地拖欠12名农民工工资\n"
+"  party: petitioner:张某:13900000001\n"
+"\n"
 "Exit status: 0 done (report stored), 1 failure, 2 usage, 3 invalid report\n"
 "(nothing queued), 4 rejected by the collector, 5 queued in the outbox but\n"
-"not acknowledged yet (it is sent again by the next report or sync).\n");
+"not acknowledged yet (it is sent again by the next report, sync or run).\n");
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
 }
 
 static struct outbox *
@@ -153,17 +200,17 @@ print_item(const struct outbox_item *it)
 	}
 }
 
+/* Finish, check and add one report to the outbox (in the caller's
+ * transaction); its id is appended to *ids.  EXIT_OK, or an exit code
+ * with the message printed (where: which report, or ""). */
 static int
-cmd_report(struct agent_conf *c, struct draft *d)
+queue_draft(struct outbox *ob, const struct agent_conf *c, struct draft *d,
+    const char *where, char (**ids)[32], size_t *nids)
 {
-	struct outbox *ob;
-	struct deliver_result res;
-	struct outbox_item it;
 	struct verr e;
 	uint8_t *buf;
 	size_t len;
 	int64_t now = now_ms();
-	int rc;
 
 	if (ulid_make(d->id, now) < 0) {
 		fprintf(stderr, "field-agent: no random numbers: %s\n",
@@ -178,50 +225,243 @@ cmd_report(struct agent_conf *c, struct draft *d)
 	d->r.has_created_at = 1;
 	d->r.created_at = now;
 	if (validate_report(&d->r, now, VALIDATE_TAXONOMY, &e) < 0) {
-		fprintf(stderr, "field-agent: report not queued: %s [%s]\n",
-		    e.detail, e.reason);
+		fprintf(stderr, "field-agent: %sreport not queued: %s [%s]\n",
+		    where, e.detail, e.reason);
 		return EXIT_INVALID;
 	}
 	if (!agent_conf_has_grid(c, d->r.grid_code)) {
-		fprintf(stderr, "field-agent: report not queued: grid %s is not "
-		    "one of this worker's grids (%s) [%s]\n", d->r.grid_code,
-		    c->grids, VR_NOT_REGISTERED);
+		fprintf(stderr, "field-agent: %sreport not queued: grid %s is "
+		    "not one of this worker's grids (%s) [%s]\n", where,
+		    d->r.grid_code, c->grids, VR_NOT_REGISTERED);
 		return EXIT_INVALID;
 	}
 	buf = codec_pack(&d->r.base, &len);
 	if (len > REPORT_MAX_BYTES) {
-		fprintf(stderr, "field-agent: report not queued: %zu bytes, at "
-		    "most %d [%s]\n", len, REPORT_MAX_BYTES, VR_TOO_LARGE);
+		fprintf(stderr, "field-agent: %sreport not queued: %zu bytes, "
+		    "at most %d [%s]\n", where, len, REPORT_MAX_BYTES,
+		    VR_TOO_LARGE);
 		free(buf);
 		return EXIT_INVALID;
 	}
-	if ((ob = open_outbox(c)) == NULL) {
+	if (outbox_add(ob, d->id, now, d->r.summary, buf, len) < 0) {
+		fprintf(stderr, "field-agent: %sreport not queued: the outbox "
+		    "could not store it: %s\n", where, outbox_error(ob));
 		free(buf);
 		return EXIT_FAIL;
 	}
-	rc = outbox_add(ob, d->id, now, d->r.summary, buf, len);
 	free(buf);
-	if (rc < 0) {
-		fprintf(stderr, "field-agent: report not queued: the outbox "
-		    "could not store it (disk full?)\n");
-		outbox_close(ob);
-		return EXIT_FAIL;
-	}
 	log_info("event=queued report=%s", d->id);
-	if (deliver_sync(ob, c, (int)c->wait * 1000, 0, &res) < 0 ||
-	    outbox_get(ob, d->id, &it) != 1) {
-		fprintf(stderr, "field-agent: outbox error; report %s is kept\n",
-		    d->id);
-		outbox_close(ob);
+	if ((*nids & (*nids - 1)) == 0)
+		*ids = xrealloc(*ids, (*nids ? *nids * 2 : 1) * sizeof(**ids));
+	memcpy((*ids)[(*nids)++], d->id, sizeof((*ids)[0]));
+	return EXIT_OK;
+}
+
+static int
+cmd_report(struct agent_conf *c, struct source *src)
+{
+	struct outbox *ob;
+	struct deliver_result res;
+	struct outbox_item it;
+	struct draft d;
+	char (*ids)[32] = NULL, err[512], where[600];
+	size_t nids = 0;
+	int rc = EXIT_OK, queued = 0, rejected = 0;
+	long lineno = 0;
+	FILE *fp = NULL;
+
+	/* The questions come first: the outbox is not locked while the
+	 * worker thinks. */
+	compose_init(&d);
+	if (src->interactive) {
+		int got = prompt_report(stdin, stderr, c->lang, c, &d, err,
+		    sizeof(err));
+
+		if (got <= 0) {
+			fprintf(stderr, "field-agent: %s\n", err);
+			compose_free(&d);
+			return EXIT_INVALID;
+		}
+		src->flags = &d;
+	}
+	if (src->file != NULL && (fp = strcmp(src->file, "-") == 0 ? stdin :
+	    fopen(src->file, "r")) == NULL) {
+		fprintf(stderr, "field-agent: cannot read %s: %s\n", src->file,
+		    strerror(errno));
+		compose_free(&d);
+		return EXIT_USAGE;
+	}
+	if ((ob = open_outbox(c)) == NULL) {
+		if (fp != NULL && fp != stdin)
+			fclose(fp);
+		compose_free(&d);
 		return EXIT_FAIL;
 	}
-	outbox_close(ob);
-	print_item(&it);
-	if (!res.connected)
+	/* All the reports of one command are kept together, or none. */
+	if (outbox_begin(ob) < 0) {
+		fprintf(stderr, "field-agent: outbox: %s\n", outbox_error(ob));
+		rc = EXIT_FAIL;
+	} else if (src->flags != NULL)
+		rc = queue_draft(ob, c, src->flags, "", &ids, &nids);
+	else if (fp != NULL) {
+		for (;;) {
+			long first = lineno + 1;
+			int got;
+
+			compose_init(&d);
+			got = compose_read(fp, &d, &lineno, err, sizeof(err));
+			if (got < 0) {
+				fprintf(stderr, "field-agent: %s: %s; nothing "
+				    "queued\n", src->file, err);
+				rc = EXIT_INVALID;
+			} else if (got > 0) {
+				snprintf(where, sizeof(where), "%s: report %zu "
+				    "(line %ld): ", src->file, nids + 1, first);
+				rc = queue_draft(ob, c, &d, where, &ids, &nids);
+			}
+			compose_free(&d);
+			if (got <= 0 || rc != EXIT_OK)
+				break;
+		}
+		if (rc == EXIT_OK && nids == 0) {
+			fprintf(stderr, "field-agent: %s holds no report\n",
+			    src->file);
+			rc = EXIT_INVALID;
+		}
+	}
+	if (fp != NULL && fp != stdin)
+		fclose(fp);
+	if (rc == EXIT_OK && outbox_commit(ob) < 0) {
+		fprintf(stderr, "field-agent: report not queued: the outbox "
+		    "could not store it: %s\n", outbox_error(ob));
+		rc = EXIT_FAIL;
+	}
+	if (rc != EXIT_OK) {
+		if (nids > 0 && rc != EXIT_FAIL)
+			fprintf(stderr, "field-agent: none of the %zu good "
+			    "reports before it was queued either\n", nids);
+		outbox_rollback(ob);
+		goto out;
+	}
+	if (deliver_sync(ob, c, (int)c->wait * 1000, 0, outbox_last_seq(ob),
+	    &res) < 0) {
+		fprintf(stderr, "field-agent: outbox error; the reports are "
+		    "kept\n");
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	for (size_t i = 0; i < nids; i++) {
+		if (outbox_get(ob, ids[i], &it) != 1) {
+			fprintf(stderr, "field-agent: outbox error; report %s "
+			    "is kept\n", ids[i]);
+			rc = EXIT_FAIL;
+			goto out;
+		}
+		print_item(&it);
+		queued += it.state != OB_STORED && it.state != OB_REJECTED;
+		rejected += it.state == OB_REJECTED;
+	}
+	if (!res.connected && !res.watched)
 		fprintf(stderr, "field-agent: broker %s not reachable; the "
-		    "report is kept and sent by the next sync\n", c->broker);
-	return it.state == OB_STORED ? EXIT_OK : it.state == OB_REJECTED ?
-	    EXIT_REJECTED : EXIT_QUEUED;
+		    "report%s kept and sent by the next sync or run\n",
+		    c->broker, nids > 1 ? "s are" : " is");
+	rc = queued ? EXIT_QUEUED : rejected ? EXIT_REJECTED : EXIT_OK;
+out:
+	compose_free(&d);
+	free(ids);
+	outbox_close(ob);
+	return rc;
+}
+
+static const char *
+state_zh(const char *s)
+{
+	static const char *const names[][2] = {
+		{ "received", "已接收" }, { "routed", "已分流" },
+		{ "accepted", "已受理" }, { "assigned", "已交办" },
+		{ "resolved", "已办结" }, { "visited", "已回访" },
+		{ "closed", "已结案" }, { "escalated", "已上报县级" },
+		{ "supervised", "督办中" }, { "refused", "不予受理" },
+		{ "reopened", "重新办理" }, { "review", "复查" },
+		{ "re_review", "复核" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i][0]) == 0)
+			return names[i][1];
+	return "";
+}
+
+/* run's output: one line per Ack or case update on stdout, connection
+ * events on stderr. */
+static void
+run_event(void *arg, enum deliver_event ev, const Gr__Notice *n,
+    const char *text)
+{
+	struct outbox *ob = arg;
+	struct outbox_item it;
+	const ProtobufCEnumValue *v;
+	const Gr__CaseEntry *u;
+	char state[32] = "?";
+
+	switch (ev) {
+	case DE_CONNECTED:
+		fprintf(stderr, "field-agent: connected to %s\n", text);
+		break;
+	case DE_OFFLINE:
+		fprintf(stderr, "field-agent: offline: %s\n", text);
+		break;
+	case DE_ACK:
+		if (outbox_get(ob, n->ack->report_id, &it) == 1)
+			print_item(&it);
+		break;
+	case DE_UPDATE:
+		u = n->update;
+		if ((v = protobuf_c_enum_descriptor_get_value(
+		    &gr__case_state__descriptor, (int)u->state)) != NULL) {
+			snprintf(state, sizeof(state), "%s", v->name);
+			for (char *p = state; *p != '\0'; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p - 'A' + 'a');
+		}
+		printf("%s: 案件 %s 更新 (case update): %s %s, %s (%s)%s%s%s%s\n",
+		    u->report_id, u->case_no ? u->case_no : "-", state_zh(state),
+		    state, u->unit_name ? u->unit_name : "-",
+		    u->unit ? u->unit : "-", u->department ? ", 承办 " : "",
+		    u->department ? u->department : "",
+		    u->event_note ? ": " : "",
+		    u->event_note ? u->event_note : "");
+		break;
+	}
+	fflush(stdout);
+}
+
+static int
+cmd_run(struct agent_conf *c)
+{
+	struct outbox *ob;
+	struct deliver_result res;
+	struct sigaction sa;
+	int rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((ob = open_outbox(c)) == NULL)
+		return EXIT_FAIL;
+	rc = deliver_run(ob, c, &stop, run_event, ob, &res);
+	outbox_close(ob);
+	fprintf(stderr, "field-agent: stopped: sent %d, acknowledged %d, "
+	    "case updates %d, still waiting %d\n", res.sent, res.acked,
+	    res.updates, res.pending);
+	if (rc < 0) {
+		fprintf(stderr, "field-agent: outbox error\n");
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
 }
 
 static int
@@ -233,7 +473,7 @@ cmd_sync(struct agent_conf *c)
 
 	if ((ob = open_outbox(c)) == NULL)
 		return EXIT_FAIL;
-	rc = deliver_sync(ob, c, (int)c->wait * 1000, 1, &res);
+	rc = deliver_sync(ob, c, (int)c->wait * 1000, 1, 0, &res);
 	outbox_close(ob);
 	if (rc < 0) {
 		fprintf(stderr, "field-agent: outbox error\n");
@@ -242,6 +482,7 @@ cmd_sync(struct agent_conf *c)
 	printf("sent %d, acknowledged %d, refused by the broker %d, case "
 	    "updates %d, still waiting %d%s\n", res.sent, res.acked,
 	    res.refused, res.updates, res.pending, res.connected ? "" :
+	    res.watched ? " (delivered by the running agent)" :
 	    " (broker not reachable)");
 	return res.pending > 0 ? EXIT_QUEUED : EXIT_OK;
 }
@@ -274,9 +515,12 @@ main(int argc, char **argv)
 {
 	struct agent_conf conf;
 	struct draft d;
+	struct source src;
 	const char *config_path = NULL, *cmd;
 	char err[512];
 	int ch, idx, rc = EXIT_OK, nfields = 0;
+
+	memset(&src, 0, sizeof(src));
 
 	log_init("field-agent", LOG_LVL_WARN);
 	agent_conf_defaults(&conf);
@@ -316,6 +560,10 @@ main(int argc, char **argv)
 		case 'o': name = "outbox"; break;
 		case 'W': name = "wait"; break;
 		case 'l': name = "log_level"; break;
+		case OPT_LANG: name = "lang"; break;
+		case OPT_RESEND: name = "resend"; break;
+		case 'f': src.file = optarg; continue;
+		case 'i': src.interactive = 1; continue;
 		case OPT_FIELD:
 			nfields++;
 			if (compose_set(&d, longopts[idx].name,
@@ -337,18 +585,27 @@ main(int argc, char **argv)
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "field-agent: give one command: report, sync, "
-		    "outbox, categories or config\n");
+		    "run, outbox, categories or config\n");
 		usage(stderr);
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	cmd = argv[optind];
-	if (nfields > 0 && strcmp(cmd, "report") != 0) {
-		fprintf(stderr, "field-agent: report fields go with the report "
-		    "command\n");
+	if ((nfields > 0 || src.file != NULL || src.interactive) &&
+	    strcmp(cmd, "report") != 0) {
+		fprintf(stderr, "field-agent: report fields, --file and "
+		    "--interactive go with the report command\n");
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	if ((nfields > 0) + (src.file != NULL) + src.interactive > 1) {
+		fprintf(stderr, "field-agent: give the report as flags, with "
+		    "--file or with --interactive, not two of them\n");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (src.file == NULL && !src.interactive)
+		src.flags = &d;
 	log_set_level(log_level_parse(conf.log_level) >= 0 ?
 	    log_level_parse(conf.log_level) : LOG_LVL_WARN);
 
@@ -357,7 +614,7 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "config") == 0)
 		conf_print(agent_opts, agent_nopts, &conf, stdout);
 	else if (strcmp(cmd, "report") == 0 || strcmp(cmd, "sync") == 0 ||
-	    strcmp(cmd, "outbox") == 0) {
+	    strcmp(cmd, "run") == 0 || strcmp(cmd, "outbox") == 0) {
 		if (agent_conf_check(&conf, err, sizeof(err)) < 0) {
 			fprintf(stderr, "field-agent: %s\n", err);
 			rc = EXIT_USAGE;
@@ -373,7 +630,8 @@ main(int argc, char **argv)
 		}
 		if (conf.password != NULL)
 			conf.password[strcspn(conf.password, "\r\n")] = '\0';
-		rc = cmd[0] == 'r' ? cmd_report(&conf, &d) :
+		rc = strcmp(cmd, "report") == 0 ? cmd_report(&conf, &src) :
+		    strcmp(cmd, "run") == 0 ? cmd_run(&conf) :
 		    cmd[0] == 's' ? cmd_sync(&conf) : cmd_outbox(&conf);
 	} else {
 		fprintf(stderr, "field-agent: unknown command '%s'\n", cmd);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,6 +17,9 @@
 
 struct outbox {
 	sqlite3	*db;
+	char	*path;
+	int	 lockfd;	/* holds the delivery lock; -1 when not held */
+	char	 error[160];
 };
 
 static const char *const state_names[] = { "queued", "sent", "stored",
@@ -62,6 +66,8 @@ user_version(sqlite3 *db)
 	return v;
 }
 
+static int	exec_sql(struct outbox *, const char *);
+static void	set_error(struct outbox *);
 static void	copy_col(sqlite3_stmt *, int, char *, size_t);
 static enum outbox_state state_of(const char *);
 static void	read_row(sqlite3_stmt *, struct outbox_item *);
@@ -71,6 +77,8 @@ outbox_open(const char *path, char *err, size_t errsize)
 {
 	struct outbox *ob = xcalloc(1, sizeof(*ob));
 	int fd;
+
+	ob->lockfd = -1;
 
 	/* Create the file ourselves so that it is private from the start. */
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
@@ -88,8 +96,11 @@ outbox_open(const char *path, char *err, size_t errsize)
 		goto fail;
 	}
 	sqlite3_busy_timeout(ob->db, 5000);
+	/* A small page cache (256 KB, not 2 MB): the device is small and
+	 * every query here walks an index. */
 	if (sqlite3_exec(ob->db, "PRAGMA journal_mode=WAL;"
-	    "PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK ||
+	    "PRAGMA synchronous=FULL;"
+	    "PRAGMA cache_size=-256;", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(ob->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
 	    (user_version(ob->db) < 2 && sqlite3_exec(ob->db, "BEGIN;",
 	    NULL, NULL, NULL) == SQLITE_OK && (sqlite3_exec(ob->db,
@@ -101,6 +112,7 @@ outbox_open(const char *path, char *err, size_t errsize)
 		    sqlite3_errmsg(ob->db));
 		goto fail;
 	}
+	ob->path = xstrdup(path);
 	return ob;
 fail:
 	sqlite3_close(ob->db);
@@ -114,7 +126,98 @@ outbox_close(struct outbox *ob)
 	if (ob == NULL)
 		return;
 	sqlite3_close(ob->db);
+	/* After SQLite's close: closing another descriptor of the file
+	 * would drop the POSIX locks SQLite holds on it. */
+	outbox_unlock(ob);
+	free(ob->path);
 	free(ob);
+}
+
+int
+outbox_lock(struct outbox *ob)
+{
+	if (ob->lockfd >= 0)
+		return 1;
+	/* flock() locks are apart from SQLite's POSIX locks on Linux. */
+	if ((ob->lockfd = open(ob->path, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(ob->error, sizeof(ob->error), "cannot lock %s: %s",
+		    ob->path, strerror(errno));
+		return -1;
+	}
+	if (flock(ob->lockfd, LOCK_EX | LOCK_NB) == 0)
+		return 1;
+	close(ob->lockfd);
+	ob->lockfd = -1;
+	if (errno == EWOULDBLOCK)
+		return 0;
+	snprintf(ob->error, sizeof(ob->error), "cannot lock %s: %s",
+	    ob->path, strerror(errno));
+	return -1;
+}
+
+void
+outbox_unlock(struct outbox *ob)
+{
+	if (ob->lockfd < 0)
+		return;
+	flock(ob->lockfd, LOCK_UN);
+	close(ob->lockfd);
+	ob->lockfd = -1;
+}
+
+/* SQLite's message, with the system's reason when there is one: "disk
+ * I/O error" alone does not say that the file hit its size limit. */
+static void
+set_error(struct outbox *ob)
+{
+	int e = sqlite3_system_errno(ob->db);
+
+	if (e != 0)
+		snprintf(ob->error, sizeof(ob->error), "%s (%s)",
+		    sqlite3_errmsg(ob->db), strerror(e));
+	else
+		snprintf(ob->error, sizeof(ob->error), "%s",
+		    sqlite3_errmsg(ob->db));
+}
+
+static int
+exec_sql(struct outbox *ob, const char *sql)
+{
+	if (sqlite3_exec(ob->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	set_error(ob);
+	return -1;
+}
+
+int
+outbox_begin(struct outbox *ob)
+{
+	return exec_sql(ob, "BEGIN IMMEDIATE");
+}
+
+int
+outbox_commit(struct outbox *ob)
+{
+	return exec_sql(ob, "COMMIT");
+}
+
+void
+outbox_rollback(struct outbox *ob)
+{
+	if (!sqlite3_get_autocommit(ob->db))
+		(void)exec_sql(ob, "ROLLBACK");
+}
+
+int64_t
+outbox_last_seq(struct outbox *ob)
+{
+	return sqlite3_last_insert_rowid(ob->db);
+}
+
+const char *
+outbox_error(struct outbox *ob)
+{
+	return ob->error[0] != '\0' ? ob->error : "unknown error";
 }
 
 const char *
@@ -162,8 +265,9 @@ outbox_add(struct outbox *ob, const char *id, int64_t created,
 	if (rc == SQLITE_DONE)
 		return 0;
 fail:
+	set_error(ob);
 	log_error("event=outbox-add-failed report=%s error=\"%s\"", id,
-	    sqlite3_errmsg(ob->db));
+	    ob->error);
 	return -1;
 }
 
@@ -199,12 +303,20 @@ outbox_pending(struct outbox *ob, size_t max, struct outbox_item **itemsp,
 long
 outbox_count_pending(struct outbox *ob)
 {
+	return outbox_count_pending_upto(ob, 0);
+}
+
+long
+outbox_count_pending_upto(struct outbox *ob, int64_t upto)
+{
 	sqlite3_stmt *st;
 	long n = -1;
 
 	if (sqlite3_prepare_v2(ob->db, "SELECT count(*) FROM outbox"
-	    " WHERE state IN ('queued', 'sent')", -1, &st, NULL) != SQLITE_OK)
+	    " WHERE state IN ('queued', 'sent') AND (?1 = 0 OR seq <= ?1)",
+	    -1, &st, NULL) != SQLITE_OK)
 		return -1;
+	sqlite3_bind_int64(st, 1, upto);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = (long)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -215,6 +327,13 @@ int
 outbox_pending_after(struct outbox *ob, int64_t after, size_t max,
     struct outbox_item **itemsp, size_t *np)
 {
+	return outbox_due_after(ob, after, INT64_MAX, max, itemsp, np);
+}
+
+int
+outbox_due_after(struct outbox *ob, int64_t after, int64_t sent_before,
+    size_t max, struct outbox_item **itemsp, size_t *np)
+{
 	sqlite3_stmt *st;
 	struct outbox_item *items = NULL;
 	size_t n = 0, cap = 0;
@@ -223,11 +342,13 @@ outbox_pending_after(struct outbox *ob, int64_t after, size_t max,
 	*itemsp = NULL;
 	*np = 0;
 	if (sqlite3_prepare_v2(ob->db, "SELECT " ROW_COLUMNS ", payload"
-	    " FROM outbox WHERE state IN ('queued', 'sent') AND seq > ?"
-	    " ORDER BY seq LIMIT ?", -1, &st, NULL) != SQLITE_OK)
+	    " FROM outbox WHERE state IN ('queued', 'sent')"
+	    " AND coalesce(last_sent_at, 0) < ?3 AND seq > ?1"
+	    " ORDER BY seq LIMIT ?2", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	sqlite3_bind_int64(st, 3, sent_before);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const void *blob;
 

@@ -39,9 +39,29 @@ struct outbox;
 struct outbox	*outbox_open(const char *path, char *err, size_t errsize);
 void		 outbox_close(struct outbox *);
 
-/* Add a packed report; committed to disk before returning.  0 or -1. */
+/* Add a packed report; committed to disk before returning (or with the
+ * transaction around it).  0 or -1 (see outbox_error()). */
 int		 outbox_add(struct outbox *, const char *id, int64_t created,
 		    const char *summary, const uint8_t *, size_t);
+
+/* A transaction around several outbox_add(): all or none are kept.
+ * 0 or -1. */
+int		 outbox_begin(struct outbox *);
+int		 outbox_commit(struct outbox *);
+void		 outbox_rollback(struct outbox *);
+
+/* The position (seq) of the last report added through this handle. */
+int64_t		 outbox_last_seq(struct outbox *);
+
+/* SQLite's message for the last failure, e.g. "database or disk is full". */
+const char	*outbox_error(struct outbox *);
+
+/* Take the delivery lock of this outbox, so that one program at a time
+ * talks to the broker for it (the others watch the outbox): 1 taken,
+ * 0 held by another process, -1 error.  Released by outbox_unlock(), by
+ * outbox_close() and when the process dies. */
+int		 outbox_lock(struct outbox *);
+void		 outbox_unlock(struct outbox *);
 
 /* The reports still to deliver (queued or sent), oldest first, at most
  * max.  The caller frees them with outbox_items_free(). */
@@ -51,8 +71,15 @@ int		 outbox_pending(struct outbox *, size_t max,
  * walk a long outbox page by page. */
 int		 outbox_pending_after(struct outbox *, int64_t seq, size_t max,
 		    struct outbox_item **, size_t *n);
+/* The same, but only those never sent or last sent before sent_before
+ * (ms): what is due for a (re)send. */
+int		 outbox_due_after(struct outbox *, int64_t seq,
+		    int64_t sent_before, size_t max, struct outbox_item **,
+		    size_t *n);
 /* How many reports are still to deliver; -1 on error. */
 long		 outbox_count_pending(struct outbox *);
+/* The same among the reports at positions up to seq (0: all). */
+long		 outbox_count_pending_upto(struct outbox *, int64_t seq);
 void		 outbox_items_free(struct outbox_item *, size_t);
 
 int		 outbox_mark_sent(struct outbox *, const char *id, int64_t now);

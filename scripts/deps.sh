@@ -7,6 +7,8 @@ PACKAGES="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev
 libpaho-mqtt-dev mosquitto mosquitto-clients postgresql libpq-dev
 libsqlite3-dev sqlite3 libcmocka-dev valgrind clang libclang-rt-14-dev openssl
 gnuplot-nox chromium libmicrohttpd-dev curl iproute2"
+# GNU time: peak memory in make bench-agent
+PACKAGES="$PACKAGES time"
 
 missing=""
 for p in $PACKAGES; do

@@ -37,6 +37,10 @@ static void	test_unknown_field(void **);
 static void	test_parse_cst(void **);
 static void	test_parse_cst_bad(void **);
 static void	test_parse_cst_no_such_day(void **);
+static void	test_read_records(void **);
+static void	test_read_errors(void **);
+static void	test_read_long_line(void **);
+static FILE	*text(const char *);
 
 static int
 set(struct draft *d, const char *field, const char *value)
@@ -440,6 +444,104 @@ test_parse_cst_no_such_day(void **state)
 	}
 }
 
+static FILE *
+text(const char *s)
+{
+	FILE *fp = fmemopen((void *)(uintptr_t)s, strlen(s), "r");
+
+	assert_non_null(fp);
+	return fp;
+}
+
+/* Two records, comments, blank lines, both colons, a repeated party. */
+static void
+test_read_records(void **state)
+{
+	FILE *fp = text("# first\n\n grid: 530322001001001 \r\n"
+	    "category: 02\ncolour: 黄\npeople: 12\nsummary: 欠薪: 12人\n"
+	    "party: petitioner:张某\nparty: respondent::::某公司\n"
+	    "on-spot: no\n\n\n"
+	    "category：10\npeople：2\non-spot: 是\n");
+	struct draft d;
+	char err[256];
+	long line = 0;
+
+	(void)state;
+	compose_init(&d);
+	assert_int_equal(compose_read(fp, &d, &line, err, sizeof(err)), 1);
+	assert_string_equal(d.r.grid_code, "530322001001001");
+	assert_string_equal(d.r.summary, "欠薪: 12人");
+	assert_int_equal(d.r.colour, GR__COLOUR__YELLOW);
+	assert_int_equal(d.r.people, 12);
+	assert_int_equal(d.r.n_parties, 2);
+	assert_string_equal(d.r.parties[1]->organisation, "某公司");
+	assert_int_equal(d.r.has_resolved_on_spot, 0);
+	assert_int_equal(line, 11);	/* with the blank line that ended it */
+	compose_free(&d);
+	compose_init(&d);
+	assert_int_equal(compose_read(fp, &d, &line, err, sizeof(err)), 1);
+	assert_string_equal(d.r.category, "10");
+	assert_int_equal(d.r.people, 2);
+	assert_int_equal(d.r.resolved_on_spot, 1);
+	compose_free(&d);
+	compose_init(&d);
+	assert_int_equal(compose_read(fp, &d, &line, err, sizeof(err)), 0);
+	compose_free(&d);
+	fclose(fp);
+}
+
+static void
+test_read_errors(void **state)
+{
+	static const struct { const char *in, *want; } cases[] = {
+		{ "grid 530322001001001\n", "line 1: expected 'key: value'" },
+		{ "colour: red\nsize: 3\n", "line 2: unknown key 'size'" },
+		{ "people: 2\npeople: 3\n", "line 2: 'people' given twice" },
+		{ "people: 0\n", "line 1: --people must be" },
+		{ "on-spot: maybe\n", "line 1: on-spot must be yes or no" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		FILE *fp = text(cases[i].in);
+		struct draft d;
+		char err[256] = "";
+		long line = 0;
+
+		compose_init(&d);
+		assert_int_equal(compose_read(fp, &d, &line, err, sizeof(err)),
+		    -1);
+		if (strstr(err, cases[i].want) == NULL)
+			fail_msg("'%s': got '%s', want '%s'", cases[i].in, err,
+			    cases[i].want);
+		compose_free(&d);
+		fclose(fp);
+	}
+}
+
+static void
+test_read_long_line(void **state)
+{
+	size_t n = COMPOSE_LINE_MAX + 100;
+	char *buf = malloc(n + 32);
+	struct draft d;
+	char err[256];
+	long line = 0;
+	FILE *fp;
+
+	(void)state;
+	strcpy(buf, "summary: ");
+	memset(buf + 9, 'x', n);
+	strcpy(buf + 9 + n, "\n");
+	fp = text(buf);
+	compose_init(&d);
+	assert_int_equal(compose_read(fp, &d, &line, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "line 1: longer than"));
+	compose_free(&d);
+	fclose(fp);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -463,6 +565,9 @@ main(void)
 		cmocka_unit_test(test_parse_cst),
 		cmocka_unit_test(test_parse_cst_bad),
 		cmocka_unit_test(test_parse_cst_no_such_day),
+		cmocka_unit_test(test_read_records),
+		cmocka_unit_test(test_read_errors),
+		cmocka_unit_test(test_read_long_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

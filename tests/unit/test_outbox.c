@@ -46,6 +46,10 @@ static void		 test_ack_unknown(void **);
 static void		 test_ack_after_stored(void **);
 static void		 test_reopen(void **);
 static void		 test_list(void **);
+static void		 test_transaction(void **);
+static void		 test_due_after(void **);
+static void		 test_count_upto(void **);
+static void		 test_lock(void **);
 
 static int
 setup(void **state)
@@ -495,6 +499,104 @@ test_list(void **state)
 	outbox_close(ob);
 }
 
+/* Reports added in a transaction are kept together, or none. */
+static void
+test_transaction(void **state)
+{
+	struct tdir *t = *state;
+	struct outbox *ob = open_ok(t->path);
+	struct outbox_item it;
+
+	assert_int_equal(outbox_begin(ob), 0);
+	add3(ob);
+	outbox_rollback(ob);
+	assert_int_equal(outbox_count_pending(ob), 0);
+	assert_int_equal(outbox_begin(ob), 0);
+	add3(ob);
+	assert_int_equal(outbox_commit(ob), 0);
+	assert_int_equal(outbox_count_pending(ob), 3);
+	assert_int_equal(outbox_get(ob, ID3, &it), 1);
+	assert_int_equal(outbox_last_seq(ob), it.seq);
+	outbox_close(ob);
+	/* Still there after reopening. */
+	ob = open_ok(t->path);
+	assert_int_equal(outbox_count_pending(ob), 3);
+	outbox_close(ob);
+}
+
+/* Due: never sent, or last sent before the cut-off; after a position. */
+static void
+test_due_after(void **state)
+{
+	struct tdir *t = *state;
+	struct outbox *ob = open_ok(t->path);
+	struct outbox_item *items;
+	int64_t seq;
+	size_t n;
+
+	add3(ob);
+	assert_int_equal(outbox_mark_sent(ob, ID1, T0 + 5000), 0);
+	assert_int_equal(outbox_due_after(ob, 0, T0 + 5000, 10, &items, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(items[0].id, ID2);
+	assert_string_equal(items[1].id, ID3);
+	outbox_items_free(items, n);
+	assert_int_equal(outbox_due_after(ob, 0, T0 + 5001, 10, &items, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(items[0].id, ID1);
+	assert_memory_equal(items[2].payload, "third!!", 7);
+	outbox_items_free(items, n);
+	assert_int_equal(outbox_due_after(ob, 0, INT64_MAX, 1, &items, &n), 0);
+	assert_int_equal(n, 1);
+	seq = items[0].seq;
+	outbox_items_free(items, n);
+	assert_int_equal(outbox_due_after(ob, seq, INT64_MAX, 10, &items, &n),
+	    0);
+	assert_int_equal(n, 2);
+	assert_string_equal(items[0].id, ID2);
+	outbox_items_free(items, n);
+	outbox_close(ob);
+}
+
+static void
+test_count_upto(void **state)
+{
+	struct tdir *t = *state;
+	struct outbox *ob = open_ok(t->path);
+	struct outbox_item it;
+	Gr__Ack a;
+
+	add3(ob);
+	assert_int_equal(outbox_get(ob, ID2, &it), 1);
+	assert_int_equal(outbox_count_pending_upto(ob, it.seq), 2);
+	ack_init(&a, ID1, GR__ACK_STATUS__STORED);
+	assert_int_equal(outbox_apply_ack(ob, &a, T0), 1);
+	assert_int_equal(outbox_count_pending_upto(ob, it.seq), 1);
+	assert_int_equal(outbox_count_pending_upto(ob, 0), 2);
+	outbox_close(ob);
+}
+
+/* One holder of the delivery lock at a time; closing releases it. */
+static void
+test_lock(void **state)
+{
+	struct tdir *t = *state;
+	struct outbox *a = open_ok(t->path), *b = open_ok(t->path);
+
+	assert_int_equal(outbox_lock(a), 1);
+	assert_int_equal(outbox_lock(a), 1);
+	assert_int_equal(outbox_lock(b), 0);
+	outbox_unlock(a);
+	assert_int_equal(outbox_lock(b), 1);
+	assert_int_equal(outbox_lock(a), 0);
+	outbox_close(b);
+	assert_int_equal(outbox_lock(a), 1);
+	/* The database stays usable under the lock. */
+	add3(a);
+	assert_int_equal(outbox_count_pending(a), 3);
+	outbox_close(a);
+}
+
 int
 main(void)
 {
@@ -526,6 +628,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reopen,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transaction,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_due_after,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_count_upto,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock,
 		    setup, teardown),
 	};
 

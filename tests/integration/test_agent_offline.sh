@@ -1,0 +1,310 @@
+#!/bin/bash
+# test_agent_offline.sh -- the field agent offline and online: 1,000 reports
+# queued while the broker is down are stored exactly once after it comes
+# back; an agent killed (SIGKILL) in the middle of a flush loses and
+# duplicates nothing; a full disk is refused with a clear message and
+# leaves the outbox intact; reports from a file, standard input and the
+# interactive questions (Chinese and English) are stored end to end; `run`
+# prints case updates as dispatchers act, also those made while it was
+# stopped, resends what got no Ack, and survives a broker restart.
+. "$(dirname "$0")/lib.sh"
+
+gr_pg_start "$T_DIR" || exit 1
+psql "$GR_DB" -Xq -v ON_ERROR_STOP=1 -f "$GR_TOP/schema/demo/530322.sql" >/dev/null || exit 1
+# The broker's port is chosen now; the broker starts later.
+GR_MQTT_PORT=$(gr_free_port)
+GR_BROKER="tcp://127.0.0.1:$GR_MQTT_PORT"
+DOWN="tcp://127.0.0.1:$(gr_free_port)"	# nobody listens there
+
+# reports N TAG: N reports in the --file format
+reports() {
+	awk -v n="$1" -v tag="$2" -v g="$G" 'BEGIN {
+		for (i = 1; i <= n; i++)
+			printf "grid: %s\ncategory: 10\ncolour: green\npeople: 2\nsummary: %s %d\n\n", g, tag, i }'
+}
+ob() { sqlite3 "$T_DIR/agents/$1.db" "$2"; }
+# same_ids WORKER: the outbox's ids are exactly the database's, each once
+same_ids() {
+	[ "$(ob "$1" "SELECT id FROM outbox ORDER BY id")" = \
+	  "$(sql "SELECT id FROM report WHERE worker_id = '$1' ORDER BY id")" ]
+}
+
+# 1. The broker is down: 1,000 reports wait in the outbox.
+W=gw005
+G=$(grid_of $W)
+reports 1000 离线上报 >"$T_DIR/r1000"
+agent $W -W 1 report --file "$T_DIR/r1000" >"$T_DIR/out1" 2>"$T_DIR/err1"
+is "$?" 5 "with the broker down, report --file keeps 1,000 reports and exits 5"
+check "... and says the broker is not reachable" grep -q "not reachable" "$T_DIR/err1"
+is "$(ob $W "SELECT count(*) || ' ' || count(DISTINCT id) FROM outbox WHERE state = 'queued'")" \
+	"1000 1000" "1,000 distinct reports are queued in the outbox"
+
+gr_broker_start "$T_DIR" "$GR_MQTT_PORT" || exit 1
+gr_collector_start "$T_DIR" "$BUILD"
+out=$(agent $W -W 300 sync)
+is "$?" 0 "when the broker is back, sync delivers them all ($out)"
+is "$(sql "SELECT count(*) || ' ' || count(DISTINCT id) FROM report WHERE worker_id = '$W'")" \
+	"1000 1000" "exactly 1,000 reports are stored"
+check "... the very reports of the outbox, each once" same_ids $W
+is "$(sql "SELECT count(*) FROM \"case\" c JOIN report r ON r.id = c.report_id WHERE r.worker_id = '$W'")" \
+	1000 "... each with one case"
+is "$(ob $W "SELECT count(*) FROM outbox WHERE state = 'stored' AND case_no LIKE '530322-%'")" \
+	1000 "the outbox records 1,000 Acks with case numbers"
+is "$(ob $W "SELECT min(seq) < max(seq) AND count(*) = 1000 FROM outbox")" 1 "the outbox keeps its order"
+
+# 2. The agent is killed (SIGKILL) in the middle of a flush.
+W=gw011
+G=$(grid_of $W)
+reports 400 断网补传 >"$T_DIR/r400"
+"$BUILD/field-agent" -b "$DOWN" -o "$T_DIR/agents/$W.db" -w $W -d dev-$W -W 0 \
+	report --file "$T_DIR/r400" >/dev/null 2>&1
+is "$?" 5 "400 reports queued while offline"
+"$BUILD/field-agent" -b "$GR_BROKER" -o "$T_DIR/agents/$W.db" -w $W -d dev-$W -W 300 \
+	sync >/dev/null 2>&1 &
+apid=$!
+gr_wait_for 60 "some of the flush stored" sh -c \
+	"[ \$(psql '$GR_DB' -XAtq -c \"SELECT count(*) FROM report WHERE worker_id = '$W'\") -ge 40 ]"
+kill -KILL $apid
+wait $apid 2>/dev/null
+killed_at=$(sql "SELECT count(*) FROM report WHERE worker_id = '$W'")
+check "the flush was cut in the middle ($killed_at of 400 stored at the kill)" [ "$killed_at" -lt 400 ]
+is "$(ob $W "PRAGMA integrity_check")" ok "the outbox of the killed agent is intact"
+is "$(ob $W "SELECT count(*) FROM outbox")" 400 "... and holds the 400 reports"
+out=$(agent $W -W 300 sync)
+is "$?" 0 "the restarted agent delivers the rest ($out)"
+is "$(sql "SELECT count(*) || ' ' || count(DISTINCT id) FROM report WHERE worker_id = '$W'")" \
+	"400 400" "every report is stored, none twice"
+check "... the very reports of the outbox" same_ids $W
+is "$(ob $W "SELECT count(*) FROM outbox WHERE state = 'stored'")" 400 "every report is acknowledged"
+
+# 3. A full disk: a clear message, nothing half-written, earlier reports kept.
+W=gw021
+G=$(grid_of $W)
+mkdir -p "$T_DIR/small"
+mounted=0
+if mount -t tmpfs -o size=320k,mode=0755 tmpfs "$T_DIR/small" 2>/dev/null; then
+	mounted=1
+fi
+full_agent() {	# the agent with its outbox on the small disk (or a file size limit)
+	if [ $mounted = 1 ]; then
+		"$BUILD/field-agent" -b "$DOWN" -o "$T_DIR/small/o.db" -w $W -d dev-$W -W 0 "$@"
+	else
+		(trap '' XFSZ; ulimit -f 320; exec "$BUILD/field-agent" -b "$DOWN" \
+			-o "$T_DIR/small/o.db" -w $W -d dev-$W -W 0 "$@")
+	fi
+}
+full_agent report --file "$T_DIR/r400" >/dev/null 2>&1
+is "$?" 5 "400 reports fit on the small disk"
+long=$(printf '纠%.0s' $(seq 1 1990))
+awk -v g="$G" -v d="$long" 'BEGIN { for (i = 1; i <= 200; i++)
+	printf "grid: %s\ncategory: 02\ncolour: yellow\npeople: 3\nsummary: 大报告 %d\ndescription: %s\n\n", g, i, d }' \
+	>"$T_DIR/big"
+err=$(full_agent report --file "$T_DIR/big" 2>&1 >/dev/null)
+rc=$?
+is "$rc" 1 "reports that do not fit fail with exit 1"
+check "... saying the disk is full ($(echo "$err" | head -n 1))" sh -c "echo '$err' | grep -q 'disk is full\|disk I/O error'"
+is "$(sqlite3 "$T_DIR/small/o.db" "PRAGMA integrity_check")" ok "the outbox passes integrity_check"
+is "$(sqlite3 "$T_DIR/small/o.db" "SELECT count(*) || ' ' || count(DISTINCT summary) FROM outbox")" \
+	"400 400" "the earlier reports are intact and none of the failed ones is there"
+is "$(full_agent outbox | grep -c 断网补传)" 400 "the agent still opens and lists its outbox"
+[ $mounted = 1 ] && umount "$T_DIR/small"
+
+# 4. Reports from a file, standard input and the interactive questions.
+W=gw001
+G=$(grid_of $W)
+gr_collector_stop TERM
+gr_collector_start "$T_DIR" "$BUILD"
+cat >"$T_DIR/two" <<EOF
+# two reports from one file
+grid: $G
+category: 02
+item: 0201
+colour: yellow
+people: 12
+amount: 86000
+summary: 文件上报, 拖欠农民工工资
+party: petitioner:张某:13900000001
+party: respondent::::某建筑公司
+
+grid：$G
+category：10
+colour：绿
+people：2
+summary：文件上报, 邻里纠纷
+on-spot: yes
+EOF
+out=$(agent $W -W 30 report --file "$T_DIR/two")
+is "$?" 0 "two reports from a file are stored ($(echo "$out" | wc -l) lines)"
+is "$(sql "SELECT people || ' ' || amount_fen || ' ' || colour || ' ' || item FROM report WHERE summary = '文件上报, 拖欠农民工工资'")" \
+	"12 8600000 yellow 0201" "... with every field of the first"
+is "$(sql "SELECT count(*) FROM party p JOIN report r ON r.id = p.report_id WHERE r.summary = '文件上报, 拖欠农民工工资'")" \
+	2 "... its two parties"
+is "$(sql "SELECT resolved_on_spot || ' ' || colour FROM report WHERE summary = '文件上报, 邻里纠纷'")" \
+	"true green" "... and the second, written with full-width colons"
+out=$(printf 'grid: %s\ncategory: 11\ncolour: red\npeople: 1\nsummary: 标准输入上报\n' "$G" |
+	agent $W -W 30 report --file -)
+is "$?" 0 "a report from standard input is stored"
+is "$(sql "SELECT count(*) FROM report WHERE summary = '标准输入上报' AND colour = 'red'")" 1 "... once"
+
+err=$(agent $W -W 30 report --interactive 2>&1 >"$T_DIR/izh" <<EOF
+$G
+?
+02
+0201
+黄
+0
+3
+交互上报, 工资纠纷
+
+1200.50
+petitioner:李某:13900000002
+
+某村三组
+
+否
+是
+EOF
+)
+is "$?" 0 "an interactive report (Chinese) is stored"
+check "... the questions are in Chinese" sh -c "echo '$err' | grep -q '涉及人数'"
+check "... '?' lists the categories" sh -c "echo '$err' | grep -q '劳动'"
+check "... a wrong answer is explained and asked again" sh -c "echo '$err' | grep -q '✗ --people'"
+is "$(sql "SELECT people || ' ' || amount_fen || ' ' || address || ' ' || (SELECT count(*) FROM party WHERE report_id = r.id) FROM report r WHERE summary = '交互上报, 工资纠纷'")" \
+	"3 120050 某村三组 1" "... with the answers given"
+err=$(agent $W -W 30 --lang en report --interactive 2>&1 >/dev/null <<EOF
+$G
+99
+12
+
+green
+2
+Interactive report in English
+
+
+
+
+
+
+yes
+EOF
+)
+is "$?" 0 "an interactive report (English) is stored"
+check "... the questions are in English" sh -c "echo '$err' | grep -q 'People involved'"
+check "... an unknown category is asked again" sh -c "echo '$err' | grep -q 'unknown category'"
+is "$(sql "SELECT category || ' ' || colour FROM report WHERE summary = 'Interactive report in English'")" \
+	"12 green" "... with the answers given"
+before=$(ob $W "SELECT count(*) FROM outbox")
+printf '%s\n10\n\n绿\n2\n取消的上报\n\n\n\n\n\n\n否\n' "$G" | agent $W report --interactive >/dev/null 2>&1
+is "$?" 3 "a cancelled interactive report exits 3"
+printf '%s\n10\n' "$G" | agent $W report --interactive >/dev/null 2>&1
+is "$?" 3 "input that ends halfway exits 3"
+for bad in "colour: green
+people: 2
+summary: x
+frobnicate: 1" "grid: $G
+category: 10
+colour: green
+people: 0
+summary: 人数为零" "grid: $G
+category: 10
+colour: green
+people: 2
+summary: $(printf 'bad \377 text')" "grid: $G
+category: 10
+colour: green
+people: 2
+summary:   "; do
+	printf '%s\n' "grid: $G
+category: 10
+colour: green
+people: 2
+summary: 好的报告
+
+$bad" >"$T_DIR/bad"
+	agent $W report --file "$T_DIR/bad" >/dev/null 2>"$T_DIR/bad.err"
+	rc=$?
+	check "a file with a bad report ($(head -n 1 "$T_DIR/bad.err" | cut -c 1-90)) exits 3" [ $rc = 3 ]
+done
+agent $W report --file "$T_DIR/missing" >/dev/null 2>&1
+is "$?" 2 "a missing report file exits 2"
+is "$(ob $W "SELECT count(*) FROM outbox")" "$before" "no bad or cancelled report reached the outbox"
+is "$(ob $W "PRAGMA integrity_check")" ok "the outbox is intact"
+
+# 5. run: case updates as they come, also those made while it was stopped;
+# a resend after no Ack; a broker restart.
+C=$(sql "SELECT c.case_no FROM \"case\" c JOIN report r ON r.id = c.report_id WHERE r.summary = '标准输入上报'")
+U=$(sql "SELECT unit_code FROM \"case\" WHERE case_no = '$C'")
+# act KIND STATE [grmsg options]: UNIT's dispatcher acts on case C, the
+# same action (one id) published until the case is in STATE: the collector
+# may still be reconnecting to a restarted broker.
+act() {
+	local kind=$1 want=$2 _
+	shift 2
+	"$GRMSG" action --id "$(printf '01J%s%04d' "$(date +%s%N)" $((RANDOM % 10000)))" \
+		--unit "$U" --case "$C" --kind "$kind" --actor "disp-$U" "$@" >"$T_DIR/action"
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		mosquitto_pub -h 127.0.0.1 -p "$GR_MQTT_PORT" -q 1 -t "gr/v1/action/$U" \
+			-f "$T_DIR/action"
+		gr_wait_for 3 "the case to be $want" sql_is "$want" \
+			"SELECT state FROM \"case\" WHERE case_no = '$C'" 2>/dev/null && return 0
+	done
+	return 1
+}
+run_agent() {	# start `run` in the background, output in run.out / run.err
+	"$BUILD/field-agent" -b "$GR_BROKER" -o "$T_DIR/agents/$W.db" -w $W -d dev-$W \
+		--resend 1 run >>"$T_DIR/run.out" 2>>"$T_DIR/run.err" </dev/null &
+	RUN_PID=$!
+	gr_wait_for 20 "run to connect" sh -c "[ \$(grep -c 'connected to' '$T_DIR/run.err') -ge $1 ]"
+}
+: >"$T_DIR/run.out"
+run_agent 1
+act accept accepted
+gr_wait_for 20 "run to show the acceptance" grep -q "$C .*accepted" "$T_DIR/run.out"
+check "run prints the case update as it comes" grep -q "案件 $C 更新 (case update): 已受理 accepted" "$T_DIR/run.out"
+
+# A report made while run holds the connection goes through run.
+out=$(agent $W -W 30 report --grid "$G" --category 13 --colour green --people 2 --summary "运行中上报")
+is "$?" 0 "a report made while run is connected is stored through it"
+gr_wait_for 20 "run to show the Ack" grep -q "已登记" "$T_DIR/run.out"
+check "... and run prints its Ack" grep -q "$(echo "$out" | cut -d: -f1): 已登记" "$T_DIR/run.out"
+
+# No collector: the report reaches the broker but gets no Ack; run sends it
+# again once the collector is back.
+gr_collector_stop TERM
+agent $W -W 1 report --grid "$G" --category 14 --colour green --people 2 --summary "无应答重发" >/dev/null
+is "$?" 5 "with no collector the report waits for its Ack"
+gr_collector_start "$T_DIR" "$BUILD"
+wait_count 30 1 "SELECT count(*) FROM report WHERE summary = '无应答重发'"
+is "$?" 0 "run sends it again after the resend timeout and it is stored"
+gr_wait_for 20 "the resent report's Ack" sh -c \
+	"[ \"\$(sqlite3 '$T_DIR/agents/$W.db' \"SELECT state FROM outbox WHERE summary = '无应答重发'\")\" = stored ]"
+is "$?" 0 "... and acknowledged"
+check "... after more than one send ($(ob $W "SELECT attempts FROM outbox WHERE summary = '无应答重发'") attempts)" \
+	[ "$(ob $W "SELECT attempts FROM outbox WHERE summary = '无应答重发'")" -ge 2 ]
+
+# The broker restarts: run reconnects with backoff.
+gr_broker_stop "$T_DIR"
+gr_wait_for 20 "run to retry" grep -q "next attempt in" "$T_DIR/run.err"
+gr_broker_start "$T_DIR" "$GR_MQTT_PORT" || exit 1
+gr_wait_for 60 "run to reconnect" sh -c "[ \$(grep -c 'connected to' '$T_DIR/run.err') -ge 2 ]"
+is "$?" 0 "run reconnects after a broker restart"
+act assign assigned --department 镇司法所
+gr_wait_for 30 "run to show the assignment" grep -q "$C .*assigned" "$T_DIR/run.out"
+is "$?" 0 "run shows a case update after the reconnect"
+check "... with the department" grep -q "$C .*assigned.*承办 镇司法所" "$T_DIR/run.out"
+
+# run stops cleanly; a dispatcher acts meanwhile; the next run hears of it.
+kill -TERM $RUN_PID
+rc=0
+wait $RUN_PID || rc=$?
+is "$rc" 0 "run exits 0 on SIGTERM"
+check "... and says what it did" grep -q "stopped: sent" "$T_DIR/run.err"
+act resolve resolved --note 已调解
+is "$?" 0 "the case is resolved while the agent is stopped"
+run_agent 3
+gr_wait_for 20 "run to show the resolution made while it was stopped" grep -q "$C .*resolved" "$T_DIR/run.out"
+is "$?" 0 "the next run shows the update made while it was stopped"
+is "$(ob $W "SELECT case_state FROM outbox WHERE case_no = '$C'")" resolved "the outbox records it"
+kill -TERM $RUN_PID
+wait $RUN_PID
+is "$?" 0 "run exits 0 on SIGTERM again"
