@@ -6,9 +6,7 @@ set -eu
 PACKAGES="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev
 libpaho-mqtt-dev mosquitto mosquitto-clients postgresql libpq-dev
 libsqlite3-dev sqlite3 libcmocka-dev valgrind clang libclang-rt-14-dev openssl
-gnuplot-nox chromium libmicrohttpd-dev curl iproute2"
-# GNU time: peak memory in make bench-agent
-PACKAGES="$PACKAGES time"
+gnuplot-nox chromium libmicrohttpd-dev curl iproute2 time"
 
 missing=""
 for p in $PACKAGES; do
