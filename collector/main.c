@@ -36,7 +36,6 @@ static void	usage(FILE *);
 static void	on_signal(int);
 static void	on_message(void *, const char *, const void *, size_t);
 static void	pause_ms(long);
-static char	*read_secret(const char *);
 static void	load_config(struct collector_conf *, const char *, int, char **);
 static void	do_reload(struct collector_conf *, const char *);
 static size_t	take(struct queue *, struct ingest *, struct qmsg **, size_t,
@@ -106,17 +105,6 @@ pause_ms(long ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
 
 	nanosleep(&ts, NULL);
-}
-
-static char *
-read_secret(const char *path)
-{
-	char *s = read_file(path, 4096, NULL);
-
-	if (s == NULL)
-		fatal("event=config error=\"cannot read %s\"", path);
-	s[strcspn(s, "\r\n")] = '\0';
-	return s;
 }
 
 /* Defaults, then the config file, then the flags. */
@@ -273,8 +261,10 @@ main(int argc, char **argv)
 	}
 	load_config(&conf, config_path, argc, argv);
 	log_set_level(log_level_parse(conf.log_level));
-	if (conf.password_file != NULL)
-		password = read_secret(conf.password_file);
+	if (conf.password_file != NULL &&
+	    (password = read_secret(conf.password_file)) == NULL)
+		fatal("event=config error=\"cannot read %s\"",
+		    conf.password_file);
 	if (check_only) {
 		printf("configuration OK\n");
 		free(password);

@@ -1,6 +1,8 @@
 /* conf.c -- "key value" configuration files and flags through one table. */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,4 +166,40 @@ conf_free(const struct conf_opt *opts, size_t n, void *obj)
 			free(*str_at(obj, &opts[i]));
 			*str_at(obj, &opts[i]) = NULL;
 		}
+}
+
+int
+conf_first_pass(int argc, char **argv, const char *shortopts,
+    const struct option *longopts, const char *prog, void (*usage)(FILE *),
+    const struct conf_opt *opts, size_t n, void *obj)
+{
+	const char *path = NULL;
+	char err[512];
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("%s %s\n", prog, GR_VERSION);
+			return 0;
+		case '?':
+			usage(stderr);
+			return 2;
+		case 'c':
+			path = optarg;
+			break;
+		default:
+			break;
+		}
+	}
+	optind = 1;
+	if (path != NULL && conf_load(opts, n, obj, path, err,
+	    sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 2;
+	}
+	return -1;
 }

@@ -32,6 +32,18 @@ int	conf_load(const struct conf_opt *, size_t, void *obj, const char *path,
 /* Print the effective configuration, secrets hidden. */
 void	conf_print(const struct conf_opt *, size_t, const void *obj, FILE *);
 
+/*
+ * The first pass over a program's command line: -h/--help, -V/--version
+ * and -c/--config FILE, which is loaded now so that the flags, read in a
+ * second pass, override it.  optind is reset for that pass.  Returns -1 to
+ * go on, or the exit status: 0 after help or version, 2 after a bad option
+ * or a config file that cannot be used (said on stderr as "prog: ...").
+ */
+struct option;
+int	conf_first_pass(int argc, char **argv, const char *shortopts,
+	    const struct option *longopts, const char *prog,
+	    void (*usage)(FILE *), const struct conf_opt *, size_t, void *obj);
+
 /* Free the strings. */
 void	conf_free(const struct conf_opt *, size_t, void *obj);
 

@@ -187,3 +187,24 @@ parse_long(const char *s, long min, long max, long *out)
 	*out = v;
 	return 0;
 }
+
+char *
+read_secret(const char *path)
+{
+	char *s = read_file(path, 4096, NULL);
+
+	if (s != NULL)
+		s[strcspn(s, "\r\n")] = '\0';
+	return s;
+}
+
+char *
+home_path(const char *name)
+{
+	const char *home = getenv("HOME");
+	size_t n = strlen(home != NULL ? home : ".") + strlen(name) + 2;
+	char *p = xmalloc(n);
+
+	snprintf(p, n, "%s/%s", home != NULL ? home : ".", name);
+	return p;
+}

@@ -34,6 +34,13 @@ size_t	 strlcpy_gr(char *dst, const char *src, size_t size);
  * Returns NULL and sets errno on failure (EFBIG when too large). */
 char	*read_file(const char *path, size_t max, size_t *lenp);
 
+/* The first line of a file holding a secret (a password), without its
+ * line end; NULL with errno set when it cannot be read. */
+char	*read_secret(const char *path);
+
+/* $HOME/name (./name without HOME), malloc'd: a per-user default path. */
+char	*home_path(const char *name);
+
 /* Parse a decimal integer in [min, max]; 0 on success, -1 otherwise. */
 int	 parse_long(const char *s, long min, long max, long *out);
 

@@ -57,6 +57,12 @@ validate_grid_code(const char *s)
 }
 
 int
+validate_unit_code(const char *s)
+{
+	return digits(s, 6) || digits(s, 9);
+}
+
+int
 validate_id_number(const char *s)
 {
 	static const int w[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10,
@@ -366,7 +372,7 @@ validate_action(const Gr__Action *a, const char *topic_unit, struct verr *e)
 		    "actor, case_no and kind");
 	if (!ulid_valid(a->id))
 		return fail(e, VR_BAD_CODE, "id is not a ULID");
-	if (!digits(a->unit, 6) && !digits(a->unit, 9))
+	if (!validate_unit_code(a->unit))
 		return fail(e, VR_BAD_CODE, "unit must be a 6- or 9-digit "
 		    "division code");
 	if (strcmp(a->unit, topic_unit) != 0)

@@ -80,6 +80,7 @@ int	validate_case_no(const char *);
 
 /* Shape checks used by the agent's options as well. */
 int	validate_grid_code(const char *);		/* 15 digits */
+int	validate_unit_code(const char *);	/* 6-digit county, 9-digit township */
 int	validate_id_number(const char *);		/* 18-char ID, checksum */
 int	validate_phone(const char *);
 int	validate_device_id(const char *);

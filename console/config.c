@@ -7,6 +7,7 @@
 #include "config.h"
 #include "log.h"
 #include "util.h"
+#include "validate.h"
 
 #define OPT_STR(name, field, def) \
 	{ name, CONF_STR, offsetof(struct console_conf, field), def, 0, 0, 0 }
@@ -31,25 +32,9 @@ const size_t console_nopts = sizeof(console_opts) / sizeof(console_opts[0]);
 void
 console_conf_defaults(struct console_conf *c)
 {
-	const char *home = getenv("HOME");
-	char path[1024];
-
 	conf_defaults(console_opts, console_nopts, c);
 	c->password = NULL;
-	snprintf(path, sizeof(path), "%s/.dispatch-console.db",
-	    home != NULL ? home : ".");
-	c->cache = xstrdup(path);
-}
-
-static int
-digits(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return i == n;
+	c->cache = home_path(".dispatch-console.db");
 }
 
 int
@@ -57,7 +42,7 @@ console_conf_check(struct console_conf *c, char *err, size_t size)
 {
 	char id[96];
 
-	if (c->unit == NULL || (!digits(c->unit, 6) && !digits(c->unit, 9))) {
+	if (c->unit == NULL || !validate_unit_code(c->unit)) {
 		snprintf(err, size, "unit is %s: give --unit or 'unit' in the "
 		    "config (a 9-digit township or 6-digit county code)",
 		    c->unit == NULL ? "not set" : "malformed");

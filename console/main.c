@@ -8,6 +8,7 @@
  * account): the unit's dispatch feed comes into a local cache, actions go
  * to gr/v1/action/{unit} and the collector answers each on the feed.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -521,7 +522,7 @@ main(int argc, char **argv)
 	struct fields fl;
 	struct cache *cache = NULL;
 	struct sigaction sa;
-	const char *config_path = NULL, *cmd, *arg = NULL;
+	const char *cmd, *arg = NULL;
 	char err[512];
 	int ch, rc = EXIT_OK;
 	size_t ai = NACTIONS;
@@ -529,31 +530,11 @@ main(int argc, char **argv)
 	log_init("dispatch-console", LOG_LVL_WARN);
 	console_conf_defaults(&conf);
 	memset(&fl, 0, sizeof(fl));
-	/* The config file first, so that flags override it. */
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		if (ch == 'h') {
-			usage(stdout);
-			goto out;
-		}
-		if (ch == 'V') {
-			printf("dispatch-console %s\n", GR_VERSION);
-			goto out;
-		}
-		if (ch == '?') {
-			usage(stderr);
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		if (ch == 'c')
-			config_path = optarg;
-	}
-	if (config_path != NULL && conf_load(console_opts, console_nopts,
-	    &conf, config_path, err, sizeof(err)) < 0) {
-		fprintf(stderr, "dispatch-console: %s\n", err);
-		rc = EXIT_USAGE;
+	if ((rc = conf_first_pass(argc, argv, shortopts, longopts,
+	    "dispatch-console", usage, console_opts, console_nopts,
+	    &conf)) >= 0)
 		goto out;
-	}
-	optind = 1;
+	rc = EXIT_OK;
 	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		const char *name = NULL;
 
@@ -629,14 +610,14 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (conf.password_file != NULL) {
-		if ((conf.password = read_file(conf.password_file, 4096,
-		    NULL)) == NULL) {
+		if ((conf.password = read_secret(conf.password_file)) ==
+		    NULL) {
 			fprintf(stderr, "dispatch-console: cannot read "
-			    "password_file %s\n", conf.password_file);
+			    "password_file %s: %s\n", conf.password_file,
+			    strerror(errno));
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		conf.password[strcspn(conf.password, "\r\n")] = '\0';
 	}
 	if ((cache = cache_open(conf.cache, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "dispatch-console: %s\n", err);

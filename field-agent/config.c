@@ -37,14 +37,9 @@ const size_t agent_nopts = sizeof(agent_opts) / sizeof(agent_opts[0]);
 void
 agent_conf_defaults(struct agent_conf *c)
 {
-	const char *home = getenv("HOME");
-	char path[1024];
-
 	conf_defaults(agent_opts, agent_nopts, c);
 	c->password = NULL;
-	snprintf(path, sizeof(path), "%s/.field-agent-outbox.db",
-	    home != NULL ? home : ".");
-	c->outbox = xstrdup(path);
+	c->outbox = home_path(".field-agent-outbox.db");
 }
 
 int

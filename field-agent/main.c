@@ -516,7 +516,7 @@ main(int argc, char **argv)
 	struct agent_conf conf;
 	struct draft d;
 	struct source src;
-	const char *config_path = NULL, *cmd;
+	const char *cmd;
 	char err[512];
 	int ch, idx, rc = EXIT_OK, nfields = 0;
 
@@ -525,31 +525,10 @@ main(int argc, char **argv)
 	log_init("field-agent", LOG_LVL_WARN);
 	agent_conf_defaults(&conf);
 	compose_init(&d);
-	/* The config file first, so that flags override it. */
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		if (ch == 'h') {
-			usage(stdout);
-			goto out;
-		}
-		if (ch == 'V') {
-			printf("field-agent %s\n", GR_VERSION);
-			goto out;
-		}
-		if (ch == '?') {
-			usage(stderr);
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		if (ch == 'c')
-			config_path = optarg;
-	}
-	if (config_path != NULL && conf_load(agent_opts, agent_nopts, &conf,
-	    config_path, err, sizeof(err)) < 0) {
-		fprintf(stderr, "field-agent: %s\n", err);
-		rc = EXIT_USAGE;
+	if ((rc = conf_first_pass(argc, argv, shortopts, longopts,
+	    "field-agent", usage, agent_opts, agent_nopts, &conf)) >= 0)
 		goto out;
-	}
-	optind = 1;
+	rc = EXIT_OK;
 	while ((ch = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
 		const char *name = NULL;
 
@@ -621,15 +600,13 @@ main(int argc, char **argv)
 			goto out;
 		}
 		if (conf.password_file != NULL &&
-		    (conf.password = read_file(conf.password_file, 4096,
-		    NULL)) == NULL) {
+		    (conf.password = read_secret(conf.password_file)) ==
+		    NULL) {
 			fprintf(stderr, "field-agent: cannot read password file "
 			    "%s: %s\n", conf.password_file, strerror(errno));
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		if (conf.password != NULL)
-			conf.password[strcspn(conf.password, "\r\n")] = '\0';
 		rc = strcmp(cmd, "report") == 0 ? cmd_report(&conf, &src) :
 		    strcmp(cmd, "run") == 0 ? cmd_run(&conf) :
 		    cmd[0] == 's' ? cmd_sync(&conf) : cmd_outbox(&conf);
