@@ -176,6 +176,21 @@ when(int64_t ms, char *buf, size_t size)
 	return buf;
 }
 
+/* A deadline: the last day on which it is met (deadlines fall at
+ * midnight, Beijing time, after their last day). */
+static const char *
+due(int64_t ms, char *buf, size_t size)
+{
+	time_t t = (time_t)(ms / 1000) + 8 * 3600 - 1;
+	struct tm tm;
+
+	if (ms <= 0)
+		return "-";
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%d", &tm);
+	return buf;
+}
+
 static const char *
 label(const char *const *v, size_t n, int i)
 {
@@ -188,14 +203,14 @@ label(const char *const *v, size_t n, int i)
 static void
 print_case_line(void *arg, const struct case_row *r)
 {
-	char due[32];
+	char d[32];
 	const struct taxon *t = taxonomy_find(r->category);
 
 	(void)arg;
 	printf("%s%-20s %-18s %-10s %3u人 %-8s 期限 %s  %s\n",
 	    r->overdue ? "! " : "  ", r->case_no, STATE(r->state),
 	    COLOUR(r->colour), r->people, t != NULL ? t->name_zh : r->category,
-	    when(r->resolve_due, due, sizeof(due)), r->summary);
+	    due(r->resolve_due, d, sizeof(d)), r->summary);
 }
 
 static void
@@ -332,8 +347,8 @@ cmd_show(const struct console_conf *c, struct cache *cache,
 	    r.worker, r.report_id);
 	printf("路由 routing  %s: %s\n", r.route_rule, r.route_reason);
 	printf("时间 dates    opened %s, respond by %s, resolve by %s\n",
-	    when(r.opened_at, a, sizeof(a)), when(r.response_due, b,
-	    sizeof(b)), when(r.resolve_due, d, sizeof(d)));
+	    when(r.opened_at, a, sizeof(a)), due(r.response_due, b,
+	    sizeof(b)), due(r.resolve_due, d, sizeof(d)));
 	if (r.department[0])
 		printf("承办 department %s\n", r.department);
 	if (r.satisfaction > 0)

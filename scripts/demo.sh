@@ -369,6 +369,47 @@ show_resilience() {
 # as the next day's 00:00): shown as that day, as the agent shows it.
 DUE_SQL="to_char(c.resolve_due AT TIME ZONE 'Asia/Shanghai' - interval '1 second', 'YYYY-MM-DD')"
 
+# console UNIT ARGS...: the dispatcher console of UNIT, with its own cache
+console() {
+	local unit=$1
+	shift
+	"$DEMO_BUILD/dispatch-console" -b "$GR_BROKER" -C "$DEMO/console-$unit.db" \
+		-u "$unit" -a "demo-$unit" -W 20 "$@" </dev/null
+}
+
+# The consoles' sessions start before the reports, so that the cases routed
+# to their units wait for them at the broker.
+open_consoles() {
+	local u
+	DEMO_TOWNSHIP=$(sql "SELECT substr(grid_code, 1, 9) FROM worker_grid WHERE worker_id = 'gw001' ORDER BY 1 LIMIT 1")
+	for u in "$DEMO_TOWNSHIP" "$COUNTY"; do
+		console "$u" sync >/dev/null 2>&1 || problem "the console of $u did not connect"
+	done
+}
+
+show_dispatch() {
+	local c name
+	name=$(sql "SELECT name_zh FROM division WHERE code = '$DEMO_TOWNSHIP'")
+	heading "5. 调度台 A dispatcher works the inbox of $name ($DEMO_TOWNSHIP) with dispatch-console"
+	note "\$ dispatch-console -u $DEMO_TOWNSHIP inbox     (! = 逾期 overdue; 逾期在前, 新案其次)"
+	console "$DEMO_TOWNSHIP" inbox | head -n 8 | sed 's/^/    /'
+	c=$(sql "SELECT c.case_no FROM \"case\" c JOIN report r ON r.id = c.report_id
+		WHERE c.unit_code = '$DEMO_TOWNSHIP' AND c.state = 'routed'
+		AND r.received_at >= '$DEMO_SINCE' ORDER BY c.case_no LIMIT 1")
+	if [ -z "$c" ]; then
+		note "本次无新案 no new case this run"
+		return
+	fi
+	note "\$ dispatch-console accept $c ; assign $c --department 司法所"
+	console "$DEMO_TOWNSHIP" accept "$c" 2>&1 | sed 's/^/    /' || problem "accept $c failed"
+	console "$DEMO_TOWNSHIP" assign "$c" --department 司法所 2>&1 | sed 's/^/    /' ||
+		problem "assign $c failed"
+	note "\$ dispatch-console show $c"
+	console "$DEMO_TOWNSHIP" show "$c" | sed 's/^/    /'
+	note "\$ dispatch-console -u $COUNTY alerts     (县级预警 the county's alerts)"
+	console "$COUNTY" alerts | head -n 8 | sed 's/^/    /'
+}
+
 colour_sql() {	# colour_sql COLUMN: the colour in Chinese and English
 	echo "CASE $1 WHEN 'red' THEN '红 red' WHEN 'yellow' THEN '黄 yellow' ELSE '绿 green' END"
 }
@@ -406,7 +447,7 @@ show_cases() {
 show_summary() {
 	local r="report r JOIN grid g ON g.code = r.grid_code AND g.code LIKE '$COUNTY%'"
 	local run="r.received_at >= '$DEMO_SINCE'"
-	heading "5. 全县汇总 County summary ($(sql "SELECT name_zh FROM division WHERE code = '$COUNTY'"); 本次 this run = since $DEMO_SINCE_CST CST)"
+	heading "6. 全县汇总 County summary ($(sql "SELECT name_zh FROM division WHERE code = '$COUNTY'"); 本次 this run = since $DEMO_SINCE_CST CST)"
 	table "SELECT figure AS \"指标 figure\", this_run AS \"本次 this run\", all_time AS \"累计 all time\"
 		FROM (
 		SELECT 1 AS o, '上报 reports' AS figure, count(*) FILTER (WHERE $run)::numeric AS this_run,
@@ -481,10 +522,12 @@ main() {
 	start_servers
 	DEMO_SINCE=$(sql "SELECT now()")
 	DEMO_SINCE_CST=$(sql "SELECT to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')")
+	open_consoles
 	simulate_county
 	show_invalid
 	show_resilience
 	show_cases
+	show_dispatch
 	show_summary
 	if [ "$DEMO_PROBLEMS" -gt 0 ]; then
 		echo
