@@ -366,6 +366,34 @@ ingest_message(struct ingest *in, const char *topic, const uint8_t *buf,
 	return ingest_report(in, topic, buf, len);
 }
 
+/*
+ * A dispatcher's console asks for its unit's cases again (a new console,
+ * or one whose session expired): each case not closed or refused, as it
+ * stands, on the unit's feed, then the answer.  -1 when the database is
+ * unavailable (the request is taken again later).
+ */
+static int
+snapshot(struct ingest *in, const char *unit, const Gr__Action *a)
+{
+	static char cases[SNAPSHOT_MAX][32];
+	static struct case_view v;
+	char msg[96];
+	int n, sent = 0;
+
+	if ((n = store_unit_cases(in->store, unit, cases, SNAPSHOT_MAX)) < 0)
+		return -1;
+	for (int i = 0; i < n && i < SNAPSHOT_MAX; i++)
+		if (store_case_view(in->store, cases[i], &v) == 0 &&
+		    notify_case(in->mqtt, TOPIC_DISPATCH, unit, &v) == 0)
+			sent++;
+	log_info("event=snapshot action=%s unit=%s cases=%d", a->id, unit,
+	    sent);
+	snprintf(msg, sizeof(msg), "%d case(s) published again%s", sent,
+	    n >= SNAPSHOT_MAX ? " (the oldest only: limit reached)" : "");
+	notify_action_result(in->mqtt, unit, a->id, NULL, 1, NULL, msg);
+	return 0;
+}
+
 int
 ingest_action(struct ingest *in, const char *topic, const uint8_t *buf,
     size_t len)
@@ -410,6 +438,8 @@ ingest_action(struct ingest *in, const char *topic, const uint8_t *buf,
 	return 0;
 
 valid:
+	if (a->kind == GR__ACTION_KIND__SNAPSHOT)
+		return snapshot(in, u, a);
 	switch ((rc = store_action(in->store, a, &v, &e))) {
 	case ACT_APPLIED:
 	case ACT_DUPLICATE:

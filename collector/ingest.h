@@ -73,6 +73,8 @@ int	ingest_action(struct ingest *, const char *topic, const uint8_t *,
  * -1 when the database failed (try at the next interval).
  */
 #define SWEEP_BATCH	256
+/* Cases one snapshot request publishes at most. */
+#define SNAPSHOT_MAX	5000
 int	ingest_sweep(struct ingest *, long clock_offset);
 
 /*

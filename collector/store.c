@@ -109,6 +109,9 @@ static const struct {
 	{ "sweep",
 	  "SELECT case_no, level, old_unit FROM"
 	  " gr_sweep(now() + make_interval(secs => $1::int), $2::int)" },
+	{ "unit_cases",
+	  "SELECT case_no FROM \"case\" WHERE unit_code = $1"
+	  " AND state NOT IN ('closed', 'refused') ORDER BY id LIMIT $2::int" },
 	{ "alerts",
 	  "SELECT id, kind, case_no, county_code, township_code, township_name,"
 	  " array_to_string(related, ' '), note, " MS("raised_at")
@@ -1243,4 +1246,27 @@ store_dead_letter(struct store *s, const char *topic, const char *reason,
 		    reason, errline(PQresultErrorMessage(res)));
 	PQclear(res);
 	return ok ? 0 : -1;
+}
+
+int
+store_unit_cases(struct store *s, const char *unit, char (*out)[32], int max)
+{
+	char lim[12];
+	const char *p[2] = { unit, lim };
+	PGresult *res;
+	int n;
+
+	snprintf(lim, sizeof(lim), "%d", max);
+	res = run(s, "unit_cases", 2, p, NULL, NULL);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warn("event=unit-cases-failed unit=%s error=\"%s\"", unit,
+		    errline(PQresultErrorMessage(res)));
+		PQclear(res);
+		return -1;
+	}
+	n = PQntuples(res);
+	for (int i = 0; i < n && i < max; i++)
+		strlcpy_gr(out[i], PQgetvalue(res, i, 0), sizeof(out[i]));
+	PQclear(res);
+	return n;
 }

@@ -182,6 +182,11 @@ int		 store_alerts_take(struct store *, struct alert_row *, int max);
 int		 store_alerts_done(struct store *, const struct alert_row *,
 		    int n, int published);
 
+/* The numbers of the cases unit has that are not closed or refused, oldest
+ * first, at most max; how many, or -1 when the database failed. */
+int		 store_unit_cases(struct store *, const char *unit,
+		    char (*case_nos)[32], int max);
+
 /* Keep a failed message.  0 when committed, -1 when the database is
  * unavailable (retry later). */
 int		 store_dead_letter(struct store *, const char *topic,

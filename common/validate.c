@@ -367,7 +367,13 @@ validate_action(const Gr__Action *a, const char *topic_unit, struct verr *e)
 		return fail(e, VR_SCHEMA_VERSION, "schema version %u is not "
 		    "supported", a->schema_version);
 	if (a->id == NULL || a->unit == NULL || a->actor == NULL ||
-	    a->case_no == NULL || !a->has_kind)
+	    !a->has_kind)
+		return fail(e, VR_MISSING_FIELD, "an action needs id, unit, "
+		    "actor, case_no and kind");
+	/* A snapshot is of the unit's cases, not of one. */
+	if (a->kind == GR__ACTION_KIND__SNAPSHOT && a->case_no != NULL)
+		return fail(e, VR_BAD_CODE, "a snapshot request names no case");
+	if (a->kind != GR__ACTION_KIND__SNAPSHOT && a->case_no == NULL)
 		return fail(e, VR_MISSING_FIELD, "an action needs id, unit, "
 		    "actor, case_no and kind");
 	if (!ulid_valid(a->id))
@@ -381,9 +387,10 @@ validate_action(const Gr__Action *a, const char *topic_unit, struct verr *e)
 	if (!token_valid(a->actor, "_.:-", 1, 64))
 		return fail(e, VR_BAD_CODE, "actor must be 1 to 64 of "
 		    "A-Z a-z 0-9 _ . : -");
-	if (!validate_case_no(a->case_no))
+	if (a->case_no != NULL && !validate_case_no(a->case_no))
 		return fail(e, VR_BAD_CODE, "case_no is not a case number");
-	if (a->kind < GR__ACTION_KIND__ACCEPT || a->kind > GR__ACTION_KIND__EXTEND)
+	if (a->kind < GR__ACTION_KIND__ACCEPT ||
+	    a->kind > GR__ACTION_KIND__SNAPSHOT)
 		return fail(e, VR_BAD_ENUM, "kind %d is unknown", (int)a->kind);
 	if (check_text("note", a->note, LIMIT_NOTE, 0, e) < 0 ||
 	    check_text("department", a->department, LIMIT_DEPARTMENT, 0, e) < 0)

@@ -297,9 +297,10 @@ int
 cache_inbox(struct cache *c, const char *unit, int all, int64_t now,
     case_fn fn, void *arg)
 {
+	/* closed (7) and refused (10) cases need nothing more */
 	static const char open_sql[] =
 	    "SELECT " CASE_COLS " FROM case_entry WHERE unit = ?2"
-	    " AND state IN " OPEN_STATES
+	    " AND state NOT IN (7, 10)"
 	    " ORDER BY overdue DESC, state = 2 DESC, resolve_due, case_no";
 	static const char all_sql[] =
 	    "SELECT " CASE_COLS " FROM case_entry"
@@ -502,4 +503,18 @@ cache_action(struct cache *c, const char *id, struct action_row *a)
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+cache_case_count(struct cache *c)
+{
+	sqlite3_stmt *st;
+	int n = -1;
+
+	if (exec1(c, "SELECT count(*) FROM case_entry", &st) < 0)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
 }

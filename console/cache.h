@@ -80,12 +80,16 @@ const char	*cache_error(struct cache *);
  * on a storage error. */
 int		 cache_apply(struct cache *, const Gr__Notice *);
 
-/* The open cases now with unit (all of them when all is set, closed and
- * passed on included): overdue first, then new, then by deadline.  The
+/* The cases now with unit that are not closed or refused (all of them
+ * when all is set, passed on included): overdue first, then new, then by
+ * deadline.  The
  * callback gets each row; returns the number of rows or -1. */
 typedef void	(*case_fn)(void *, const struct case_row *);
 int		 cache_inbox(struct cache *, const char *unit, int all,
 		    int64_t now, case_fn, void *);
+
+/* How many cases the cache holds (any unit, any state); -1 on error. */
+int		 cache_case_count(struct cache *);
 
 /* One case: 0 found, 1 unknown, -1 on error.  Its events, oldest first. */
 int		 cache_case(struct cache *, const char *case_no, int64_t now,

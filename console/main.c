@@ -67,6 +67,7 @@ static const char shortopts[] = "c:u:a:b:C:W:l:hV";
 #define NEED_DEPT	0x2
 #define NEED_SAT	0x4
 #define NEED_DAYS	0x8
+#define NO_CASE		0x10	/* of the unit, not of one case */
 
 static const struct {
 	const char	*name;
@@ -85,8 +86,11 @@ static const struct {
 	{ "reopen", GR__ACTION_KIND__REOPEN, NEED_NOTE, "重新办理 reopened" },
 	{ "extend", GR__ACTION_KIND__EXTEND, NEED_DAYS | NEED_NOTE,
 	  "延期 extended" },
+	{ "refresh", GR__ACTION_KIND__SNAPSHOT, NO_CASE,
+	  "已重新获取本单位案件 the unit's cases fetched again" },
 };
 #define NACTIONS (sizeof(actions) / sizeof(actions[0]))
+#define REFRESH (NACTIONS - 1)	/* the last entry */
 
 static const char *const state_labels[] = {
 	"?", "已接收 received", "待受理 routed", "已受理 accepted",
@@ -110,6 +114,9 @@ struct fields {
 static volatile sig_atomic_t quit;
 static struct feed *watched;
 
+static int	cmd_action(const struct console_conf *, struct cache *, size_t,
+		    const char *, const struct fields *);
+
 static void
 usage(FILE *fp)
 {
@@ -117,8 +124,9 @@ usage(FILE *fp)
 "usage: dispatch-console [options] COMMAND [CASE] [action fields]\n"
 "\n"
 "Commands:\n"
-"  inbox [--all]   this unit's open cases: overdue first, then new, then by\n"
-"                  deadline (--all: every case the feed brought, any unit)\n"
+"  inbox [--all]   this unit's cases not closed or refused: overdue first,\n"
+"                  then new, then by deadline (--all: every case the feed\n"
+"                  brought, any unit)\n"
 "  show CASE       a case and its history\n"
 "  alerts          alerts (重访, 群体性, 一案双查) on this unit's feed\n"
 "  watch           stay connected and print each update as it arrives\n"
@@ -135,6 +143,8 @@ usage(FILE *fp)
 "  reopen --note REASON         重新办理\n"
 "  extend --days 1-30 --note REASON   延期 (once per case)\n"
 "  (--note is accepted by every action)\n"
+"  refresh                      ask the collector for the unit's cases again\n"
+"                               (done by inbox when the cache has none)\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE    'key value' settings (unit, actor, broker, cache,\n"
@@ -296,9 +306,18 @@ static int
 cmd_inbox(const struct console_conf *c, struct cache *cache, int all)
 {
 	struct feed *f = connect_sync(c, cache, NULL);
+	struct fields none;
 	int n;
 
 	feed_close(f);
+	/* A new console (or one whose session expired) knows no case yet:
+	 * the collector publishes the unit's cases again. */
+	if (f != NULL && cache_case_count(cache) == 0) {
+		memset(&none, 0, sizeof(none));
+		if (cmd_action(c, cache, REFRESH, NULL, &none) != EXIT_OK)
+			fprintf(stderr, "dispatch-console: the unit's cases "
+			    "could not be fetched again; try `refresh`\n");
+	}
 	n = cache_inbox(cache, c->unit, all, now_ms(), print_case_line, NULL);
 	if (n < 0) {
 		fprintf(stderr, "dispatch-console: case cache: %s\n",
@@ -440,6 +459,7 @@ cmd_action(const struct console_conf *c, struct cache *cache, size_t ai,
 	char id[ULID_LEN + 1];
 	uint8_t *buf;
 	size_t len;
+	const char *what = case_no != NULL ? case_no : c->unit;
 	int needs = actions[ai].needs, rc;
 
 	if ((needs & NEED_NOTE) && fl->note == NULL) {
@@ -488,7 +508,8 @@ cmd_action(const struct console_conf *c, struct cache *cache, size_t ai,
 		return EXIT_INVALID;
 	}
 	buf = codec_pack(&a.base, &len);
-	rc = cache_action_add(cache, id, case_no, a.kind, buf, len, now_ms());
+	rc = cache_action_add(cache, id, case_no != NULL ? case_no : "",
+	    a.kind, buf, len, now_ms());
 	free(buf);
 	if (rc < 0) {
 		fprintf(stderr, "dispatch-console: case cache: %s\n",
@@ -497,7 +518,7 @@ cmd_action(const struct console_conf *c, struct cache *cache, size_t ai,
 	}
 	if ((f = connect_sync(c, cache, NULL)) == NULL) {
 		printf("%s %s: kept; sent when the broker is reachable\n",
-		    actions[ai].name, case_no);
+		    actions[ai].name, what);
 		return EXIT_PENDING;
 	}
 	rc = feed_await(f, id, (int)c->wait * 1000);
@@ -507,15 +528,16 @@ cmd_action(const struct console_conf *c, struct cache *cache, size_t ai,
 	feed_close(f);
 	if (rc <= 0 || cache_action(cache, id, &res) != 0) {
 		printf("%s %s: sent, no answer yet; `sync` sends it again\n",
-		    actions[ai].name, case_no);
+		    actions[ai].name, what);
 		return rc < 0 ? EXIT_FAIL : EXIT_PENDING;
 	}
 	if (!res.ok) {
 		fprintf(stderr, "dispatch-console: %s %s refused (%s): %s\n",
-		    actions[ai].name, case_no, res.reason, res.message);
+		    actions[ai].name, what, res.reason, res.message);
 		return EXIT_REFUSED;
 	}
-	printf("%s: %s\n", case_no, actions[ai].label);
+	printf("%s: %s%s%s\n", what, actions[ai].label, res.message[0] ?
+	    ": " : "", res.message);
 	return EXIT_OK;
 }
 
@@ -539,7 +561,7 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	const char *cmd, *arg = NULL;
 	char err[512];
-	int ch, rc = EXIT_OK;
+	int ch, rc = EXIT_OK, takes_case;
 	size_t ai = NACTIONS;
 
 	log_init("dispatch-console", LOG_LVL_WARN);
@@ -598,11 +620,12 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < NACTIONS; i++)
 		if (strcmp(cmd, actions[i].name) == 0)
 			ai = i;
-	if ((ai < NACTIONS || strcmp(cmd, "show") == 0) ?
-	    (arg == NULL || optind + 2 != argc) : optind + 1 != argc) {
+	takes_case = (ai < NACTIONS && !(actions[ai].needs & NO_CASE)) ||
+	    strcmp(cmd, "show") == 0;
+	if (takes_case ? (arg == NULL || optind + 2 != argc) :
+	    optind + 1 != argc) {
 		fprintf(stderr, "dispatch-console: %s takes %s\n", cmd,
-		    ai < NACTIONS || strcmp(cmd, "show") == 0 ?
-		    "one case number" : "no argument");
+		    takes_case ? "one case number" : "no argument");
 		rc = EXIT_USAGE;
 		goto out;
 	}

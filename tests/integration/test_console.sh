@@ -102,6 +102,18 @@ console 530322 inbox >"$T_DIR/inbox-county" 2>&1
 check "... and is in the county's, with the red case" sh -c "grep -q '$B' '$T_DIR/inbox-county' && grep -q '$R' '$T_DIR/inbox-county'"
 is "$(rc console 530322 accept "$B")" 0 "the county accepts it"
 
+# A console started after its unit's cases exist (a new dispatcher, or an
+# expired session) asks the collector for them on its first inbox.
+"$BUILD/dispatch-console" -b "$GR_BROKER" -C "$T_DIR/newcomer.db" -u "$T" \
+	-a newcomer -W 20 inbox >"$T_DIR/inbox-new" 2>&1
+check "a new console's first inbox fetches the unit's cases again" grep -q "^. *$A " "$T_DIR/inbox-new"
+check "... only those now with the unit" sh -c "! grep -q '$B\|$R' '$T_DIR/inbox-new'"
+check "... and says how many were published" grep -q "case(s) published again" "$T_DIR/inbox-new"
+"$BUILD/dispatch-console" -b "$GR_BROKER" -C "$T_DIR/newcomer.db" -u "$T" \
+	-a newcomer -W 20 show "$A" >"$T_DIR/show-new" 2>&1
+check "... with each case's latest state" grep -q "已办结 resolved" "$T_DIR/show-new"
+is "$(rc console "$T" refresh "$A")" 2 "refresh takes no case number"
+
 # Alerts reach the county console.
 console 530322 alerts >"$T_DIR/alerts" 2>&1
 check "the county console shows the group alert" sh -c "grep '$P' '$T_DIR/alerts' | grep -q '群体性'"

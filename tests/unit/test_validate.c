@@ -755,8 +755,13 @@ test_action(void **state)
 	a.case_no = "530322-26-000123";
 	expect_action(&a, VR_BAD_CODE);
 	a = good_action();
-	a.kind = (Gr__ActionKind)10;
+	a.kind = (Gr__ActionKind)11;
 	expect_action(&a, VR_BAD_ENUM);
+	a = good_action();
+	a.kind = GR__ACTION_KIND__SNAPSHOT;	/* the unit's cases again */
+	expect_action(&a, VR_BAD_CODE);		/* ... names no case */
+	a.case_no = NULL;
+	expect_action(&a, NULL);
 	a = good_action();
 	a.has_satisfaction = 1;
 	a.satisfaction = 6;
