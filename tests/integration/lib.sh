@@ -66,6 +66,54 @@ sql_is() { [ "$(psql "$GR_DB" -XAtq -c "$2" 2>/dev/null)" = "$1" ]; }
 # wait_count SECONDS EXPECTED SQL: wait until the query returns EXPECTED
 wait_count() { gr_wait_for "$1" "$3 = $2" sql_is "$2" "$3"; }
 
+# ---- Streams of reports from several agents (scale-out and restarts) ----
+
+# stream TAG PER_WORKER WORKER...: each worker reports PER_WORKER times in
+# the background, one report after another; sets S_PIDS.
+stream() {
+	local tag=$1 per=$2 w g
+	shift 2
+	S_PIDS=""
+	for w in "$@"; do
+		g=$(grid_of "$w")
+		(
+			for i in $(seq 1 "$per"); do
+				agent "$w" -W 3 report --grid "$g" --category "$(printf %02d $((i % 9 + 1)))" \
+					--colour green --people 2 --summary "$tag $w $i" \
+					--party "petitioner:某人:139$(printf %04d "${w#gw}")$(printf %04d "$i")" \
+					>/dev/null 2>&1
+			done
+		) &
+		S_PIDS="$S_PIDS $!"
+	done
+}
+
+# resync WORKER...: each agent sends what is not acknowledged until all is
+resync() {
+	local w
+	for w in "$@"; do
+		for _ in 1 2 3 4; do
+			agent "$w" -W 20 sync >/dev/null && break
+		done
+	done
+}
+
+# all_stored PER WORKER...: every agent's outbox holds PER reports, all
+# acknowledged as stored, each in the database exactly once
+all_stored() {
+	local per=$1 w id ok=1
+	shift
+	for w in "$@"; do
+		[ "$(sqlite3 "$T_DIR/agents/$w.db" "SELECT count(*) FROM outbox WHERE state = 'stored'")" = "$per" ] ||
+			{ ok=0; echo "# $w: $(sqlite3 "$T_DIR/agents/$w.db" "SELECT state, count(*) FROM outbox GROUP BY 1" | tr '\n' ' ')"; }
+		for id in $(sqlite3 "$T_DIR/agents/$w.db" "SELECT id FROM outbox"); do
+			[ "$(sql "SELECT count(*) FROM report WHERE id = '$id'")" = 1 ] ||
+				{ ok=0; echo "# $w: report $id is not stored once"; }
+		done
+	done
+	[ $ok = 1 ]
+}
+
 start_servers() {
 	gr_pg_start "$T_DIR" || exit 1
 	psql "$GR_DB" -Xq -v ON_ERROR_STOP=1 -f "$GR_TOP/schema/demo/530322.sql" >/dev/null || exit 1

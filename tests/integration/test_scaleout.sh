@@ -8,52 +8,6 @@
 
 start_servers
 
-# stream TAG PER_WORKER WORKER...: each worker reports PER_WORKER times in
-# the background, one report after another; sets S_PIDS.
-stream() {
-	local tag=$1 per=$2 w g
-	shift 2
-	S_PIDS=""
-	for w in "$@"; do
-		g=$(grid_of "$w")
-		(
-			for i in $(seq 1 "$per"); do
-				agent "$w" -W 3 report --grid "$g" --category "$(printf %02d $((i % 9 + 1)))" \
-					--colour green --people 2 --summary "$tag $w $i" \
-					--party "petitioner:某人:139$(printf %04d "${w#gw}")$(printf %04d "$i")" \
-					>/dev/null
-			done
-		) &
-		S_PIDS="$S_PIDS $!"
-	done
-}
-
-# resync WORKER...: each agent sends what is not acknowledged until all is
-resync() {
-	local w
-	for w in "$@"; do
-		for _ in 1 2 3 4; do
-			agent "$w" -W 20 sync >/dev/null && break
-		done
-	done
-}
-
-# all_stored PER WORKER...: every agent's outbox holds PER reports, all
-# acknowledged as stored, each in the database exactly once
-all_stored() {
-	local per=$1 w id ok=1
-	shift
-	for w in "$@"; do
-		[ "$(sqlite3 "$T_DIR/agents/$w.db" "SELECT count(*) FROM outbox WHERE state = 'stored'")" = "$per" ] ||
-			{ ok=0; echo "# $w: $(sqlite3 "$T_DIR/agents/$w.db" "SELECT state, count(*) FROM outbox GROUP BY 1" | tr '\n' ' ')"; }
-		for id in $(sqlite3 "$T_DIR/agents/$w.db" "SELECT id FROM outbox"); do
-			[ "$(sql "SELECT count(*) FROM report WHERE id = '$id'")" = 1 ] ||
-				{ ok=0; echo "# $w: report $id is not stored once"; }
-		done
-	done
-	[ $ok = 1 ]
-}
-
 both_alive() { kill -0 "$C1" 2>/dev/null && kill -0 "$C2" 2>/dev/null; }
 
 # 1. Two collectors share the load.
