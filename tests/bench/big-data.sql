@@ -4,7 +4,11 @@
 -- case (number of its year), two parties (a petitioner with a phone of
 -- its own, a respondent) and the case's two events (received, routed).
 -- The mix is grload's: 10 % red, 30 % yellow, the rest green, 1 to 4
--- people, the 18 top-level classes.  Cases older than 60 days are closed.
+-- people, the 18 top-level classes.  Cases older than 30 days are closed,
+-- those of the last 30 days accepted (with an accepted event) and those of
+-- the last day routed, so that none is overdue: the collector's sweep
+-- finds the work of a county that keeps its deadlines.  4 % of the cases
+-- repeat an earlier one (repeat_of), as in analyst-data.sql.
 -- Loaded by the superuser with triggers and foreign-key checks off
 -- (session_replication_role = replica), so the rows are made consistent
 -- here: case_flagged (0013) gets the red and group cases, and
@@ -59,14 +63,15 @@ SELECT b.id, 2, 'respondent'::party_role, '某公司', NULL, '某公司' FROM b;
 
 INSERT INTO "case" (id, case_no, report_id, county_code, township_code,
 	level, unit_code, state, opened_at, response_due, resolve_due,
-	route_rule, route_reason, updated_at)
+	route_rule, route_reason, updated_at, repeat_of)
 SELECT b.i, '530322-' || b.y || '-' || lpad(b.no::text, greatest(6,
 	length(b.no::text)), '0'), b.id, '530322', substr(p.village_code, 1, 9),
 	'township', substr(p.village_code, 1, 9),
-	CASE WHEN b.t < now() - interval '60 days' THEN 'closed' ELSE 'routed'
-		END::case_state,
+	CASE WHEN b.t < now() - interval '30 days' THEN 'closed'
+		WHEN b.t < now() - interval '1 day' THEN 'accepted'
+		ELSE 'routed' END::case_state,
 	b.t, b.t + interval '3 days', b.t + interval '30 days', 'territorial',
-	'属地管理', b.t
+	'属地管理', b.t, CASE WHEN b.i % 25 = 0 AND b.i > 1000 THEN b.i - 1000 END
 FROM b JOIN pairs p ON p.k = b.pk;
 SELECT setval(pg_get_serial_sequence('"case"', 'id'),
 	(SELECT max(id) FROM "case"));
@@ -74,7 +79,11 @@ SELECT setval(pg_get_serial_sequence('"case"', 'id'),
 INSERT INTO case_event (case_id, at, actor, from_state, to_state, note)
 SELECT b.i, b.t, 'collector', NULL::case_state, 'received'::case_state, NULL FROM b
 UNION ALL
-SELECT b.i, b.t, 'collector', 'received'::case_state, 'routed'::case_state, '属地管理' FROM b;
+SELECT b.i, b.t, 'collector', 'received'::case_state, 'routed'::case_state, '属地管理' FROM b
+UNION ALL
+SELECT b.i, b.t + interval '2 hours', 'disp', 'routed'::case_state,
+	'accepted'::case_state, NULL FROM b
+WHERE b.t < now() - interval '1 day';
 
 INSERT INTO case_flagged (case_id, township_code, opened_at, case_no)
 SELECT c.id, c.township_code, c.opened_at, c.case_no
