@@ -53,7 +53,7 @@ PROGS += $(BUILD)/gr-analyst
 TOOLS = $(BUILD)/tests/grmsg $(BUILD)/tests/grload
 
 .PHONY: all deps test unit demo install clean fuzz fuzz-build bench bench-analyst \
-	bench-agent
+	bench-agent bench-idle bench-big
 # Keep the objects of unit tests and tools (intermediate files otherwise).
 .SECONDARY:
 all: $(PROGS) $(UNIT_BIN) $(TOOLS)
@@ -172,6 +172,16 @@ bench-analyst: $(BUILD)/gr-analyst
 # flushes 10,000 queued reports, and a report's size on the wire.
 bench-agent: $(BUILD)/field-agent $(BUILD)/tests/grload
 	@bash tests/bench/agent.sh $(BUILD)
+
+# Figures, not tests: a stream through the collector while 10,000 idle
+# agents keep persistent sessions (IDLE_SESSIONS=...), and the collector's
+# rate on an empty database against one holding 5,000,000 reports
+# (BIG_REPORTS=...).
+bench-idle: $(PROGS) $(BUILD)/tests/grload
+	@bash tests/bench/scale.sh idle $(BUILD)
+
+bench-big: $(PROGS) $(BUILD)/tests/grload
+	@bash tests/bench/scale.sh big $(BUILD)
 
 install: $(PROGS)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \

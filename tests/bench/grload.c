@@ -102,6 +102,9 @@ static int	cmd_run(int, char **);
 static void	on_signal(int);
 static void	on_echo(void *, const char *, const void *, size_t);
 static int	cmd_echo(int, char **);
+static void	*connect_range(void *);
+static void	on_idle_msg(void *, const char *, const void *, size_t);
+static int	cmd_idle(int, char **);
 static void	usage(FILE *);
 
 
@@ -898,6 +901,186 @@ cmd_echo(int argc, char **argv)
 	return 0;
 }
 
+/* grload idle: many idle agents, each with a persistent session. */
+struct idle_range {
+	struct mqtt	**m;
+	int		  from, to;
+	int		  ok;
+	char		  error[160];
+};
+
+/* Connect clients from..to-1 one after another (one thread per range). */
+static void *
+connect_range(void *arg)
+{
+	struct idle_range *r = arg;
+
+	for (int i = r->from; i < r->to && !quit; i++) {
+		if (mqtt_connect(r->m[i], 30000) == 0)
+			r->ok++;
+		else if (r->error[0] == '\0')
+			mqtt_error(r->m[i], r->error, sizeof(r->error));
+	}
+	return NULL;
+}
+
+static void
+on_idle_msg(void *arg, const char *topic, const void *payload, size_t len)
+{
+	(void)arg;
+	(void)topic;
+	(void)payload;
+	(void)len;
+}
+
+/*
+ * Open COUNT persistent sessions (clean start off, session expiry one
+ * hour, keepalive 60 s, each subscribed to the Ack topic of a worker id of
+ * its own), print "idle-ready" on stdout, hold them for SECONDS or until
+ * SIGTERM/SIGINT while checking every second that each is still
+ * connected, then close them.  Exit 0 only when every session connected
+ * and none was lost while held.
+ */
+static int
+cmd_idle(int argc, char **argv)
+{
+	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
+	const char *uri = NULL, *prefix = "idle";
+	long count = 10000, seconds = 3600, nthreads = 32;
+	struct mqtt **m;
+	char (*topics)[TOPIC_MAX];
+	const char **subs;
+	struct idle_range *rg;
+	pthread_t *th;
+	struct rlimit rl;
+	int64_t t0, t1;
+	long connected = 0, min_up, up, lost_checks = 0;
+	int ch, status = 0;
+
+	while ((ch = getopt_long(argc, argv, "b:n:d:c:T:", opts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'b': uri = optarg; break;
+		case 'c': prefix = optarg; break;
+		case 'n':
+			if (parse_long(optarg, 1, 1000000, &count) < 0)
+				goto bad;
+			break;
+		case 'd':
+			if (parse_long(optarg, 1, 86400, &seconds) < 0)
+				goto bad;
+			break;
+		case 'T':
+			if (parse_long(optarg, 1, 1024, &nthreads) < 0)
+				goto bad;
+			break;
+		default:
+			goto bad;
+		}
+	}
+	if (uri == NULL || optind != argc)
+		goto bad;
+	/* One descriptor per session, and some to spare. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+		if ((rlim_t)count + 64 > rl.rlim_cur) {
+			fprintf(stderr, "grload: %ld sessions need more than "
+			    "the %lu open files allowed (ulimit -n)\n", count,
+			    (unsigned long)rl.rlim_cur);
+			return 2;
+		}
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	m = xcalloc((size_t)count, sizeof(*m));
+	topics = xcalloc((size_t)count, sizeof(*topics));
+	subs = xcalloc((size_t)count, sizeof(*subs));
+	for (long i = 0; i < count; i++) {
+		struct mqtt_opts mo;
+		char cid[64];
+
+		snprintf(cid, sizeof(cid), "%s-%ld", prefix, i);
+		topic_make(topics[i], sizeof(topics[i]), TOPIC_ACK, cid);
+		subs[i] = topics[i];
+		memset(&mo, 0, sizeof(mo));
+		mo.uri = uri;
+		mo.client_id = cid;
+		mo.clean_start = 0;
+		mo.session_expiry = 3600;
+		mo.keepalive = 60;
+		mo.max_inflight = 4;
+		mo.subs = &subs[i];
+		mo.nsubs = 1;
+		if ((m[i] = mqtt_new(&mo, on_idle_msg, NULL)) == NULL) {
+			fprintf(stderr, "grload: bad broker URI %s\n", uri);
+			return 2;
+		}
+	}
+	if (nthreads > count)
+		nthreads = count;
+	rg = xcalloc((size_t)nthreads, sizeof(*rg));
+	th = xcalloc((size_t)nthreads, sizeof(*th));
+	t0 = mono_us();
+	for (long k = 0; k < nthreads; k++) {
+		rg[k].m = m;
+		rg[k].from = (int)(count * k / nthreads);
+		rg[k].to = (int)(count * (k + 1) / nthreads);
+		if (pthread_create(&th[k], NULL, connect_range, &rg[k]) != 0)
+			fatal("event=pthread-create");
+	}
+	for (long k = 0; k < nthreads; k++) {
+		pthread_join(th[k], NULL);
+		connected += rg[k].ok;
+		if (rg[k].error[0] != '\0' && status == 0) {
+			fprintf(stderr, "grload: idle session cannot connect: "
+			    "%s\n", rg[k].error);
+			status = 1;
+		}
+	}
+	t1 = mono_us();
+	printf("idle-ready sessions=%ld connected=%ld connect_s=%.1f "
+	    "nofile=%lu\n", count, connected,
+	    (double)(t1 - t0) / 1e6, (unsigned long)rl.rlim_cur);
+	fflush(stdout);
+	if (connected != count)
+		status = 1;
+
+	/* Hold them: every second, how many are still connected. */
+	min_up = connected;
+	for (long s = 0; s < seconds && !quit && status == 0; s++) {
+		sleep_us(1000000);
+		up = 0;
+		for (long i = 0; i < count; i++)
+			up += mqtt_is_connected(m[i]);
+		if (up < min_up)
+			min_up = up;
+		if (up < count)
+			lost_checks++;
+	}
+	t1 = mono_us();
+	printf("result idle sessions=%ld connected=%ld min_connected=%ld "
+	    "checks_with_loss=%ld held_s=%.1f\n", count, connected, min_up,
+	    lost_checks, (double)(t1 - t0) / 1e6);
+	fflush(stdout);
+	if (min_up != count)
+		status = 1;
+	/* Leave the sessions on the broker: close without waiting. */
+	for (long i = 0; i < count; i++)
+		mqtt_free(m[i], 0);
+	free(m);
+	free(topics);
+	free(subs);
+	free(rg);
+	free(th);
+	return status;
+
+bad:
+	usage(stderr);
+	return 2;
+}
+
 static void
 usage(FILE *fp)
 {
@@ -908,6 +1091,8 @@ usage(FILE *fp)
 	    "[-o ids-file] [-l label]\n"
 	    "                  [-P seconds] [-N]\n"
 	    "       grload echo -b tcp://HOST:PORT [-g group] [-N]\n"
+	    "       grload idle -b tcp://HOST:PORT [-n sessions] [-d seconds] "
+	    "[-c prefix] [-T threads]\n"
 	    "\n"
 	    "run: one MQTT connection per worker of PAIRS (\"worker grid\" "
 	    "lines) publishes\n"
@@ -925,7 +1110,10 @@ usage(FILE *fp)
 	    "(default group\n"
 	    "collectors) at once with an Ack and a dispatch entry; no "
 	    "database.\n"
-	    "-N leaves Nagle's algorithm on, as Paho does.\n");
+	    "-N leaves Nagle's algorithm on, as Paho does.\n"
+	    "idle: holds SESSIONS idle persistent sessions (default 10000) "
+	    "for SECONDS or\n"
+	    "until SIGTERM, checking each second that all are connected.\n");
 }
 
 int
@@ -937,6 +1125,8 @@ main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "echo") == 0)
 		return cmd_echo(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "idle") == 0)
+		return cmd_idle(argc - 1, argv + 1);
 	usage(argc >= 2 && strcmp(argv[1], "-h") == 0 ? stdout : stderr);
 	return 2;
 }
