@@ -138,9 +138,21 @@ outbox_lock(struct outbox *ob)
 {
 	if (ob->lockfd >= 0)
 		return 1;
-	/* flock() locks are apart from SQLite's POSIX locks on Linux. */
-	if ((ob->lockfd = open(ob->path, O_RDONLY | O_CLOEXEC)) < 0) {
-		snprintf(ob->error, sizeof(ob->error), "cannot lock %s: %s",
+	char lock[1024];
+
+	/*
+	 * A file of its own: closing any descriptor of the database file
+	 * would drop SQLite's POSIX locks on it (all of this process's), and
+	 * another connection could then checkpoint and delete the WAL under
+	 * ours, losing committed reports.
+	 */
+	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", ob->path) >=
+	    sizeof(lock)) {
+		snprintf(ob->error, sizeof(ob->error), "outbox path too long");
+		return -1;
+	}
+	if ((ob->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		snprintf(ob->error, sizeof(ob->error), "cannot lock %s.lock: %s",
 		    ob->path, strerror(errno));
 		return -1;
 	}

@@ -71,7 +71,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal",
+	    ".lock" };
 	struct tdir *t = *state;
 	char p[160];
 
@@ -576,14 +577,21 @@ test_count_upto(void **state)
 	outbox_close(ob);
 }
 
-/* One holder of the delivery lock at a time; closing releases it. */
+/*
+ * One holder of the delivery lock at a time; closing releases it.  The
+ * lock is a file of its own: opening and closing a descriptor of the
+ * database file would drop SQLite's POSIX locks on it.
+ */
 static void
 test_lock(void **state)
 {
 	struct tdir *t = *state;
 	struct outbox *a = open_ok(t->path), *b = open_ok(t->path);
+	char lock[sizeof(t->path) + 8];
 
+	snprintf(lock, sizeof(lock), "%s.lock", t->path);
 	assert_int_equal(outbox_lock(a), 1);
+	assert_int_equal(mode_of(lock), 0600);
 	assert_int_equal(outbox_lock(a), 1);
 	assert_int_equal(outbox_lock(b), 0);
 	outbox_unlock(a);
