@@ -119,6 +119,20 @@ screen(struct ingest *in, const char *topic, const uint8_t *buf, size_t len,
 	return 0;
 }
 
+/* Publish a case as it now stands to its unit's feed; a failure to read it
+ * is only logged. */
+static void
+republish(struct ingest *in, const char *case_no)
+{
+	static struct case_view v;
+
+	if (store_case_view(in->store, case_no, &v) < 0) {
+		log_warn("event=republish-failed case=%s", case_no);
+		return;
+	}
+	notify_case(in->mqtt, TOPIC_DISPATCH, v.unit, &v);
+}
+
 /*
  * Answer a report the database has decided on.  0 when done with, -1 when
  * the database is unavailable (STORE_RETRY, or a dead letter could not be
@@ -152,6 +166,12 @@ settle(struct ingest *in, const char *topic, const char *w,
 		notify_ack(in->mqtt, w, r->id, GR__ACK_STATUS__DUPLICATE, c,
 		    NULL, NULL);
 		metrics_ack(in->metrics, t_recv);
+		/*
+		 * The first answer may have been lost with its dispatch entry
+		 * (a crash between commit and publish): the case goes to its
+		 * unit again, as it now stands.
+		 */
+		republish(in, c->case_no);
 		return 0;
 	case STORE_REJECTED:
 		return reject(in, topic, w, rid, e, buf, len);
@@ -325,19 +345,32 @@ round_once(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 		if (nnew > 0)
 			metrics_commit(in->metrics, nnew, mono_us() - t0);
 	}
-	for (j = 0; j < k; j++) {
-		struct store_item *x = &in->items[j];
-		struct qmsg *m = q[sl[j].msg];
+	/*
+	 * What is committed is answered first (publishing cannot fail on the
+	 * database), then what needs the database again (dead letters): a
+	 * database failure there must not leave a stored report unanswered.
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		for (j = 0; j < k; j++) {
+			struct store_item *x = &in->items[j];
+			struct qmsg *m = q[sl[j].msg];
+			int committed = br == BATCH_DONE &&
+			    (x->result == STORE_NEW ||
+			    x->result == STORE_DUPLICATE);
 
-		if (br == BATCH_SINGLY)
-			rc = store_one(in, m->topic, sl[j].worker, x->r,
-			    m->payload, m->len, m->t_us);
-		else
-			rc = settle(in, m->topic, sl[j].worker, x->r, x->result,
-			    &x->rt, &x->c, &x->e, m->payload, m->len, m->t_us);
-		if (rc < 0)
-			return -1;
-		done[sl[j].msg] = 1;
+			if (done[sl[j].msg] || committed != (pass == 0))
+				continue;
+			if (br == BATCH_SINGLY)
+				rc = store_one(in, m->topic, sl[j].worker,
+				    x->r, m->payload, m->len, m->t_us);
+			else
+				rc = settle(in, m->topic, sl[j].worker, x->r,
+				    x->result, &x->rt, &x->c, &x->e,
+				    m->payload, m->len, m->t_us);
+			if (rc < 0)
+				return -1;
+			done[sl[j].msg] = 1;
+		}
 	}
 	return 0;
 }
@@ -448,8 +481,12 @@ valid:
 		    a->case_no, (int)v.state);
 		notify_action_result(in->mqtt, u, a->id, a->case_no, 1,
 		    rc == ACT_DUPLICATE ? "duplicate" : NULL, NULL);
-		if (rc == ACT_DUPLICATE)
+		if (rc == ACT_DUPLICATE) {
+			/* its first notices may have been lost: again */
+			notify_case(in->mqtt, TOPIC_DISPATCH, v.unit, &v);
+			notify_case(in->mqtt, TOPIC_ACK, v.worker_id, &v);
 			return 0;
+		}
 		in->stats.actions++;
 		notify_case(in->mqtt, TOPIC_DISPATCH, v.unit, &v);
 		if (strcmp(v.unit, u) != 0)	/* escalated: tell the old unit */

@@ -61,8 +61,7 @@ check "the repeat alert counts the petitions" sh -c "psql '$GR_DB' -XAtq -c \"SE
 n=$(sql "SELECT count(*) FROM alert")
 is "$n" 5 "five alerts in all"
 published "$n"
-wait_count 20 0 "SELECT count(*) FROM alert WHERE published_at IS NULL"
-ok "every alert is marked published"
+check "every alert is marked published" wait_count 20 0 "SELECT count(*) FROM alert WHERE published_at IS NULL"
 got=$(messages county | "$GRMSG" notice | grep '^alert ')
 is "$(echo "$got" | wc -l)" "$n" "each alert reaches the county feed once"
 check "the feed's alert names the case, the township and the related cases" \
@@ -78,7 +77,6 @@ gr_collector_start "$T_DIR" "$BUILD"
 published $((n + 1))
 is "$(messages county | "$GRMSG" notice | grep -c "^alert id=$id kind=group ")" 2 \
 	"an alert left unpublished is published by the next collector"
-wait_count 20 0 "SELECT count(*) FROM alert WHERE published_at IS NULL"
-ok "... and marked published"
+check "... and marked published" wait_count 20 0 "SELECT count(*) FROM alert WHERE published_at IS NULL"
 
 check "analysts read the alerts" sh -c "psql '$GR_DB' -XAtq -c 'SET ROLE gr_analyst; SELECT count(*) FROM alert' | grep -qx $n"

@@ -34,8 +34,8 @@ case_no=$(sql "SELECT case_no FROM \"case\" c JOIN report r ON r.id = c.report_i
 unit=$(sql "SELECT unit_code FROM \"case\" WHERE case_no = '$case_no'")
 "$GRMSG" action --unit "$unit" --case "$case_no" --kind accept |
 	mosquitto_pub -h 127.0.0.1 -p "$GR_MQTT_PORT" -q 1 -t "gr/v1/action/$unit" -s
-wait_count 20 accepted "SELECT state FROM \"case\" WHERE case_no = '$case_no'"
-ok "an action published after the restart is applied"
+check "an action published after the restart is applied" \
+	wait_count 20 accepted "SELECT state FROM \"case\" WHERE case_no = '$case_no'"
 agent gw001 -W 5 sync >/dev/null 2>&1
 is "$(sqlite3 "$T_DIR/agents/gw001.db" "SELECT case_state FROM outbox WHERE case_no = '$case_no'")" accepted \
 	"... and its update reaches the reporting worker"

@@ -140,8 +140,8 @@ is "$(sql "SELECT satisfaction FROM \"case\" WHERE case_no = '$A'")" 5 "... with
 W=$!
 gr_wait_for 20 "watch to start" grep -q "^watching" "$T_DIR/watch"
 console "$T" close "$A" >/dev/null 2>&1
-gr_wait_for 20 "watch to print the close" grep -q "$A 已结案 closed  disp-$T" "$T_DIR/watch"
-ok "watch prints the update of an action as it arrives"
+check "watch prints the update of an action as it arrives" \
+	gr_wait_for 20 "watch to print the close" grep -q "$A 已结案 closed  disp-$T" "$T_DIR/watch"
 kill -INT $W
 wr=0; wait $W || wr=$?
 is "$wr" 0 "watch stops cleanly on SIGINT"

@@ -80,3 +80,8 @@ is "$(sqlite3 "$T_DIR/agents/gw001.db" "SELECT duplicate || ' ' || case_no FROM 
 gr_wait_for 20 "the duplicate ack" sh -c "grep '^gr/v1/ack/gw001 ' '$T_DIR/acks.sub' | '$GRMSG' notice | grep -q 'report=$rid status=duplicate'"
 is "$(messages acks | "$GRMSG" notice | grep "report=$rid status=duplicate" | awk '{print $5}')" \
 	"case=$case_before" "the duplicate Ack carries the original case number"
+# The first dispatch entry may have been lost with the first Ack (a crash
+# between commit and publish): the duplicate sends the case to its unit again.
+twice() { [ "$(cases_fed | "$GRMSG" case | grep -c "case_no=$case_before ")" -ge 2 ]; }
+check "after a duplicate the case is on its unit's dispatch feed again" \
+	gr_wait_for 20 "the case on the feed again" twice
