@@ -1,6 +1,9 @@
 /* ingest.c -- one received report from payload to committed case and Ack. */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ingest.h"
 #include "log.h"
@@ -415,10 +418,17 @@ snapshot(struct ingest *in, const char *unit, const Gr__Action *a)
 
 	if ((n = store_unit_cases(in->store, unit, cases, SNAPSHOT_MAX)) < 0)
 		return -1;
-	for (int i = 0; i < n && i < SNAPSHOT_MAX; i++)
-		if (store_case_view(in->store, cases[i], &v) == 0 &&
-		    notify_case(in->mqtt, TOPIC_DISPATCH, unit, &v) == 0)
+	for (int i = 0; i < n && i < SNAPSHOT_MAX; i++) {
+		if (store_case_view(in->store, cases[i], &v) < 0) {
+			/* the database went away: the request is taken
+			 * again later, and the cases sent twice is harmless */
+			if (!store_ok(in->store))
+				return -1;
+			continue;
+		}
+		if (notify_case(in->mqtt, TOPIC_DISPATCH, unit, &v) == 0)
 			sent++;
+	}
 	log_info("event=snapshot action=%s unit=%s cases=%d", a->id, unit,
 	    sent);
 	snprintf(msg, sizeof(msg), "%d case(s) published again%s", sent,
@@ -533,19 +543,74 @@ ingest_sweep(struct ingest *in, long clock_offset)
 	return n;
 }
 
+/*
+ * The broker's answers to the alerts of the batch being published, from
+ * Paho's thread.  Static: an answer may come as late as the client's end.
+ * A batch is a generation; a late answer of an earlier one is not counted.
+ */
+static struct {
+	pthread_mutex_t	lock;
+	pthread_cond_t	cond;
+	unsigned long	gen;
+	int		acked;
+	int		failed;
+} alert_wait = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0,
+    0 };
+
+static void
+on_alert_published(void *arg, const char *tag, int ok, int reason)
+{
+	(void)arg;
+	(void)reason;
+	pthread_mutex_lock(&alert_wait.lock);
+	if (strtoul(tag, NULL, 10) == alert_wait.gen) {
+		if (ok)
+			alert_wait.acked++;
+		else
+			alert_wait.failed++;
+		pthread_cond_broadcast(&alert_wait.cond);
+	}
+	pthread_mutex_unlock(&alert_wait.lock);
+}
+
+/* 1 when the broker accepted all n alerts of this generation within
+ * timeout_ms, else 0. */
+static int
+alerts_accepted(int n, int timeout_ms)
+{
+	struct timespec until;
+	int ok;
+
+	deadline_after(&until, timeout_ms);
+	pthread_mutex_lock(&alert_wait.lock);
+	while (alert_wait.acked + alert_wait.failed < n &&
+	    pthread_cond_timedwait(&alert_wait.cond, &alert_wait.lock,
+	    &until) == 0)
+		;
+	ok = alert_wait.acked == n;
+	pthread_mutex_unlock(&alert_wait.lock);
+	return ok;
+}
+
 int
 ingest_alerts(struct ingest *in)
 {
 	static struct alert_row a[ALERT_BATCH];
+	char tag[24];
 	int n, ok = 1;
 
 	if ((n = store_alerts_take(in->store, a, ALERT_BATCH)) < 0)
 		return -1;
+	pthread_mutex_lock(&alert_wait.lock);
+	snprintf(tag, sizeof(tag), "%lu", ++alert_wait.gen);
+	alert_wait.acked = alert_wait.failed = 0;
+	pthread_mutex_unlock(&alert_wait.lock);
 	for (int i = 0; i < n; i++)
-		if (notify_alert(in->mqtt, &a[i]) < 0)
+		if (notify_alert(in->mqtt, &a[i], on_alert_published, NULL,
+		    tag) < 0)
 			ok = 0;
-	/* Published only once the broker has them; else taken again later. */
-	if (n > 0 && (!ok || mqtt_wait_idle(in->mqtt, 5000) < 0))
+	/* Published once the broker has them all; else taken again later. */
+	if (n > 0 && (!ok || !alerts_accepted(n, 5000)))
 		ok = 0;
 	if (store_alerts_done(in->store, a, n, ok) < 0 || !ok) {
 		log_warn("event=alerts-kept count=%d", n);

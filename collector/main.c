@@ -210,8 +210,9 @@ drain(struct queue *q, struct ingest *in, struct qmsg **b, size_t n)
 		if (ingest_batch(in, b, &n) < 0) {
 			if (mono_ms() > until)
 				break;
-			if (store_reconnect(in->store) < 0)
-				pause_ms(BACKOFF_MIN_MS);
+			pause_ms(BACKOFF_MIN_MS);
+			if (!store_ok(in->store))
+				store_reconnect(in->store);
 		}
 	}
 	left = queue_len(q) + n;

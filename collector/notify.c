@@ -12,10 +12,21 @@
 
 static int	publish(struct mqtt *, const char *, const char *,
 		    const ProtobufCMessage *);
+static int	publish_cb(struct mqtt *, const char *, const char *,
+		    const ProtobufCMessage *, mqtt_pub_fn, void *,
+		    const char *);
 
 static int
 publish(struct mqtt *m, const char *kind, const char *id,
     const ProtobufCMessage *msg)
+{
+	return publish_cb(m, kind, id, msg, NULL, NULL, NULL);
+}
+
+/* Publish, with cb told of the broker's answer (tag as in mqtt.h). */
+static int
+publish_cb(struct mqtt *m, const char *kind, const char *id,
+    const ProtobufCMessage *msg, mqtt_pub_fn cb, void *arg, const char *tag)
 {
 	char topic[TOPIC_MAX];
 	uint8_t *buf;
@@ -25,7 +36,7 @@ publish(struct mqtt *m, const char *kind, const char *id,
 	if (topic_make(topic, sizeof(topic), kind, id) < 0)
 		return -1;
 	buf = codec_pack(msg, &len);
-	rc = mqtt_publish(m, topic, buf, len, 1, NULL, NULL, NULL);
+	rc = mqtt_publish(m, topic, buf, len, 1, cb, arg, tag);
 	free(buf);
 	if (rc < 0)
 		log_warn("event=publish-failed topic=%s", topic);
@@ -174,7 +185,8 @@ notify_action_result(struct mqtt *m, const char *unit, const char *action_id,
 }
 
 int
-notify_alert(struct mqtt *m, const struct alert_row *a)
+notify_alert(struct mqtt *m, const struct alert_row *a, mqtt_pub_fn cb,
+    void *arg, const char *tag)
 {
 	Gr__Alert al = GR__ALERT__INIT;
 	Gr__Notice n = GR__NOTICE__INIT;
@@ -201,5 +213,5 @@ notify_alert(struct mqtt *m, const struct alert_row *a)
 	al.raised_at = a->raised_at;
 	n.body_case = GR__NOTICE__BODY_ALERT;
 	n.alert = &al;
-	return publish(m, TOPIC_DISPATCH, a->county, &n.base);
+	return publish_cb(m, TOPIC_DISPATCH, a->county, &n.base, cb, arg, tag);
 }

@@ -28,7 +28,9 @@ int	notify_action_result(struct mqtt *, const char *unit,
 	    const char *action_id, const char *case_no, int ok,
 	    const char *reason, const char *message);
 
-/* Publish an alert to its county's dispatch feed. */
-int	notify_alert(struct mqtt *, const struct alert_row *);
+/* Publish an alert to its county's dispatch feed; cb (may be NULL) is told
+ * of the broker's answer, with tag. */
+int	notify_alert(struct mqtt *, const struct alert_row *, mqtt_pub_fn cb,
+	    void *arg, const char *tag);
 
 #endif

@@ -114,7 +114,7 @@ static const struct {
 	  " AND state NOT IN ('closed', 'refused') ORDER BY id LIMIT $2::int" },
 	{ "alerts",
 	  "SELECT id, kind, case_no, county_code, township_code, township_name,"
-	  " array_to_string(related, ' '), note, " MS("raised_at")
+	  " array_to_string(related[1:16], ' '), note, " MS("raised_at")
 	  " FROM gr_alerts_pending($1::int)" },
 	{ "alerts_done",
 	  "SELECT gr_alerts_published(string_to_array($1, ' ')::bigint[])" },
@@ -691,8 +691,9 @@ store_report(struct store *s, const Gr__Report *r, const struct ruleset *rules,
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		log_warn("event=db-commit-failed report=%s error=\"%s\"", r->id,
 		    errline(PQresultErrorMessage(res)));
+		note_error(s, res);
 		PQclear(res);
-		return STORE_RETRY;
+		goto failed;
 	}
 	PQclear(res);
 	return STORE_NEW;
@@ -916,10 +917,13 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 		return batch_failed(s, "write");
 	res = PQexec(s->conn, "COMMIT");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		/* Nothing is stored; a lasting fault is found report by
+		 * report rather than retried for ever. */
 		log_warn("event=db-commit-failed reports=%zu error=\"%s\"", nnew,
 		    errline(PQresultErrorMessage(res)));
+		note_error(s, res);
 		PQclear(res);
-		return BATCH_RETRY;
+		return batch_failed(s, "commit");
 	}
 	PQclear(res);
 	return BATCH_DONE;
@@ -1045,8 +1049,9 @@ store_action(struct store *s, const Gr__Action *a, struct case_view *v,
 		goto failed;
 	res = PQexec(s->conn, "COMMIT");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		note_error(s, res);
 		PQclear(res);
-		return ACT_RETRY;
+		goto failed;
 	}
 	PQclear(res);
 	return dup ? ACT_DUPLICATE : ACT_APPLIED;

@@ -36,6 +36,10 @@ typedef void	(*mqtt_msg_fn)(void *arg, const char *topic,
  * broker accepted it, else 0 with the v5 reason code (135: not authorised).
  * tag is the one given to mqtt_publish(). */
 typedef void	(*mqtt_pub_fn)(void *arg, const char *tag, int ok, int reason);
+/* A reason that is the broker's refusal (MQTT v5: 0x80 and up), not a
+ * failure of the client or the connection (negative, Paho's codes): only
+ * a refusal is final; the rest is sent again. */
+#define MQTT_REFUSED(reason)	((reason) >= 0x80)
 
 /* The options are copied, but not the strings and the subs array they
  * point to: those must outlive the client. */

@@ -34,7 +34,8 @@ on_notice(void *arg, const char *topic, const void *payload, size_t len)
 static void
 on_published(void *arg, const char *tag, int ok, int reason)
 {
-	if (!ok)
+	/* A lost connection is not an answer: the action is sent again. */
+	if (!ok && MQTT_REFUSED(reason))
 		queue_push(arg, tag, &reason, sizeof(reason));
 }
 
@@ -229,10 +230,4 @@ feed_send_pending(struct feed *f)
 	}
 	cache_actions_free(v, n);
 	return sent;
-}
-
-void
-feed_wake(struct feed *f)
-{
-	queue_wake(f->q);
 }

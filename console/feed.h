@@ -31,8 +31,5 @@ int		 feed_await(struct feed *, const char *id, int wait_ms);
  * keeps its id, so a resend is applied once).  Returns how many, or -1. */
 int		 feed_send_pending(struct feed *);
 
-/* Make a feed_take() waiting in another context return early (from a
- * signal handler, for `watch`). */
-void		 feed_wake(struct feed *);
 
 #endif

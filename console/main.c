@@ -39,6 +39,7 @@
 #define EXIT_PENDING	5	/* kept, not answered yet: sent again by sync */
 
 #define LINGER_MS	300	/* quiet time that ends fetching the feed */
+#define WATCH_POLL_MS	300	/* how soon watch sees a signal */
 
 enum { OPT_NOTE = 1000, OPT_DEPT, OPT_SAT, OPT_DAYS, OPT_ALL };
 
@@ -112,7 +113,6 @@ struct fields {
 };
 
 static volatile sig_atomic_t quit;
-static struct feed *watched;
 
 static int	cmd_action(const struct console_conf *, struct cache *, size_t,
 		    const char *, const struct fields *);
@@ -163,13 +163,12 @@ usage(FILE *fp)
 "yet (sent again by the next command that connects).\n");
 }
 
+/* Only a flag: watch sees it within WATCH_POLL_MS. */
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	quit = 1;
-	if (watched != NULL)
-		feed_wake(watched);
 }
 
 /* Beijing time (UTC+8), "YYYY-MM-DD HH:MM". */
@@ -412,11 +411,9 @@ cmd_watch(struct console_conf *c, struct cache *cache)
 		return EXIT_FAIL;
 	printf("watching gr/v1/dispatch/%s (Ctrl-C to stop)\n", c->unit);
 	fflush(stdout);
-	watched = f;
 	while (!quit)
-		if (feed_take(f, 1000, print_notice, NULL) < 0)
+		if (feed_take(f, WATCH_POLL_MS, print_notice, NULL) < 0)
 			break;
-	watched = NULL;
 	feed_close(f);
 	return quit ? EXIT_OK : EXIT_FAIL;
 }

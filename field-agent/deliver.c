@@ -61,7 +61,7 @@ on_notice(void *arg, const char *topic, const void *payload, size_t len)
 static void
 on_published(void *arg, const char *tag, int ok, int reason)
 {
-	if (!ok)
+	if (!ok && MQTT_REFUSED(reason))
 		queue_push(arg, tag, &reason, sizeof(reason));
 }
 
