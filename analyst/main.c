@@ -84,7 +84,7 @@ make_dir(const char *dir)
 {
 	struct stat st;
 
-	if (mkdir(dir, 0755) == 0)
+	if (mkdir(dir, 0700) == 0)
 		return 0;
 	if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
 		return 0;
@@ -98,6 +98,9 @@ main(int argc, char **argv)
 {
 	struct report_opts o = { 0 };
 	const char *conninfo = getenv("GR_ANALYST_DB"), *from = NULL, *to = NULL;
+
+	/* The exports are the county's figures: private to the analyst. */
+	umask(077);
 	int ch, mfrom = 0, mto = 0, rc;
 	PGconn *db;
 

@@ -57,6 +57,21 @@ test_empty_null_spaces(void **state)
 	free(s);
 }
 
+/* Text from the field that a spreadsheet would run as a formula stays
+ * text; numbers, negative ones too, stay numbers. */
+static void
+test_formula(void **state)
+{
+	const char *f[] = { "=HYPERLINK(\"x\")", "+1+2", "@SUM(A1)", "-12.5",
+	    "-x", "+86" };
+	char *s = record(f, 6);
+
+	(void)state;
+	assert_string_equal(s, "\"'=HYPERLINK(\"\"x\"\")\",\"'+1+2\","
+	    "\"'@SUM(A1)\",-12.5,\"'-x\",+86\r\n");
+	free(s);
+}
+
 static void
 test_write_error(void **state)
 {
@@ -78,6 +93,7 @@ main(void)
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_quoted),
 		cmocka_unit_test(test_empty_null_spaces),
+		cmocka_unit_test(test_formula),
 		cmocka_unit_test(test_write_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
