@@ -208,3 +208,39 @@ home_path(const char *name)
 	snprintf(p, n, "%s/%s", home != NULL ? home : ".", name);
 	return p;
 }
+
+/* The broken-down CST time of ms, shifted by shift_s; 0, or -1 when not set. */
+static int
+cst_tm(int64_t ms, int shift_s, struct tm *tm)
+{
+	time_t t = (time_t)(ms / 1000) + 8 * 3600 + shift_s;
+
+	if (ms <= 0)
+		return -1;
+	gmtime_r(&t, tm);
+	return 0;
+}
+
+const char *
+cst_time(char *buf, size_t size, int64_t ms)
+{
+	struct tm tm;
+
+	if (cst_tm(ms, 0, &tm) < 0)
+		strlcpy_gr(buf, "-", size);
+	else if (strftime(buf, size, "%Y-%m-%d %H:%M", &tm) == 0 && size > 0)
+		buf[0] = '\0';
+	return buf;
+}
+
+const char *
+cst_deadline(char *buf, size_t size, int64_t ms)
+{
+	struct tm tm;
+
+	if (cst_tm(ms, -1, &tm) < 0)
+		strlcpy_gr(buf, "-", size);
+	else if (strftime(buf, size, "%Y-%m-%d", &tm) == 0 && size > 0)
+		buf[0] = '\0';
+	return buf;
+}

@@ -41,6 +41,16 @@ char	*read_secret(const char *path);
 /* $HOME/name (./name without HOME), malloc'd: a per-user default path. */
 char	*home_path(const char *name);
 
+/*
+ * Times as people in the county read them, China Standard Time (UTC+8):
+ * cst_time() "YYYY-MM-DD HH:MM"; cst_deadline() the last day on which a
+ * deadline is met, "YYYY-MM-DD" (deadlines fall at the midnight after
+ * it).  "-" for a time not set (ms <= 0).  Both return buf.
+ */
+#define CST_LEN	20
+const char	*cst_time(char *buf, size_t size, int64_t ms);
+const char	*cst_deadline(char *buf, size_t size, int64_t ms);
+
 /* Parse a decimal integer in [min, max]; 0 on success, -1 otherwise. */
 int	 parse_long(const char *s, long min, long max, long *out);
 

@@ -171,35 +171,6 @@ on_signal(int sig)
 	quit = 1;
 }
 
-/* Beijing time (UTC+8), "YYYY-MM-DD HH:MM". */
-static const char *
-when(int64_t ms, char *buf, size_t size)
-{
-	time_t t = (time_t)(ms / 1000) + 8 * 3600;
-	struct tm tm;
-
-	if (ms <= 0)
-		return "-";
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%d %H:%M", &tm);
-	return buf;
-}
-
-/* A deadline: the last day on which it is met (deadlines fall at
- * midnight, Beijing time, after their last day). */
-static const char *
-due(int64_t ms, char *buf, size_t size)
-{
-	time_t t = (time_t)(ms / 1000) + 8 * 3600 - 1;
-	struct tm tm;
-
-	if (ms <= 0)
-		return "-";
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%d", &tm);
-	return buf;
-}
-
 static const char *
 label(const char *const *v, size_t n, int i)
 {
@@ -219,7 +190,7 @@ print_case_line(void *arg, const struct case_row *r)
 	printf("%s%-20s %-18s %-10s %3u人 %-8s 期限 %s  %s\n",
 	    r->overdue ? "! " : "  ", r->case_no, STATE(r->state),
 	    COLOUR(r->colour), r->people, t != NULL ? t->name_zh : r->category,
-	    due(r->resolve_due, d, sizeof(d)), r->summary);
+	    cst_deadline(d, sizeof(d), r->resolve_due), r->summary);
 }
 
 static void
@@ -228,7 +199,7 @@ print_event(void *arg, const struct event_row *e)
 	char at[32];
 
 	(void)arg;
-	printf("  %s  %-18s %-12s %s%s%s\n", when(e->at, at, sizeof(at)),
+	printf("  %s  %-18s %-12s %s%s%s\n", cst_time(at, sizeof(at), e->at),
 	    STATE(e->state), e->actor, e->note, e->unit[0] ? "  @" : "",
 	    e->unit);
 }
@@ -239,8 +210,8 @@ print_alert(void *arg, const struct alert_row_c *a)
 	char at[32];
 
 	(void)arg;
-	printf("%s  %-22s %s %s (%s)  %s%s%s\n", when(a->raised_at, at,
-	    sizeof(at)), label(alert_labels, 4, a->kind), a->case_no,
+	printf("%s  %-22s %s %s (%s)  %s%s%s\n", cst_time(at, sizeof(at),
+	    a->raised_at), label(alert_labels, 4, a->kind), a->case_no,
 	    a->township_name, a->township, a->note,
 	    a->related[0] ? "  related: " : "", a->related);
 }
@@ -254,15 +225,15 @@ print_notice(void *arg, const Gr__Notice *n)
 	(void)arg;
 	switch (n->body_case) {
 	case GR__NOTICE__BODY_UPDATE:
-		printf("%s  %s %s  %s%s%s\n", when(n->update->event_at, at,
-		    sizeof(at)), n->update->case_no, STATE(n->update->state),
+		printf("%s  %s %s  %s%s%s\n", cst_time(at, sizeof(at),
+		    n->update->event_at), n->update->case_no, STATE(n->update->state),
 		    n->update->event_actor ? n->update->event_actor : "",
 		    n->update->event_note ? ": " : "",
 		    n->update->event_note ? n->update->event_note : "");
 		break;
 	case GR__NOTICE__BODY_ALERT:
-		printf("%s  ALERT %s %s  %s\n", when(n->alert->raised_at, at,
-		    sizeof(at)), label(alert_labels, 4, n->alert->kind),
+		printf("%s  ALERT %s %s  %s\n", cst_time(at, sizeof(at),
+		    n->alert->raised_at), label(alert_labels, 4, n->alert->kind),
 		    n->alert->case_no ? n->alert->case_no : "-",
 		    n->alert->note ? n->alert->note : "");
 		break;
@@ -365,8 +336,8 @@ cmd_show(const struct console_conf *c, struct cache *cache,
 	    r.worker, r.report_id);
 	printf("路由 routing  %s: %s\n", r.route_rule, r.route_reason);
 	printf("时间 dates    opened %s, respond by %s, resolve by %s\n",
-	    when(r.opened_at, a, sizeof(a)), due(r.response_due, b,
-	    sizeof(b)), due(r.resolve_due, d, sizeof(d)));
+	    cst_time(a, sizeof(a), r.opened_at), cst_deadline(b, sizeof(b),
+	    r.response_due), cst_deadline(d, sizeof(d), r.resolve_due));
 	if (r.department[0])
 		printf("承办 department %s\n", r.department);
 	if (r.satisfaction > 0)

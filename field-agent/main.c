@@ -172,15 +172,9 @@ open_outbox(const struct agent_conf *c)
 static void
 print_item(const struct outbox_item *it)
 {
-	char due[32] = "-";
+	char due[CST_LEN];
 
-	if (it->resolve_due > 0) {
-		time_t t = (time_t)(it->resolve_due / 1000) + 8 * 3600 - 1;
-		struct tm tm;
-
-		gmtime_r(&t, &tm);
-		strftime(due, sizeof(due), "%Y-%m-%d", &tm);
-	}
+	cst_deadline(due, sizeof(due), it->resolve_due);
 	switch (it->state) {
 	case OB_STORED:
 		printf("%s: %s 案件号 %s, 转 %s (%s) 办理, 办理期限 %s\n",

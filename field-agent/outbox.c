@@ -544,14 +544,8 @@ outbox_list(struct outbox *ob, FILE *fp)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		read_row(st, &it);
 		due[0] = '\0';
-		if (it.resolve_due > 0) {
-			/* Deadlines are days in China Standard Time. */
-			time_t t = (time_t)(it.resolve_due / 1000) + 8 * 3600 - 1;
-			struct tm tm;
-
-			gmtime_r(&t, &tm);
-			strftime(due, sizeof(due), "%Y-%m-%d", &tm);
-		}
+		if (it.resolve_due > 0)
+			cst_deadline(due, sizeof(due), it.resolve_due);
 		fprintf(fp, "%-26s  %-8s  %-18s  %-10s  %-9s  %-10s  %s\n",
 		    it.id, outbox_state_name(it.state), it.case_no[0] ?
 		    it.case_no : "-", it.case_state[0] ? it.case_state :
