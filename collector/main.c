@@ -34,7 +34,6 @@ static volatile sig_atomic_t reload;
 
 static void	usage(FILE *);
 static void	on_signal(int);
-static void	on_message(void *, const char *, const void *, size_t);
 static void	pause_ms(long);
 static void	load_config(struct collector_conf *, const char *, int, char **);
 static void	do_reload(struct collector_conf *, const char *);
@@ -90,12 +89,6 @@ on_signal(int sig)
 		reload = 1;
 	else
 		quit = 1;
-}
-
-static void
-on_message(void *arg, const char *topic, const void *payload, size_t len)
-{
-	queue_push(arg, topic, payload, len);
 }
 
 /* Sleep, but return early on a signal. */
@@ -316,7 +309,7 @@ main(int argc, char **argv)
 	mo.nodelay = conf.tcp_nodelay;
 	mo.subs = subs;
 	mo.nsubs = 2;
-	if (!quit && (mqtt = mqtt_new(&mo, on_message, q)) == NULL)
+	if (!quit && (mqtt = mqtt_new(&mo, mqtt_to_queue, q)) == NULL)
 		fatalx("event=startup error=\"bad broker URI\"");
 	backoff = BACKOFF_MIN_MS;
 	while (!quit && mqtt_connect(mqtt, 10000) < 0) {

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "mqtt.h"
+#include "queue.h"
 #include "util.h"
 
 struct mqtt {
@@ -592,4 +593,17 @@ mqtt_free(struct mqtt *m, int timeout_ms)
 	pthread_mutex_destroy(&m->lock);
 	pthread_cond_destroy(&m->cond);
 	free(m);
+}
+
+void
+mqtt_to_queue(void *q, const char *topic, const void *payload, size_t len)
+{
+	queue_push(q, topic, payload, len);
+}
+
+void
+mqtt_refusal_to_queue(void *q, const char *tag, int ok, int reason)
+{
+	if (!ok && MQTT_REFUSED(reason))
+		queue_push(q, tag, &reason, sizeof(reason));
 }

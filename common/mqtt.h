@@ -41,6 +41,18 @@ typedef void	(*mqtt_pub_fn)(void *arg, const char *tag, int ok, int reason);
  * a refusal is final; the rest is sent again. */
 #define MQTT_REFUSED(reason)	((reason) >= 0x80)
 
+/*
+ * Callbacks that hand over to the main thread through a struct queue
+ * (common/queue.h), given as arg: mqtt_to_queue() queues each message;
+ * mqtt_refusal_to_queue() queues the broker's refusal of a publish as a
+ * message whose topic is the publish's tag and whose payload the int
+ * reason code, and nothing else (a lost connection means resend).
+ */
+void		 mqtt_to_queue(void *q, const char *topic, const void *,
+		    size_t);
+void		 mqtt_refusal_to_queue(void *q, const char *tag, int ok,
+		    int reason);
+
 /* The options are copied, but not the strings and the subs array they
  * point to: those must outlive the client. */
 struct mqtt	*mqtt_new(const struct mqtt_opts *, mqtt_msg_fn, void *arg);

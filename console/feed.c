@@ -25,20 +25,6 @@ struct feed {
 	const char		*subs[1];
 };
 
-static void
-on_notice(void *arg, const char *topic, const void *payload, size_t len)
-{
-	queue_push(arg, topic, payload, len);
-}
-
-static void
-on_published(void *arg, const char *tag, int ok, int reason)
-{
-	/* A lost connection is not an answer: the action is sent again. */
-	if (!ok && MQTT_REFUSED(reason))
-		queue_push(arg, tag, &reason, sizeof(reason));
-}
-
 struct feed *
 feed_open(const struct console_conf *c, struct cache *cache, int timeout_ms,
     char *err, size_t errsize)
@@ -74,7 +60,7 @@ feed_open(const struct console_conf *c, struct cache *cache, int timeout_ms,
 	mo.buffer_offline = 1;
 	mo.subs = f->subs;
 	mo.nsubs = 1;
-	if ((f->m = mqtt_new(&mo, on_notice, f->q)) == NULL) {
+	if ((f->m = mqtt_new(&mo, mqtt_to_queue, f->q)) == NULL) {
 		snprintf(err, errsize, "bad broker URI %s", c->broker);
 		goto fail;
 	}
@@ -220,7 +206,7 @@ feed_send_pending(struct feed *f)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (mqtt_publish(f->m, f->action_topic, v[i].payload, v[i].len,
-		    1, on_published, f->refused, v[i].id) < 0) {
+		    1, mqtt_refusal_to_queue, f->refused, v[i].id) < 0) {
 			log_warn("event=publish-failed action=%s", v[i].id);
 			break;
 		}

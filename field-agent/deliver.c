@@ -41,8 +41,6 @@ struct deliver {
 	const char		*subs[1];
 };
 
-static void	on_notice(void *, const char *, const void *, size_t);
-static void	on_published(void *, const char *, int, int);
 static int	take_notices(struct deliver *, int);
 static int	take_refusals(struct deliver *);
 static int	session_open(struct deliver *, int);
@@ -51,19 +49,6 @@ static void	pass_start(struct deliver *, int64_t);
 static int	pump(struct deliver *);
 static void	sleep_ms(int);
 
-static void
-on_notice(void *arg, const char *topic, const void *payload, size_t len)
-{
-	queue_push(arg, topic, payload, len);
-}
-
-/* On Paho's thread: hand a broker's refusal to the main thread. */
-static void
-on_published(void *arg, const char *tag, int ok, int reason)
-{
-	if (!ok && MQTT_REFUSED(reason))
-		queue_push(arg, tag, &reason, sizeof(reason));
-}
 
 static void
 sleep_ms(int ms)
@@ -194,7 +179,7 @@ session_open(struct deliver *d, int timeout_ms)
 	mo.nsubs = 1;
 	d->q = queue_new(1024);
 	d->refused = queue_new(WINDOW * 4);
-	if ((d->m = mqtt_new(&mo, on_notice, d->q)) != NULL &&
+	if ((d->m = mqtt_new(&mo, mqtt_to_queue, d->q)) != NULL &&
 	    mqtt_connect(d->m, timeout_ms) == 0)
 		return 0;
 	if (d->m != NULL) {
@@ -267,7 +252,7 @@ pump(struct deliver *d)
 		}
 		for (size_t i = 0; i < n; i++) {
 			if (mqtt_publish(d->m, d->reptopic, items[i].payload,
-			    items[i].len, 1, on_published, d->refused,
+			    items[i].len, 1, mqtt_refusal_to_queue, d->refused,
 			    items[i].id) < 0) {
 				log_warn("event=publish-failed report=%s",
 				    items[i].id);
