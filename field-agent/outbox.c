@@ -72,6 +72,25 @@ static void	copy_col(sqlite3_stmt *, int, char *, size_t);
 static enum outbox_state state_of(const char *);
 static void	read_row(sqlite3_stmt *, struct outbox_item *);
 
+/* Bring an older outbox to version 2, all or nothing; 0 or -1. */
+static int
+upgrade(sqlite3 *db)
+{
+	if (user_version(db) >= 2)
+		return 0;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE;", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	/* another agent may have upgraded it meanwhile */
+	if (user_version(db) < 2 && sqlite3_exec(db, upgrade_2_sql, NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		sqlite3_exec(db, "ROLLBACK;", NULL, NULL, NULL);
+		return -1;
+	}
+	return sqlite3_exec(db, "COMMIT;", NULL, NULL, NULL) == SQLITE_OK ? 0 :
+	    -1;
+}
+
 struct outbox *
 outbox_open(const char *path, char *err, size_t errsize)
 {
@@ -102,10 +121,7 @@ outbox_open(const char *path, char *err, size_t errsize)
 	    "PRAGMA synchronous=FULL;"
 	    "PRAGMA cache_size=-256;", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(ob->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
-	    (user_version(ob->db) < 2 && sqlite3_exec(ob->db, "BEGIN;",
-	    NULL, NULL, NULL) == SQLITE_OK && (sqlite3_exec(ob->db,
-	    upgrade_2_sql, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(ob->db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)) ||
+	    upgrade(ob->db) < 0 ||
 	    sqlite3_exec(ob->db, "SELECT count(*) FROM outbox", NULL, NULL,
 	    NULL) != SQLITE_OK) {
 		snprintf(err, errsize, "outbox %s is not usable: %s", path,
