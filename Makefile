@@ -105,7 +105,7 @@ $(BUILD)/dispatch-console: $(CONSOLE_OBJ) $(COMMON_OBJ)
 
 # A unit test links the modules it tests (everything but main.c).
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(COMMON_OBJ) \
-		$(filter-out %/main.o,$(COLLECTOR_OBJ) $(AGENT_OBJ))
+		$(filter-out %/main.o,$(COLLECTOR_OBJ) $(AGENT_OBJ) $(CONSOLE_OBJ))
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PAHO_LIBS) $(PQ_LIBS) \

@@ -138,7 +138,7 @@ apply_update(struct cache *c, const Gr__CaseEntry *e)
 	    " state = ?3, level = ?4, unit = ?5, unit_name = ?6,"
 	    " response_due = ?15, resolve_due = ?16, department = ?19,"
 	    " satisfaction = ?20, event_at = ?22"
-	    " WHERE ?22 >= case_entry.event_at";
+	    " WHERE ?22 > case_entry.event_at";
 	static const char ev[] =
 	    "INSERT OR IGNORE INTO history (case_no, at, state, actor, note,"
 	    " unit) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";

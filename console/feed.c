@@ -144,7 +144,7 @@ take_one(struct feed *f, struct qmsg *m, notice_fn fn, void *arg)
 		    cache_error(f->cache));
 		return -1;
 	}
-	if (rc > 0 && fn != NULL)
+	if (fn != NULL)
 		fn(arg, n);
 	return rc;
 }

@@ -17,9 +17,10 @@ struct feed	*feed_open(const struct console_conf *, struct cache *,
 		    int timeout_ms, char *err, size_t errsize);
 void		 feed_close(struct feed *);
 
-/* Take what arrives into the cache until nothing has come for quiet_ms
- * or until is_done(arg) holds; fn (may be NULL) sees each notice that was
- * news.  Returns how many were news, or -1 when the cache failed. */
+/* Take what arrives into the cache until nothing has come for quiet_ms;
+ * fn (may be NULL) sees each notice, news or not (another console on the
+ * same cache may have recorded it first).  Returns how many were news, or
+ * -1 when the cache failed. */
 typedef void	(*notice_fn)(void *, const Gr__Notice *);
 int		 feed_take(struct feed *, int quiet_ms, notice_fn, void *arg);
 

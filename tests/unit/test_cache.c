@@ -1,0 +1,264 @@
+/* test_cache.c -- the dispatcher console's SQLite copy of its feed
+ * (console/cache.c): newer updates win, history keeps each event once,
+ * alerts once, actions until answered, the inbox's order. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../console/cache.h"
+
+#define UNIT	"530322001"
+#define T0	1767312000000LL		/* 2026-01-02 00:00 UTC */
+#define DAY	86400000LL
+
+struct tdir {
+	char	dir[64];
+	char	path[128];
+};
+
+static int
+setup(void **state)
+{
+	struct tdir *t = calloc(1, sizeof(*t));
+
+	strcpy(t->dir, "/tmp/test_cache.XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->path, sizeof(t->path), "%s/cache.db", t->dir);
+	*state = t;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	struct tdir *t = *state;
+	char p[160];
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", t->path, suffix[i]);
+		unlink(p);
+	}
+	rmdir(t->dir);
+	free(t);
+	return 0;
+}
+
+static struct cache *
+open_ok(const char *path)
+{
+	char err[256];
+	struct cache *c = cache_open(path, err, sizeof(err));
+
+	assert_non_null(c);
+	return c;
+}
+
+/* Apply a case update: case_no in state at event time at, with unit. */
+static int
+update(struct cache *c, const char *case_no, Gr__CaseState state,
+    int64_t at, const char *unit, int64_t resolve_due, const char *actor)
+{
+	Gr__CaseEntry e = GR__CASE_ENTRY__INIT;
+	Gr__Notice n = GR__NOTICE__INIT;
+
+	e.case_no = (char *)(uintptr_t)case_no;
+	e.has_state = 1;
+	e.state = state;
+	e.unit = (char *)(uintptr_t)unit;
+	e.has_event_at = 1;
+	e.event_at = at;
+	e.has_resolve_due = 1;
+	e.resolve_due = resolve_due;
+	e.has_response_due = 1;
+	e.response_due = resolve_due;
+	e.event_actor = (char *)(uintptr_t)actor;
+	e.summary = "摘要";
+	n.body_case = GR__NOTICE__BODY_UPDATE;
+	n.update = &e;
+	return cache_apply(c, &n);
+}
+
+static void
+collect(void *arg, const struct case_row *r)
+{
+	char *out = arg;
+
+	strcat(out, r->case_no + 12);	/* the serial number */
+	strcat(out, r->overdue ? "! " : " ");
+}
+
+static void
+count_event(void *arg, const struct event_row *e)
+{
+	(void)e;
+	(*(int *)arg)++;
+}
+
+static void
+test_newer_wins(void **state)
+{
+	struct tdir *t = *state;
+	struct cache *c = open_ok(t->path);
+	struct case_row r;
+	int events = 0;
+
+	assert_int_equal(update(c, "530322-2026-000001",
+	    GR__CASE_STATE__ROUTED, T0, UNIT, T0 + 60 * DAY, "collector"), 1);
+	assert_int_equal(update(c, "530322-2026-000001",
+	    GR__CASE_STATE__ACCEPTED, T0 + 1000, UNIT, T0 + 60 * DAY, "d1"), 1);
+	/* the same update again (a snapshot, a resend) is no news */
+	assert_int_equal(update(c, "530322-2026-000001",
+	    GR__CASE_STATE__ACCEPTED, T0 + 1000, UNIT, T0 + 60 * DAY, "d1"), 0);
+	/* an older one arriving late does not undo the newer state */
+	assert_int_equal(update(c, "530322-2026-000001",
+	    GR__CASE_STATE__ROUTED, T0, UNIT, T0 + 60 * DAY, "collector"), 0);
+	assert_int_equal(cache_case(c, "530322-2026-000001", T0, &r), 0);
+	assert_int_equal(r.state, GR__CASE_STATE__ACCEPTED);
+	assert_int_equal(cache_history(c, "530322-2026-000001", count_event,
+	    &events), 2);
+	assert_int_equal(events, 2);
+	assert_int_equal(cache_case(c, "530322-2026-000009", T0, &r), 1);
+	assert_int_equal(cache_case_count(c), 1);
+	cache_close(c);
+}
+
+static void
+test_inbox_order(void **state)
+{
+	struct tdir *t = *state;
+	struct cache *c = open_ok(t->path);
+	char got[256] = "";
+
+	/* 1: accepted, due later; 2: new; 3: accepted, overdue; 4: closed;
+	 * 5: with another unit (escalated) */
+	update(c, "530322-2026-000001", GR__CASE_STATE__ACCEPTED, T0, UNIT,
+	    T0 + 30 * DAY, "d1");
+	update(c, "530322-2026-000002", GR__CASE_STATE__ROUTED, T0, UNIT,
+	    T0 + 60 * DAY, "collector");
+	update(c, "530322-2026-000003", GR__CASE_STATE__ACCEPTED, T0, UNIT,
+	    T0 + 2 * DAY, "d1");
+	update(c, "530322-2026-000004", GR__CASE_STATE__CLOSED, T0, UNIT,
+	    T0 + 2 * DAY, "d1");
+	update(c, "530322-2026-000005", GR__CASE_STATE__ESCALATED, T0,
+	    "530322", T0 + 2 * DAY, "d1");
+	assert_int_equal(cache_inbox(c, UNIT, 0, T0 + 5 * DAY, collect, got),
+	    3);
+	assert_string_equal(got, "000003! 000002 000001 ");
+	got[0] = '\0';
+	assert_int_equal(cache_inbox(c, UNIT, 1, T0 + 5 * DAY, collect, got),
+	    5);
+	cache_close(c);
+}
+
+static void
+test_alert_once(void **state)
+{
+	struct tdir *t = *state;
+	struct cache *c = open_ok(t->path);
+	Gr__Alert a = GR__ALERT__INIT;
+	Gr__Notice n = GR__NOTICE__INIT;
+	char *related[] = { "530322-2026-000001", "530322-2026-000002" };
+
+	a.has_id = 1;
+	a.id = 7;
+	a.has_kind = 1;
+	a.kind = GR__ALERT_KIND__DOUBLE_CHECK;
+	a.case_no = "530322-2026-000003";
+	a.n_related = 2;
+	a.related = related;
+	n.body_case = GR__NOTICE__BODY_ALERT;
+	n.alert = &a;
+	assert_int_equal(cache_apply(c, &n), 1);
+	assert_int_equal(cache_apply(c, &n), 0);	/* published again */
+	cache_close(c);
+}
+
+static void
+test_actions(void **state)
+{
+	struct tdir *t = *state;
+	struct cache *c = open_ok(t->path);
+	static const uint8_t p[] = { 1, 2, 3 };
+	Gr__ActionResult r = GR__ACTION_RESULT__INIT;
+	Gr__Notice n = GR__NOTICE__INIT;
+	struct action_row *v, a;
+	size_t nv;
+
+	assert_int_equal(cache_action_add(c, "01KA0000000000000000000001",
+	    "530322-2026-000001", 1, p, sizeof(p), T0), 0);
+	assert_int_equal(cache_action_add(c, "01KA0000000000000000000002",
+	    "", 10, p, sizeof(p), T0 + 1), 0);
+	assert_int_equal(cache_actions_pending(c, &v, &nv), 0);
+	assert_int_equal(nv, 2);
+	assert_string_equal(v[0].id, "01KA0000000000000000000001");
+	assert_memory_equal(v[0].payload, p, sizeof(p));
+	cache_actions_free(v, nv);
+
+	r.action_id = "01KA0000000000000000000001";
+	r.has_ok = 1;
+	r.ok = 0;
+	r.reason = "illegal_transition";
+	r.message = "cannot close a case that is routed";
+	n.body_case = GR__NOTICE__BODY_RESULT;
+	n.result = &r;
+	assert_int_equal(cache_apply(c, &n), 1);
+	/* the first answer stands */
+	r.ok = 1;
+	assert_int_equal(cache_apply(c, &n), 0);
+	assert_int_equal(cache_action(c, "01KA0000000000000000000001", &a), 0);
+	assert_true(a.answered);
+	assert_false(a.ok);
+	assert_string_equal(a.reason, "illegal_transition");
+	assert_int_equal(cache_actions_pending(c, &v, &nv), 0);
+	assert_int_equal(nv, 1);
+	cache_actions_free(v, nv);
+	assert_int_equal(cache_action(c, "01KA0000000000000000000009", &a), 1);
+	cache_close(c);
+}
+
+static void
+test_private_and_unusable(void **state)
+{
+	struct tdir *t = *state;
+	struct cache *c = open_ok(t->path);
+	struct stat st;
+	char err[256];
+	FILE *fp;
+
+	cache_close(c);
+	assert_int_equal(stat(t->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	fp = fopen(t->path, "w");
+	assert_non_null(fp);
+	fputs("not a database, but long enough to be read as one: "
+	    "0123456789012345678901234567890123456789", fp);
+	fclose(fp);
+	assert_null(cache_open(t->path, err, sizeof(err)));
+	assert_non_null(strstr(err, "is not usable"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_newer_wins, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_inbox_order, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_alert_once, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_private_and_unusable,
+		    setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
