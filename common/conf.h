@@ -17,6 +17,18 @@ struct conf_opt {
 	int		 secret;	/* never printed */
 };
 
+/* The broker options of a program whose settings (type) hold a struct
+ * mqtt_endpoint (mqtt.h) as member m. */
+#define CONF_MQTT_ENDPOINT(type, m) \
+	{ "broker", CONF_STR, offsetof(type, m.broker), "tcp://127.0.0.1:1883", \
+	  0, 0, 0 }, \
+	{ "username", CONF_STR, offsetof(type, m.username), NULL, 0, 0, 0 }, \
+	{ "password_file", CONF_STR, offsetof(type, m.password_file), NULL, \
+	  0, 0, 0 }, \
+	{ "cafile", CONF_STR, offsetof(type, m.cafile), NULL, 0, 0, 0 }, \
+	{ "certfile", CONF_STR, offsetof(type, m.certfile), NULL, 0, 0, 0 }, \
+	{ "keyfile", CONF_STR, offsetof(type, m.keyfile), NULL, 0, 0, 0 }
+
 /* Set every option to its default.  Strings are malloc'd. */
 void	conf_defaults(const struct conf_opt *, size_t, void *obj);
 

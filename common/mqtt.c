@@ -607,3 +607,14 @@ mqtt_refusal_to_queue(void *q, const char *tag, int ok, int reason)
 	if (!ok && MQTT_REFUSED(reason))
 		queue_push(q, tag, &reason, sizeof(reason));
 }
+
+void
+mqtt_opts_endpoint(struct mqtt_opts *o, const struct mqtt_endpoint *e)
+{
+	o->uri = e->broker;
+	o->username = e->username;
+	o->password = e->password;
+	o->cafile = e->cafile;
+	o->certfile = e->certfile;
+	o->keyfile = e->keyfile;
+}

@@ -28,6 +28,23 @@ struct mqtt_opts {
 	int		 nsubs;
 };
 
+/*
+ * Where and how a program reaches the broker, as its settings give it
+ * (conf.h's CONF_MQTT_ENDPOINT makes the options of a member of this type).
+ */
+struct mqtt_endpoint {
+	char	*broker;	/* tcp://host:port or ssl://host:port */
+	char	*username;
+	char	*password_file;
+	char	*cafile;	/* TLS: the CA to pin */
+	char	*certfile;	/* TLS: a client certificate */
+	char	*keyfile;
+	char	*password;	/* read from password_file; not an option */
+};
+
+/* Fill the connection fields of o (uri, credentials, TLS) from e. */
+void	mqtt_opts_endpoint(struct mqtt_opts *o, const struct mqtt_endpoint *e);
+
 /* Called on Paho's thread for every message; payload is valid only during
  * the call. */
 typedef void	(*mqtt_msg_fn)(void *arg, const char *topic,

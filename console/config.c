@@ -15,14 +15,9 @@
 const struct conf_opt console_opts[] = {
 	OPT_STR("unit", unit, NULL),
 	OPT_STR("actor", actor, NULL),
-	OPT_STR("broker", broker, "tcp://127.0.0.1:1883"),
+	CONF_MQTT_ENDPOINT(struct console_conf, mq),
 	OPT_STR("cache", cache, NULL),
 	OPT_STR("client_id", client_id, NULL),
-	OPT_STR("username", username, NULL),
-	OPT_STR("password_file", password_file, NULL),
-	OPT_STR("cafile", cafile, NULL),
-	OPT_STR("certfile", certfile, NULL),
-	OPT_STR("keyfile", keyfile, NULL),
 	OPT_STR("log_level", log_level, "warn"),
 	{ "wait", CONF_INT, offsetof(struct console_conf, wait), "10", 0, 3600,
 	  0 },
@@ -33,7 +28,7 @@ void
 console_conf_defaults(struct console_conf *c)
 {
 	conf_defaults(console_opts, console_nopts, c);
-	c->password = NULL;
+	c->mq.password = NULL;
 	c->cache = home_path(".dispatch-console.db");
 }
 
@@ -70,6 +65,6 @@ void
 console_conf_free(struct console_conf *c)
 {
 	conf_free(console_opts, console_nopts, c);
-	free(c->password);
-	c->password = NULL;
+	free(c->mq.password);
+	c->mq.password = NULL;
 }

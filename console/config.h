@@ -5,21 +5,16 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "mqtt.h"
 
 struct console_conf {
 	char	*unit;		/* 9-digit township or 6-digit county code */
 	char	*actor;		/* this dispatcher's id, recorded in events */
-	char	*broker;
 	char	*cache;		/* path of the SQLite case cache */
 	char	*client_id;	/* MQTT session; default dc-{unit}-{actor} */
-	char	*username;
-	char	*password_file;
-	char	*cafile;
-	char	*certfile;
-	char	*keyfile;
+	struct mqtt_endpoint mq;	/* broker, credentials, TLS */
 	char	*log_level;
 	long	 wait;		/* seconds to wait for the collector */
-	char	*password;	/* read from password_file; not an option */
 };
 
 extern const struct conf_opt console_opts[];

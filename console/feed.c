@@ -45,13 +45,8 @@ feed_open(const struct console_conf *c, struct cache *cache, int timeout_ms,
 	f->refused = queue_new(4096);
 	codec_arena_init(&f->arena, REPORT_MAX_BYTES * 4);
 	memset(&mo, 0, sizeof(mo));
-	mo.uri = c->broker;
+	mqtt_opts_endpoint(&mo, &c->mq);
 	mo.client_id = c->client_id;
-	mo.username = c->username;
-	mo.password = c->password;
-	mo.cafile = c->cafile;
-	mo.certfile = c->certfile;
-	mo.keyfile = c->keyfile;
 	mo.clean_start = 0;
 	mo.session_expiry = SESSION_EXPIRY;
 	mo.keepalive = 30;
@@ -61,7 +56,7 @@ feed_open(const struct console_conf *c, struct cache *cache, int timeout_ms,
 	mo.subs = f->subs;
 	mo.nsubs = 1;
 	if ((f->m = mqtt_new(&mo, mqtt_to_queue, f->q)) == NULL) {
-		snprintf(err, errsize, "bad broker URI %s", c->broker);
+		snprintf(err, errsize, "bad broker URI %s", c->mq.broker);
 		goto fail;
 	}
 	if (mqtt_connect(f->m, timeout_ms) < 0 ||

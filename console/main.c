@@ -615,11 +615,11 @@ main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (conf.password_file != NULL) {
-		if ((conf.password = read_secret(conf.password_file)) ==
+	if (conf.mq.password_file != NULL) {
+		if ((conf.mq.password = read_secret(conf.mq.password_file)) ==
 		    NULL) {
 			fprintf(stderr, "dispatch-console: cannot read "
-			    "password_file %s: %s\n", conf.password_file,
+			    "password_file %s: %s\n", conf.mq.password_file,
 			    strerror(errno));
 			rc = EXIT_USAGE;
 			goto out;

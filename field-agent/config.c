@@ -17,13 +17,8 @@ const struct conf_opt agent_opts[] = {
 	OPT_STR("worker", worker, NULL),
 	OPT_STR("device", device, NULL),
 	OPT_STR("grids", grids, NULL),
-	OPT_STR("broker", broker, "tcp://127.0.0.1:1883"),
+	CONF_MQTT_ENDPOINT(struct agent_conf, mq),
 	OPT_STR("outbox", outbox, NULL),
-	OPT_STR("username", username, NULL),
-	OPT_STR("password_file", password_file, NULL),
-	OPT_STR("cafile", cafile, NULL),
-	OPT_STR("certfile", certfile, NULL),
-	OPT_STR("keyfile", keyfile, NULL),
 	OPT_STR("log_level", log_level, "warn"),
 	{ "wait", CONF_INT, offsetof(struct agent_conf, wait), "10", 0, 3600, 0 },
 	{ "resend", CONF_INT, offsetof(struct agent_conf, resend), "60", 1,
@@ -38,7 +33,7 @@ void
 agent_conf_defaults(struct agent_conf *c)
 {
 	conf_defaults(agent_opts, agent_nopts, c);
-	c->password = NULL;
+	c->mq.password = NULL;
 	c->outbox = home_path(".field-agent-outbox.db");
 }
 
@@ -112,6 +107,6 @@ void
 agent_conf_free(struct agent_conf *c)
 {
 	conf_free(agent_opts, agent_nopts, c);
-	free(c->password);
-	c->password = NULL;
+	free(c->mq.password);
+	c->mq.password = NULL;
 }

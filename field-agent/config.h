@@ -5,24 +5,19 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "mqtt.h"
 
 struct agent_conf {
 	char	*worker;	/* this grid worker's id */
 	char	*device;	/* this handheld's id */
 	char	*grids;		/* comma-separated grid codes this worker serves */
-	char	*broker;
 	char	*outbox;	/* path of the SQLite outbox */
-	char	*username;
-	char	*password_file;
-	char	*cafile;
-	char	*certfile;
-	char	*keyfile;
+	struct mqtt_endpoint mq;	/* broker, credentials, TLS */
 	char	*log_level;
 	long	 wait;		/* seconds to wait for Acks */
 	long	 resend;	/* run: seconds before a report without Ack is sent again */
 	long	 retry_max;	/* run: longest wait between reconnect attempts */
 	char	*lang;		/* prompts: zh or en */
-	char	*password;	/* read from password_file; not an option */
 };
 
 extern const struct conf_opt agent_opts[];

@@ -163,13 +163,8 @@ session_open(struct deliver *d, int timeout_ms)
 	struct mqtt_opts mo;
 
 	memset(&mo, 0, sizeof(mo));
-	mo.uri = c->broker;
+	mqtt_opts_endpoint(&mo, &c->mq);
 	mo.client_id = d->client_id;
-	mo.username = c->username;
-	mo.password = c->password;
-	mo.cafile = c->cafile;
-	mo.certfile = c->certfile;
-	mo.keyfile = c->keyfile;
 	mo.clean_start = 0;
 	mo.session_expiry = SESSION_EXPIRY;
 	mo.keepalive = 30;
@@ -185,7 +180,7 @@ session_open(struct deliver *d, int timeout_ms)
 	if (d->m != NULL) {
 		char err[160];
 
-		log_info("event=offline broker=%s error=\"%s\"", c->broker,
+		log_info("event=offline broker=%s error=\"%s\"", c->mq.broker,
 		    mqtt_error(d->m, err, sizeof(err)));
 		if (d->ev != NULL)
 			d->ev(d->evarg, DE_OFFLINE, NULL, err);
@@ -424,7 +419,7 @@ deliver_run(struct outbox *ob, const struct agent_conf *c,
 		attempt = 0;
 		res->connected = 1;
 		if (ev != NULL)
-			ev(arg, DE_CONNECTED, NULL, c->broker);
+			ev(arg, DE_CONNECTED, NULL, c->mq.broker);
 		/* What the broker kept first; then everything not yet
 		 * acknowledged, in order: what was in flight when the
 		 * connection went may be lost. */
@@ -445,7 +440,7 @@ deliver_run(struct outbox *ob, const struct agent_conf *c,
 		if (!*stop && ev != NULL)
 			ev(arg, DE_OFFLINE, NULL, "connection lost");
 		if (!*stop)
-			log_warn("event=connection-lost broker=%s", c->broker);
+			log_warn("event=connection-lost broker=%s", c->mq.broker);
 		else
 			mqtt_wait_idle(d.m, 1000);
 		if (session_close(&d) < 0)

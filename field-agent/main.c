@@ -358,7 +358,7 @@ cmd_report(struct agent_conf *c, struct source *src)
 	if (!res.connected && !res.watched)
 		fprintf(stderr, "field-agent: broker %s not reachable; the "
 		    "report%s kept and sent by the next sync or run\n",
-		    c->broker, nids > 1 ? "s are" : " is");
+		    c->mq.broker, nids > 1 ? "s are" : " is");
 	rc = queued ? EXIT_QUEUED : rejected ? EXIT_REJECTED : EXIT_OK;
 out:
 	compose_free(&d);
@@ -593,11 +593,11 @@ main(int argc, char **argv)
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		if (conf.password_file != NULL &&
-		    (conf.password = read_secret(conf.password_file)) ==
+		if (conf.mq.password_file != NULL &&
+		    (conf.mq.password = read_secret(conf.mq.password_file)) ==
 		    NULL) {
 			fprintf(stderr, "field-agent: cannot read password file "
-			    "%s: %s\n", conf.password_file, strerror(errno));
+			    "%s: %s\n", conf.mq.password_file, strerror(errno));
 			rc = EXIT_USAGE;
 			goto out;
 		}
