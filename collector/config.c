@@ -13,13 +13,8 @@
 	{ name, CONF_INT, offsetof(struct collector_conf, field), def, min, max, 0 }
 
 const struct conf_opt collector_opts[] = {
-	OPT_STR("broker", broker, "tcp://127.0.0.1:1883"),
+	CONF_MQTT_ENDPOINT(struct collector_conf, mq),
 	OPT_STR("client_id", client_id, NULL),
-	OPT_STR("username", username, NULL),
-	OPT_STR("password_file", password_file, NULL),
-	OPT_STR("cafile", cafile, NULL),
-	OPT_STR("certfile", certfile, NULL),
-	OPT_STR("keyfile", keyfile, NULL),
 	OPT_STR("db", db, "dbname=gridreport"),
 	OPT_STR("log_level", log_level, "info"),
 	OPT_INT("queue_max", queue_max, "1000", 1, 1000000),
@@ -41,15 +36,15 @@ collector_conf_check(const struct collector_conf *c, char *err, size_t size)
 		    "debug");
 		return -1;
 	}
-	if (strncmp(c->broker, "tcp://", 6) != 0 &&
-	    strncmp(c->broker, "mqtt://", 7) != 0 &&
-	    strncmp(c->broker, "ssl://", 6) != 0 &&
-	    strncmp(c->broker, "mqtts://", 8) != 0) {
+	if (strncmp(c->mq.broker, "tcp://", 6) != 0 &&
+	    strncmp(c->mq.broker, "mqtt://", 7) != 0 &&
+	    strncmp(c->mq.broker, "ssl://", 6) != 0 &&
+	    strncmp(c->mq.broker, "mqtts://", 8) != 0) {
 		snprintf(err, size, "broker must be a tcp://, mqtt://, ssl:// "
 		    "or mqtts:// URI");
 		return -1;
 	}
-	if ((c->certfile == NULL) != (c->keyfile == NULL)) {
+	if ((c->mq.certfile == NULL) != (c->mq.keyfile == NULL)) {
 		snprintf(err, size, "certfile and keyfile go together");
 		return -1;
 	}

@@ -5,23 +5,19 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "mqtt.h"
 
 struct collector_conf {
-	char	*broker;	/* MQTT URI */
+	struct mqtt_endpoint mq;	/* broker, credentials, TLS */
 	char	*client_id;	/* default: collector-{host}-{pid} */
-	char	*username;
-	char	*password_file;	/* MQTT password, first line of a file */
-	char	*cafile;
-	char	*certfile;
-	char	*keyfile;
 	char	*db;		/* libpq connection string; secrets via PG* env */
 	char	*log_level;
 	long	 queue_max;	/* received messages held before back-pressure */
 	long	 max_inflight;	/* MQTT QoS 1 window */
 	long	 sweep_interval;	/* seconds between overdue sweeps; 0: off */
 	long	 batch_max;	/* reports stored in one transaction at most */
-	long	 metrics_port;
-	long	 tcp_nodelay;	/* 1: no Nagle delay on the broker socket */	/* Prometheus metrics on 127.0.0.1; 0: off */
+	long	 metrics_port;	/* Prometheus metrics on 127.0.0.1; 0: off */
+	long	 tcp_nodelay;	/* 1: no Nagle delay on the broker socket */
 	long	 clock_offset;	/* seconds the sweeper's clock runs ahead
 				   (drills and tests) */
 };

@@ -108,6 +108,7 @@ load_config(struct collector_conf *c, const char *path, int argc, char **argv)
 	const char *name = NULL;
 	int ch;
 
+	memset(c, 0, sizeof(*c));
 	conf_defaults(collector_opts, collector_nopts, c);
 	if (path != NULL && conf_load(collector_opts, collector_nopts, c, path,
 	    err, sizeof(err)) < 0)
@@ -153,6 +154,7 @@ do_reload(struct collector_conf *c, const char *path)
 		log_info("event=reload result=nothing-to-reload");
 		return;
 	}
+	memset(&fresh, 0, sizeof(fresh));
 	conf_defaults(collector_opts, collector_nopts, &fresh);
 	if (conf_load(collector_opts, collector_nopts, &fresh, path, err,
 	    sizeof(err)) < 0 || collector_conf_check(&fresh, err,
@@ -231,7 +233,7 @@ main(int argc, char **argv)
 	size_t nbatch = 0;
 	const char *subs[] = { TOPIC_REPORT_SHARED, TOPIC_ACTION_SHARED };
 	const char *config_path = NULL;
-	char *password = NULL, client_id[96], host[64], errbuf[160];
+	char client_id[96], host[64], errbuf[160];
 	long backoff = BACKOFF_MIN_MS;
 	int64_t next_sweep;
 	int ch, check_only = 0, status = 0, notices;
@@ -255,13 +257,13 @@ main(int argc, char **argv)
 	}
 	load_config(&conf, config_path, argc, argv);
 	log_set_level(log_level_parse(conf.log_level));
-	if (conf.password_file != NULL &&
-	    (password = read_secret(conf.password_file)) == NULL)
+	if (conf.mq.password_file != NULL &&
+	    (conf.mq.password = read_secret(conf.mq.password_file)) == NULL)
 		fatal("event=config error=\"cannot read %s\"",
-		    conf.password_file);
+		    conf.mq.password_file);
 	if (check_only) {
 		printf("configuration OK\n");
-		free(password);
+		free(conf.mq.password);
 		conf_free(collector_opts, collector_nopts, &conf);
 		return 0;
 	}
@@ -294,13 +296,8 @@ main(int argc, char **argv)
 		    "%ld\"", conf.metrics_port);
 	q = queue_new((size_t)conf.queue_max);
 	memset(&mo, 0, sizeof(mo));
-	mo.uri = conf.broker;
+	mqtt_opts_endpoint(&mo, &conf.mq);
 	mo.client_id = client_id;
-	mo.username = conf.username;
-	mo.password = password;
-	mo.cafile = conf.cafile;
-	mo.certfile = conf.certfile;
-	mo.keyfile = conf.keyfile;
 	mo.clean_start = 1;	/* shared subscriptions: see DESIGN.md 11 */
 	mo.keepalive = 30;
 	mo.max_inflight = (int)conf.max_inflight;
@@ -314,7 +311,7 @@ main(int argc, char **argv)
 	backoff = BACKOFF_MIN_MS;
 	while (!quit && mqtt_connect(mqtt, 10000) < 0) {
 		log_warn("event=mqtt-connect broker=%s error=\"%s\"",
-		    conf.broker, mqtt_error(mqtt, errbuf, sizeof(errbuf)));
+		    conf.mq.broker, mqtt_error(mqtt, errbuf, sizeof(errbuf)));
 		pause_ms(backoff);
 		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 		    backoff * 2;
@@ -330,7 +327,7 @@ main(int argc, char **argv)
 	}
 	if (!quit)
 		log_info("event=started version=%s broker=%s client_id=%s",
-		    GR_VERSION, conf.broker, client_id);
+		    GR_VERSION, conf.mq.broker, client_id);
 
 	backoff = BACKOFF_MIN_MS;
 	next_sweep = mono_ms();
@@ -403,7 +400,7 @@ main(int argc, char **argv)
 	queue_free(q);
 	store_close(store);
 	metrics_free(metrics);
-	free(password);
+	free(conf.mq.password);
 	conf_free(collector_opts, collector_nopts, &conf);
 	return status;
 }
