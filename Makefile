@@ -194,6 +194,11 @@ install: $(PROGS)
 		$(DESTDIR)$(PREFIX)/share/gridreport/schema
 	install -m 755 schema/migrate.sh $(DESTDIR)$(PREFIX)/share/gridreport/schema
 	install -m 644 schema/demo/*.sql $(DESTDIR)$(PREFIX)/share/gridreport/schema/demo
+	install -d $(DESTDIR)$(PREFIX)/share/gridreport/examples
+	install -m 644 collector/collector.conf.example \
+		field-agent/field-agent.conf.example \
+		console/dispatch-console.conf.example \
+		$(DESTDIR)$(PREFIX)/share/gridreport/examples
 	install -D -m 644 collector/gr-collector.service $(DESTDIR)$(PREFIX)/lib/systemd/system/gr-collector.service
 
 clean:
