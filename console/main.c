@@ -317,7 +317,8 @@ cmd_show(const struct console_conf *c, struct cache *cache,
 	}
 	if (rc == 1) {
 		fprintf(stderr, "dispatch-console: case %s has not come on "
-		    "unit %s's feed\n", case_no, c->unit);
+		    "unit %s's feed (`refresh` asks for the unit's cases "
+		    "again)\n", case_no, c->unit);
 		return EXIT_FAIL;
 	}
 	t = taxonomy_find(r.category);
