@@ -82,6 +82,77 @@ static const struct {
 	  " SELECT c.case_no, (SELECT name_zh FROM division WHERE code = $5), "
 	  MS("c.opened_at") ", " MS("c.response_due") ", " MS("c.resolve_due")
 	  " FROM c" },
+	/*
+	 * The batch's writes, set-based: one statement each for all its
+	 * reports, all their parties, and all their cases (case numbers
+	 * taken with one case_counter update per county, in batch order;
+	 * two events per case, in the order the per-report statement
+	 * writes them).  Rows go in in batch order (ORDER BY k), so the
+	 * ids, the case numbers and the per-row alert trigger's work come
+	 * in the same order as the per-report statements above.
+	 */
+	{ "reports",
+	  "INSERT INTO report (id, schema_version, worker_id, device_id,"
+	  " grid_code, created_at, occurred_at, category, item, colour, people,"
+	  " amount_fen, summary, description, lat, lon, address,"
+	  " resolved_on_spot, channel, link_report_id)"
+	  " SELECT id, v, w, dev, g, to_timestamp(cr / 1000.0),"
+	  " to_timestamp(oc / 1000.0), cat, item, col::colour, ppl, amt, summ,"
+	  " descr, lat, lon, addr, ros, ch::channel, link"
+	  " FROM unnest($1::text[], $2::int[], $3::text[], $4::text[],"
+	  " $5::text[], $6::bigint[], $7::bigint[], $8::text[], $9::text[],"
+	  " $10::text[], $11::int[], $12::bigint[], $13::text[], $14::text[],"
+	  " $15::float8[], $16::float8[], $17::text[], $18::bool[], $19::text[],"
+	  " $20::text[]) WITH ORDINALITY AS b(id, v, w, dev, g, cr, oc, cat,"
+	  " item, col, ppl, amt, summ, descr, lat, lon, addr, ros, ch, link, k)"
+	  " ORDER BY k ON CONFLICT (id) DO NOTHING RETURNING id" },
+	{ "parties",
+	  "INSERT INTO party (report_id, idx, role, name, phone, id_number,"
+	  " organisation) SELECT rid, idx, role::party_role, nm, ph, idn, org"
+	  " FROM unnest($1::text[], $2::int[], $3::text[], $4::text[],"
+	  " $5::text[], $6::text[], $7::text[]) WITH ORDINALITY"
+	  " AS b(rid, idx, role, nm, ph, idn, org, k) ORDER BY k" },
+	{ "cases",
+	  "WITH yr AS (SELECT extract(year FROM now() AT TIME ZONE"
+	  " 'Asia/Shanghai')::int AS y),"
+	  " b AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
+	  "  $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],"
+	  "  $9::int[], $10::int[], $11::bigint[], $12::text[]) WITH ORDINALITY"
+	  "  AS b(rid, county, township, lvl, unit, col, rule, reason, resp,"
+	  "  resol, rep_id, rep_no, k)),"
+	  " m AS (SELECT county, count(*)::int AS cnt FROM b GROUP BY county),"
+	  " n AS (INSERT INTO case_counter AS cc (county_code, year, last_no)"
+	  "  SELECT m.county, yr.y, m.cnt FROM m, yr ORDER BY m.county"
+	  "  ON CONFLICT (county_code, year)"
+	  "  DO UPDATE SET last_no = cc.last_no + excluded.last_no"
+	  "  RETURNING county_code, year, last_no),"
+	  " nb AS (SELECT b.*, n.year, n.last_no - m.cnt + row_number() OVER"
+	  "  (PARTITION BY b.county ORDER BY b.k) AS no FROM b"
+	  "  JOIN m ON m.county = b.county JOIN n ON n.county_code = b.county),"
+	  " c AS (INSERT INTO \"case\" (case_no, report_id, county_code,"
+	  "  township_code, level, unit_code, state, response_due, resolve_due,"
+	  "  route_rule, route_reason, repeat_of)"
+	  "  SELECT nb.county || '-' || nb.year || '-' || lpad(nb.no::text,"
+	  "  greatest(6, length(nb.no::text)), '0'), nb.rid, nb.county,"
+	  "  nb.township, nb.lvl::route_level, nb.unit, 'routed',"
+	  "  gr_deadline(now(), least(coalesce(nb.resp, p.response_days),"
+	  "  coalesce(nb.resol, p.resolve_days))),"
+	  "  gr_deadline(now(), coalesce(nb.resol, p.resolve_days)), nb.rule,"
+	  "  nb.reason, nb.rep_id FROM nb"
+	  "  JOIN deadline_policy p ON p.colour = nb.col::colour ORDER BY nb.k"
+	  "  RETURNING id, report_id, case_no, opened_at, response_due,"
+	  "  resolve_due),"
+	  " e AS (INSERT INTO case_event (case_id, actor, from_state, to_state,"
+	  "  note) SELECT c.id, 'collector', x.f, x.t, x.note FROM c"
+	  "  JOIN b ON b.rid = c.report_id CROSS JOIN LATERAL (VALUES"
+	  "  (1, NULL::case_state, 'received'::case_state, NULL::text),"
+	  "  (2, 'received', 'routed', concat_ws('; ', b.reason,"
+	  "  '重访 (repeat of ' || b.rep_no || ')'))) AS x(o, f, t, note)"
+	  "  ORDER BY c.id, x.o)"
+	  " SELECT c.report_id, c.case_no, d.name_zh, "
+	  MS("c.opened_at") ", " MS("c.response_due") ", " MS("c.resolve_due")
+	  " FROM c JOIN b ON b.rid = c.report_id"
+	  " LEFT JOIN division d ON d.code = b.unit ORDER BY b.k" },
 	{ "rules",
 	  "SELECT name, coalesce(colour::text, ''), coalesce(min_people, -1),"
 	  " coalesce(min_amount_fen, -1), coalesce(category, ''),"
@@ -719,6 +790,234 @@ failed:
 }
 
 /*
+ * PostgreSQL array literals, for the set-based statements of a batch: each
+ * element double-quoted with its quotes and backslashes escaped, NULL
+ * unquoted.
+ */
+struct arr {
+	char	*buf;
+	size_t	 len, cap;
+};
+
+static void
+arr_put(struct arr *a, const char *v)
+{
+	size_t need = (v != NULL ? 2 * strlen(v) : 4) + 5;
+
+	if (a->len + need > a->cap) {
+		while (a->len + need > a->cap)
+			a->cap = a->cap ? 2 * a->cap : 256;
+		a->buf = xrealloc(a->buf, a->cap);
+	}
+	a->buf[a->len] = a->len == 0 ? '{' : ',';
+	a->len++;
+	if (v == NULL) {
+		memcpy(a->buf + a->len, "NULL", 4);
+		a->len += 4;
+	} else {
+		a->buf[a->len++] = '"';
+		for (; *v != '\0'; v++) {
+			if (*v == '"' || *v == '\\')
+				a->buf[a->len++] = '\\';
+			a->buf[a->len++] = *v;
+		}
+		a->buf[a->len++] = '"';
+	}
+	a->buf[a->len] = '\0';
+}
+
+/* The literal, "{}" when empty; stays valid until arr_free(). */
+static const char *
+arr_end(struct arr *a)
+{
+	if (a->len == 0) {
+		a->buf = xrealloc(a->buf, 3);
+		a->cap = 3;
+		a->buf[a->len++] = '{';
+	}
+	a->buf[a->len] = '}';
+	a->buf[a->len + 1] = '\0';
+	return a->buf;
+}
+
+/* Send a statement whose n parameters are the arrays a, and free them. */
+static void
+arr_send(struct store *s, const char *stmt, struct arr *a, int n)
+{
+	const char *v[20];
+
+	for (int i = 0; i < n; i++)
+		v[i] = arr_end(&a[i]);
+	run(s, stmt, n, v, NULL, NULL);
+	for (int i = 0; i < n; i++) {
+		free(a[i].buf);
+		a[i].buf = NULL;
+		a[i].len = a[i].cap = 0;
+	}
+}
+
+/* The "reports" statement for the new reports of a batch. */
+static void
+reports_send(struct store *s, const struct store_item *it, size_t n)
+{
+	struct arr a[20];
+
+	memset(a, 0, sizeof(a));
+	for (size_t i = 0; i < n; i++) {
+		const Gr__Report *r = it[i].r;
+		const Gr__Location *l = r->location;
+		char ver[12], created[24], occurred[24], people[12], amount[24];
+		char lat[32], lon[32];
+		int has_ll = l != NULL && l->has_lat;
+
+		if (it[i].result != STORE_NEW)
+			continue;
+		snprintf(ver, sizeof(ver), "%u", r->schema_version);
+		snprintf(created, sizeof(created), "%" PRId64, r->created_at);
+		snprintf(occurred, sizeof(occurred), "%" PRId64,
+		    r->occurred_at);
+		snprintf(people, sizeof(people), "%u", r->people);
+		snprintf(amount, sizeof(amount), "%" PRId64, r->amount_fen);
+		if (has_ll) {
+			snprintf(lat, sizeof(lat), "%.7f", l->lat);
+			snprintf(lon, sizeof(lon), "%.7f", l->lon);
+		}
+		arr_put(&a[0], r->id);
+		arr_put(&a[1], ver);
+		arr_put(&a[2], r->worker_id);
+		arr_put(&a[3], r->device_id);
+		arr_put(&a[4], r->grid_code);
+		arr_put(&a[5], created);
+		arr_put(&a[6], r->has_occurred_at ? occurred : NULL);
+		arr_put(&a[7], r->category);
+		arr_put(&a[8], r->item);
+		arr_put(&a[9], colour_names[r->colour]);
+		arr_put(&a[10], people);
+		arr_put(&a[11], r->has_amount_fen ? amount : NULL);
+		arr_put(&a[12], r->summary);
+		arr_put(&a[13], r->description);
+		arr_put(&a[14], has_ll ? lat : NULL);
+		arr_put(&a[15], has_ll ? lon : NULL);
+		arr_put(&a[16], l != NULL ? l->address : NULL);
+		arr_put(&a[17], r->resolved_on_spot ? "t" : "f");
+		arr_put(&a[18], channel_names[r->has_channel ? r->channel :
+		    GR__CHANNEL__GRID_VISIT]);
+		arr_put(&a[19], r->link_report_id);
+	}
+	arr_send(s, "reports", a, 20);
+}
+
+/* The "parties" statement for the new reports of a batch; 0 when they
+ * have no parties and nothing was sent. */
+static int
+parties_send(struct store *s, const struct store_item *it, size_t n)
+{
+	struct arr a[7];
+	int any = 0;
+
+	memset(a, 0, sizeof(a));
+	for (size_t i = 0; i < n; i++) {
+		const Gr__Report *r = it[i].r;
+
+		if (it[i].result != STORE_NEW)
+			continue;
+		for (size_t k = 0; k < r->n_parties; k++) {
+			const Gr__Party *p = r->parties[k];
+			char idx[24];
+
+			snprintf(idx, sizeof(idx), "%zu", k + 1);
+			arr_put(&a[0], r->id);
+			arr_put(&a[1], idx);
+			arr_put(&a[2], role_names[p->role]);
+			arr_put(&a[3], p->name);
+			arr_put(&a[4], p->phone);
+			arr_put(&a[5], p->id_number);
+			arr_put(&a[6], p->organisation);
+			any = 1;
+		}
+	}
+	if (any)
+		arr_send(s, "parties", a, 7);
+	else
+		for (int i = 0; i < 7; i++)
+			free(a[i].buf);
+	return any;
+}
+
+/* The "cases" statement for the new reports of a batch. */
+static void
+cases_send(struct store *s, const struct store_item *it, size_t n)
+{
+	struct arr a[12];
+
+	memset(a, 0, sizeof(a));
+	for (size_t i = 0; i < n; i++) {
+		const struct route *rt = &it[i].rt;
+		const struct route_facts *f = &it[i].facts;
+		char response[12], resolve[12];
+
+		if (it[i].result != STORE_NEW)
+			continue;
+		snprintf(response, sizeof(response), "%d", rt->response_days);
+		snprintf(resolve, sizeof(resolve), "%d", rt->resolve_days);
+		arr_put(&a[0], it[i].r->id);
+		arr_put(&a[1], rt->county);
+		arr_put(&a[2], rt->township);
+		arr_put(&a[3], level_names[rt->level == GR__LEVEL__COUNTY]);
+		arr_put(&a[4], rt->unit);
+		arr_put(&a[5], colour_names[it[i].r->colour]);
+		arr_put(&a[6], rt->rule);
+		arr_put(&a[7], rt->reason);
+		arr_put(&a[8], rt->response_days > 0 ? response : NULL);
+		arr_put(&a[9], rt->resolve_days > 0 ? resolve : NULL);
+		arr_put(&a[10], f->repeat_case_id[0] != '\0' ?
+		    f->repeat_case_id : NULL);
+		arr_put(&a[11], f->repeat_case_no[0] != '\0' ?
+		    f->repeat_case_no : NULL);
+	}
+	arr_send(s, "cases", a, 12);
+}
+
+/* The "cases" result, which it clears: a case for each new report, in
+ * batch order.  0, or -1 (a missing deadline policy gives fewer rows). */
+static int
+cases_parse(struct store *s, PGresult *res, struct store_item *it, size_t n,
+    size_t nnew)
+{
+	int row = 0, ok = PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    (size_t)PQntuples(res) == nnew;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && !ok)
+		strlcpy_gr(s->sqlstate, "P0002", sizeof(s->sqlstate));
+	for (size_t i = 0; ok && i < n; i++) {
+		struct store_item *x = &it[i];
+
+		if (x->result != STORE_NEW)
+			continue;
+		if (strcmp(PQgetvalue(res, row, 0), x->r->id) != 0) {
+			ok = 0;
+			break;
+		}
+		strlcpy_gr(x->c.case_no, PQgetvalue(res, row, 1),
+		    sizeof(x->c.case_no));
+		utf8_copy(x->c.unit_name, PQgetvalue(res, row, 2),
+		    sizeof(x->c.unit_name));
+		x->c.opened_at = strtoll(PQgetvalue(res, row, 3), NULL, 10);
+		x->c.response_due = strtoll(PQgetvalue(res, row, 4), NULL, 10);
+		x->c.resolve_due = strtoll(PQgetvalue(res, row, 5), NULL, 10);
+		strlcpy_gr(x->c.unit, x->rt.unit, sizeof(x->c.unit));
+		x->c.level = x->rt.level;
+		x->c.state = GR__CASE_STATE__ROUTED;
+		row++;
+	}
+	if (!ok)
+		log_warn("event=db-error statement=cases reports=%zu error=\"%s\"",
+		    nnew, errline(PQresultErrorMessage(res)));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/*
  * Batches, in libpq's pipeline mode: the statements of many reports go out
  * together and their results come back together, one round trip for the
  * reads, one for the writes, one commit for all.
@@ -811,7 +1110,7 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 {
 	PGresult *res;
 	size_t i, nnew = 0;
-	int rc;
+	int rc, parties;
 
 	s->sqlstate[0] = '\0';
 	for (i = 0; i < n; i++) {
@@ -873,14 +1172,9 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 	if (pipe_start(s) < 0)
 		return batch_failed(s, "enter");
 	pipe_command(s, "BEGIN");
-	for (i = 0; i < n; i++) {
-		if (it[i].result != STORE_NEW)
-			continue;
-		report_send(s, it[i].r);
-		for (size_t k = 0; k < it[i].r->n_parties; k++)
-			party_send(s, it[i].r, k);
-		case_send(s, it[i].r, &it[i].rt, &it[i].facts);
-	}
+	reports_send(s, it, n);
+	parties = parties_send(s, it, n);
+	cases_send(s, it, n);
 	if (PQpipelineSync(s->conn) != 1)
 		s->pipe_broken = 1;
 	if (s->pipe_broken)
@@ -891,28 +1185,28 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 	PQclear(res);
 	if (!rc)
 		goto broken;
-	for (i = 0; i < n; i++) {
-		struct store_item *x = &it[i];
-
-		if (x->result != STORE_NEW)
-			continue;
+	if ((res = pipe_result(s)) == NULL)
+		goto broken;
+	/* Fewer rows: another collector stored one first, or the batch
+	 * holds an id twice; sort it out one at a time. */
+	rc = PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    (size_t)PQntuples(res) == nnew;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_warn("event=db-error statement=reports reports=%zu "
+		    "error=\"%s\"", nnew, errline(PQresultErrorMessage(res)));
+	PQclear(res);
+	if (!rc)
+		goto broken;
+	if (parties) {
 		if ((res = pipe_result(s)) == NULL)
 			goto broken;
-		/* 0 rows: another collector stored it first; sort it out
-		 * one at a time. */
-		if (report_parse(res, x->r) != 1)
-			goto broken;
-		for (size_t k = 0; k < x->r->n_parties; k++) {
-			if ((res = pipe_result(s)) == NULL)
-				goto broken;
-			if (party_parse(res) < 0)
-				goto broken;
-		}
-		if ((res = pipe_result(s)) == NULL)
-			goto broken;
-		if (case_parse(s, res, x->r, &x->rt, &x->c) < 0)
+		if (party_parse(res) < 0)
 			goto broken;
 	}
+	if ((res = pipe_result(s)) == NULL)
+		goto broken;
+	if (cases_parse(s, res, it, n, nnew) < 0)
+		goto broken;
 	if (pipe_end(s) < 0)
 		return batch_failed(s, "write");
 	res = PQexec(s->conn, "COMMIT");
