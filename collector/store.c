@@ -83,6 +83,42 @@ static const struct {
 	  MS("c.opened_at") ", " MS("c.response_due") ", " MS("c.resolve_due")
 	  " FROM c" },
 	/*
+	 * The batch's reads, set-based: "dup" and "check" above for every
+	 * report of the batch in one statement, a row per report in batch
+	 * order; the check runs only for a report not stored yet.  The
+	 * petitioners' phones and ID numbers come as array literals, one per
+	 * report.
+	 */
+	{ "checks",
+	  "SELECT b.k, d.worker_id, d.case_no, d.unit_code, d.name_zh, d.level,"
+	  " d.state, d.opened, d.response, d.resolve, ch.active, ch.grid_ok,"
+	  " ch.registered, ch.county_level, ch.item_ok, ch.rep_open,"
+	  " ch.rep_id, ch.rep_no"
+	  " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+	  " $5::text[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY"
+	  " AS b(id, w, g, cat, item, link, phones, ids, k)"
+	  " LEFT JOIN LATERAL (SELECT r.worker_id, c.case_no, c.unit_code,"
+	  "  d.name_zh, c.level, c.state, " MS("c.opened_at") " AS opened, "
+	  MS("c.response_due") " AS response, " MS("c.resolve_due")
+	  "  AS resolve FROM report r JOIN \"case\" c ON c.report_id = r.id"
+	  "  JOIN division d ON d.code = c.unit_code WHERE r.id = b.id) d"
+	  "  ON true"
+	  " LEFT JOIN LATERAL (SELECT w.active, g.code IS NOT NULL AS grid_ok,"
+	  "  wg.worker_id IS NOT NULL AS registered, cat.county_level,"
+	  "  (b.item IS NULL OR it.code IS NOT NULL) AS item_ok,"
+	  "  coalesce(rep.open, false) AS rep_open, rep.case_id AS rep_id,"
+	  "  rep.case_no AS rep_no"
+	  "  FROM (SELECT 1) one"
+	  "  LEFT JOIN gr_find_repeat(b.link, b.g, b.cat, b.phones::text[],"
+	  "   b.ids::text[]) rep ON true"
+	  "  LEFT JOIN worker w ON w.id = b.w"
+	  "  LEFT JOIN grid g ON g.code = b.g"
+	  "  LEFT JOIN worker_grid wg ON wg.worker_id = b.w AND wg.grid_code = b.g"
+	  "  LEFT JOIN category cat ON cat.code = b.cat AND cat.parent_code IS NULL"
+	  "  LEFT JOIN category it ON it.code = b.item AND it.parent_code = b.cat"
+	  "  WHERE d.worker_id IS NULL) ch ON true"
+	  " ORDER BY b.k" },
+	/*
 	 * The batch's writes, set-based: one statement each for all its
 	 * reports, all their parties, and all their cases (case numbers
 	 * taken with one case_counter update per county, in batch order;
@@ -212,7 +248,11 @@ static int	 read_view(struct store *, const char *, struct case_view *);
 static PGresult	*dup_send(struct store *, const Gr__Report *);
 static int	 dup_parse(PGresult *, const Gr__Report *, struct stored_case *,
 		    struct verr *);
+static int	 dup_row(const PGresult *, int, int, const Gr__Report *,
+		    struct stored_case *, struct verr *);
 static PGresult	*check_send(struct store *, const Gr__Report *);
+static int	 check_row(const PGresult *, int, int, const Gr__Report *,
+		    struct route_facts *, struct verr *);
 static int	 check_parse(PGresult *, const Gr__Report *,
 		    struct route_facts *, struct verr *);
 static PGresult	*report_send(struct store *, const Gr__Report *);
@@ -444,28 +484,35 @@ dup_parse(PGresult *res, const Gr__Report *r, struct stored_case *c,
 		PQclear(res);
 		return -1;
 	}
-	if (PQntuples(res) == 1) {
-		if (strcmp(PQgetvalue(res, 0, 0), r->worker_id) != 0) {
-			e->reason = VR_ID_CONFLICT;
-			snprintf(e->detail, sizeof(e->detail),
-			    "report id %s belongs to another worker", r->id);
-			PQclear(res);
-			return 2;
-		}
-		strlcpy_gr(c->case_no, PQgetvalue(res, 0, 1),
-		    sizeof(c->case_no));
-		strlcpy_gr(c->unit, PQgetvalue(res, 0, 2), sizeof(c->unit));
-		utf8_copy(c->unit_name, PQgetvalue(res, 0, 3),
-		    sizeof(c->unit_name));
-		c->level = level_of(PQgetvalue(res, 0, 4));
-		c->state = state_of(PQgetvalue(res, 0, 5));
-		c->opened_at = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
-		c->response_due = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
-		c->resolve_due = strtoll(PQgetvalue(res, 0, 8), NULL, 10);
-		rc = 1;
-	}
+	if (PQntuples(res) == 1)
+		rc = dup_row(res, 0, 0, r, c, e);
 	PQclear(res);
 	return rc;
+}
+
+/* A found report's columns from col of row: 1 (c filled), or 2 when the
+ * id is another worker's (e filled). */
+static int
+dup_row(const PGresult *res, int row, int col, const Gr__Report *r,
+    struct stored_case *c, struct verr *e)
+{
+#define COL(i) PQgetvalue(res, row, col + (i))
+	if (strcmp(COL(0), r->worker_id) != 0) {
+		e->reason = VR_ID_CONFLICT;
+		snprintf(e->detail, sizeof(e->detail),
+		    "report id %s belongs to another worker", r->id);
+		return 2;
+	}
+	strlcpy_gr(c->case_no, COL(1), sizeof(c->case_no));
+	strlcpy_gr(c->unit, COL(2), sizeof(c->unit));
+	utf8_copy(c->unit_name, COL(3), sizeof(c->unit_name));
+	c->level = level_of(COL(4));
+	c->state = state_of(COL(5));
+	c->opened_at = strtoll(COL(6), NULL, 10);
+	c->response_due = strtoll(COL(7), NULL, 10);
+	c->resolve_due = strtoll(COL(8), NULL, 10);
+#undef COL
+	return 1;
 }
 
 /* The petitioners' phones and ID numbers as PostgreSQL array literals.
@@ -527,38 +574,54 @@ check_parse(PGresult *res, const Gr__Report *r, struct route_facts *f,
 		PQclear(res);
 		return -1;
 	}
-	if (PQgetisnull(res, 0, 0) || strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+	rc = check_row(res, 0, 0, r, f, e);
+	PQclear(res);
+	return rc;
+}
+
+/* The check's columns from col of row: 0 (f filled), 1 rejected (e
+ * filled). */
+static int
+check_row(const PGresult *res, int row, int col, const Gr__Report *r,
+    struct route_facts *f, struct verr *e)
+{
+	int rc = 0;
+
+#define COL(i) PQgetvalue(res, row, col + (i))
+#define ISNULL(i) PQgetisnull(res, row, col + (i))
+	if (ISNULL(0) || strcmp(COL(0), "t") != 0) {
 		e->reason = VR_UNKNOWN_WORKER;
 		snprintf(e->detail, sizeof(e->detail),
 		    "worker %s is not registered or not active", r->worker_id);
 		rc = 1;
-	} else if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+	} else if (strcmp(COL(1), "t") != 0) {
 		e->reason = VR_UNKNOWN_GRID;
 		snprintf(e->detail, sizeof(e->detail), "grid %s is unknown",
 		    r->grid_code);
 		rc = 1;
-	} else if (strcmp(PQgetvalue(res, 0, 2), "t") != 0) {
+	} else if (strcmp(COL(2), "t") != 0) {
 		e->reason = VR_NOT_REGISTERED;
 		snprintf(e->detail, sizeof(e->detail),
 		    "worker %s is not registered for grid %s", r->worker_id,
 		    r->grid_code);
 		rc = 1;
-	} else if (PQgetisnull(res, 0, 3) ||
-	    strcmp(PQgetvalue(res, 0, 4), "t") != 0) {
+	} else if (ISNULL(3) ||
+	    strcmp(COL(4), "t") != 0) {
 		e->reason = VR_UNKNOWN_CATEGORY;
 		snprintf(e->detail, sizeof(e->detail),
 		    "category %s / item %s is not in the taxonomy",
 		    r->category, r->item ? r->item : "-");
 		rc = 1;
 	} else {
-		f->county_level = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
-		f->repeat_open = strcmp(PQgetvalue(res, 0, 5), "t") == 0;
-		strlcpy_gr(f->repeat_case_id, PQgetvalue(res, 0, 6),
+		f->county_level = strcmp(COL(3), "t") == 0;
+		f->repeat_open = strcmp(COL(5), "t") == 0;
+		strlcpy_gr(f->repeat_case_id, COL(6),
 		    sizeof(f->repeat_case_id));
-		strlcpy_gr(f->repeat_case_no, PQgetvalue(res, 0, 7),
+		strlcpy_gr(f->repeat_case_no, COL(7),
 		    sizeof(f->repeat_case_no));
 	}
-	PQclear(res);
+#undef COL
+#undef ISNULL
 	return rc;
 }
 
@@ -856,6 +919,37 @@ arr_send(struct store *s, const char *stmt, struct arr *a, int n)
 	}
 }
 
+/* The "checks" statement for the n reports of a batch, run at once. */
+static PGresult *
+checks_run(struct store *s, const struct store_item *it, size_t n)
+{
+	struct arr a[8];
+	const char *v[8];
+	PGresult *res;
+
+	memset(a, 0, sizeof(a));
+	for (size_t i = 0; i < n; i++) {
+		const Gr__Report *r = it[i].r;
+		char phones[LIMIT_PARTIES * 24 + 3], ids[LIMIT_PARTIES * 22 + 3];
+
+		petitioner_arrays(r, phones, sizeof(phones), ids, sizeof(ids));
+		arr_put(&a[0], r->id);
+		arr_put(&a[1], r->worker_id);
+		arr_put(&a[2], r->grid_code);
+		arr_put(&a[3], r->category);
+		arr_put(&a[4], r->item);
+		arr_put(&a[5], r->link_report_id);
+		arr_put(&a[6], phones);
+		arr_put(&a[7], ids);
+	}
+	for (int i = 0; i < 8; i++)
+		v[i] = arr_end(&a[i]);
+	res = run(s, "checks", 8, v, NULL, NULL);
+	for (int i = 0; i < 8; i++)
+		free(a[i].buf);
+	return res;
+}
+
 /* The "reports" statement for the new reports of a batch. */
 static void
 reports_send(struct store *s, const struct store_item *it, size_t n)
@@ -1122,44 +1216,33 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 	}
 
 	/* Reads: is it a duplicate, and what the database knows of it. */
-	if (pipe_start(s) < 0)
-		return batch_failed(s, "enter");
-	for (i = 0; i < n; i++) {
-		dup_send(s, it[i].r);
-		check_send(s, it[i].r);
+	res = checks_run(s, it, n);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    (size_t)PQntuples(res) != n) {
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			strlcpy_gr(s->sqlstate, "XX000", sizeof(s->sqlstate));
+		log_warn("event=db-error statement=checks reports=%zu error=\"%s\"",
+		    n, errline(PQresultErrorMessage(res)));
+		PQclear(res);
+		return batch_failed(s, "read");
 	}
-	if (PQpipelineSync(s->conn) != 1)
-		s->pipe_broken = 1;
-	if (s->pipe_broken)
-		goto broken;
 	for (i = 0; i < n; i++) {
 		struct store_item *x = &it[i];
+		int row = (int)i;
 
-		if ((res = pipe_result(s)) == NULL)
-			goto broken;
-		rc = dup_parse(res, x->r, &x->c, &x->e);
-		if ((res = pipe_result(s)) == NULL)
-			goto broken;
-		if (rc < 0) {
-			PQclear(res);
-			goto broken;
-		}
-		if (rc == 1 || rc == 2) {
+		if (!PQgetisnull(res, row, 1)) {
+			rc = dup_row(res, row, 1, x->r, &x->c, &x->e);
 			x->result = rc == 1 ? STORE_DUPLICATE : STORE_REJECTED;
-			PQclear(res);
 			continue;
 		}
-		if ((rc = check_parse(res, x->r, &x->facts, &x->e)) < 0)
-			goto broken;
-		if (rc == 1) {
+		if (check_row(res, row, 10, x->r, &x->facts, &x->e) == 1) {
 			x->result = STORE_REJECTED;
 			continue;
 		}
 		x->result = STORE_NEW;
 		nnew++;
 	}
-	if (pipe_end(s) < 0)
-		return batch_failed(s, "read");
+	PQclear(res);
 	if (nnew == 0)
 		return BATCH_DONE;
 
