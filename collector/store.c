@@ -907,7 +907,7 @@ arr_end(struct arr *a)
 static void
 arr_send(struct store *s, const char *stmt, struct arr *a, int n)
 {
-	const char *v[20];
+	const char *v[20] = { NULL };
 
 	for (int i = 0; i < n; i++)
 		v[i] = arr_end(&a[i]);
@@ -924,7 +924,7 @@ static PGresult *
 checks_run(struct store *s, const struct store_item *it, size_t n)
 {
 	struct arr a[8];
-	const char *v[8];
+	const char *v[8] = { NULL };
 	PGresult *res;
 
 	memset(a, 0, sizeof(a));
