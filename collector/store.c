@@ -82,6 +82,113 @@ static const struct {
 	  " SELECT c.case_no, (SELECT name_zh FROM division WHERE code = $5), "
 	  MS("c.opened_at") ", " MS("c.response_due") ", " MS("c.resolve_due")
 	  " FROM c" },
+	/*
+	 * The batch's reads, set-based: "dup" and "check" above for every
+	 * report of the batch in one statement, a row per report in batch
+	 * order; the check runs only for a report not stored yet.  The
+	 * petitioners' phones and ID numbers come as array literals, one per
+	 * report.
+	 */
+	{ "checks",
+	  "SELECT b.k, d.worker_id, d.case_no, d.unit_code, d.name_zh, d.level,"
+	  " d.state, d.opened, d.response, d.resolve, ch.active, ch.grid_ok,"
+	  " ch.registered, ch.county_level, ch.item_ok, ch.rep_open,"
+	  " ch.rep_id, ch.rep_no"
+	  " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+	  " $5::text[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY"
+	  " AS b(id, w, g, cat, item, link, phones, ids, k)"
+	  " LEFT JOIN LATERAL (SELECT r.worker_id, c.case_no, c.unit_code,"
+	  "  d.name_zh, c.level, c.state, " MS("c.opened_at") " AS opened, "
+	  MS("c.response_due") " AS response, " MS("c.resolve_due")
+	  "  AS resolve FROM report r JOIN \"case\" c ON c.report_id = r.id"
+	  "  JOIN division d ON d.code = c.unit_code WHERE r.id = b.id) d"
+	  "  ON true"
+	  " LEFT JOIN LATERAL (SELECT w.active, g.code IS NOT NULL AS grid_ok,"
+	  "  wg.worker_id IS NOT NULL AS registered, cat.county_level,"
+	  "  (b.item IS NULL OR it.code IS NOT NULL) AS item_ok,"
+	  "  coalesce(rep.open, false) AS rep_open, rep.case_id AS rep_id,"
+	  "  rep.case_no AS rep_no"
+	  "  FROM (SELECT 1) one"
+	  "  LEFT JOIN gr_find_repeat(b.link, b.g, b.cat, b.phones::text[],"
+	  "   b.ids::text[]) rep ON true"
+	  "  LEFT JOIN worker w ON w.id = b.w"
+	  "  LEFT JOIN grid g ON g.code = b.g"
+	  "  LEFT JOIN worker_grid wg ON wg.worker_id = b.w AND wg.grid_code = b.g"
+	  "  LEFT JOIN category cat ON cat.code = b.cat AND cat.parent_code IS NULL"
+	  "  LEFT JOIN category it ON it.code = b.item AND it.parent_code = b.cat"
+	  "  WHERE d.worker_id IS NULL) ch ON true"
+	  " ORDER BY b.k" },
+	/*
+	 * The batch's writes, set-based: one statement each for all its
+	 * reports, all their parties, and all their cases (case numbers
+	 * taken with one case_counter update per county, in batch order;
+	 * two events per case, in the order the per-report statement
+	 * writes them).  Rows go in in batch order (ORDER BY k), so the
+	 * ids, the case numbers and the per-row alert trigger's work come
+	 * in the same order as the per-report statements above.
+	 */
+	{ "reports",
+	  "INSERT INTO report (id, schema_version, worker_id, device_id,"
+	  " grid_code, created_at, occurred_at, category, item, colour, people,"
+	  " amount_fen, summary, description, lat, lon, address,"
+	  " resolved_on_spot, channel, link_report_id)"
+	  " SELECT id, v, w, dev, g, to_timestamp(cr / 1000.0),"
+	  " to_timestamp(oc / 1000.0), cat, item, col::colour, ppl, amt, summ,"
+	  " descr, lat, lon, addr, ros, ch::channel, link"
+	  " FROM unnest($1::text[], $2::int[], $3::text[], $4::text[],"
+	  " $5::text[], $6::bigint[], $7::bigint[], $8::text[], $9::text[],"
+	  " $10::text[], $11::int[], $12::bigint[], $13::text[], $14::text[],"
+	  " $15::float8[], $16::float8[], $17::text[], $18::bool[], $19::text[],"
+	  " $20::text[]) WITH ORDINALITY AS b(id, v, w, dev, g, cr, oc, cat,"
+	  " item, col, ppl, amt, summ, descr, lat, lon, addr, ros, ch, link, k)"
+	  " ORDER BY k ON CONFLICT (id) DO NOTHING RETURNING id" },
+	{ "parties",
+	  "INSERT INTO party (report_id, idx, role, name, phone, id_number,"
+	  " organisation) SELECT rid, idx, role::party_role, nm, ph, idn, org"
+	  " FROM unnest($1::text[], $2::int[], $3::text[], $4::text[],"
+	  " $5::text[], $6::text[], $7::text[]) WITH ORDINALITY"
+	  " AS b(rid, idx, role, nm, ph, idn, org, k) ORDER BY k" },
+	{ "cases",
+	  "WITH yr AS (SELECT extract(year FROM now() AT TIME ZONE"
+	  " 'Asia/Shanghai')::int AS y),"
+	  " b AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
+	  "  $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],"
+	  "  $9::int[], $10::int[], $11::bigint[], $12::text[]) WITH ORDINALITY"
+	  "  AS b(rid, county, township, lvl, unit, col, rule, reason, resp,"
+	  "  resol, rep_id, rep_no, k)),"
+	  " m AS (SELECT county, count(*)::int AS cnt FROM b GROUP BY county),"
+	  " n AS (INSERT INTO case_counter AS cc (county_code, year, last_no)"
+	  "  SELECT m.county, yr.y, m.cnt FROM m, yr ORDER BY m.county"
+	  "  ON CONFLICT (county_code, year)"
+	  "  DO UPDATE SET last_no = cc.last_no + excluded.last_no"
+	  "  RETURNING county_code, year, last_no),"
+	  " nb AS (SELECT b.*, n.year, n.last_no - m.cnt + row_number() OVER"
+	  "  (PARTITION BY b.county ORDER BY b.k) AS no FROM b"
+	  "  JOIN m ON m.county = b.county JOIN n ON n.county_code = b.county),"
+	  " c AS (INSERT INTO \"case\" (case_no, report_id, county_code,"
+	  "  township_code, level, unit_code, state, response_due, resolve_due,"
+	  "  route_rule, route_reason, repeat_of)"
+	  "  SELECT nb.county || '-' || nb.year || '-' || lpad(nb.no::text,"
+	  "  greatest(6, length(nb.no::text)), '0'), nb.rid, nb.county,"
+	  "  nb.township, nb.lvl::route_level, nb.unit, 'routed',"
+	  "  gr_deadline(now(), least(coalesce(nb.resp, p.response_days),"
+	  "  coalesce(nb.resol, p.resolve_days))),"
+	  "  gr_deadline(now(), coalesce(nb.resol, p.resolve_days)), nb.rule,"
+	  "  nb.reason, nb.rep_id FROM nb"
+	  "  JOIN deadline_policy p ON p.colour = nb.col::colour ORDER BY nb.k"
+	  "  RETURNING id, report_id, case_no, opened_at, response_due,"
+	  "  resolve_due),"
+	  " e AS (INSERT INTO case_event (case_id, actor, from_state, to_state,"
+	  "  note) SELECT c.id, 'collector', x.f, x.t, x.note FROM c"
+	  "  JOIN b ON b.rid = c.report_id CROSS JOIN LATERAL (VALUES"
+	  "  (1, NULL::case_state, 'received'::case_state, NULL::text),"
+	  "  (2, 'received', 'routed', concat_ws('; ', b.reason,"
+	  "  '重访 (repeat of ' || b.rep_no || ')'))) AS x(o, f, t, note)"
+	  "  ORDER BY c.id, x.o)"
+	  " SELECT c.report_id, c.case_no, d.name_zh, "
+	  MS("c.opened_at") ", " MS("c.response_due") ", " MS("c.resolve_due")
+	  " FROM c JOIN b ON b.rid = c.report_id"
+	  " LEFT JOIN division d ON d.code = b.unit ORDER BY b.k" },
 	{ "rules",
 	  "SELECT name, coalesce(colour::text, ''), coalesce(min_people, -1),"
 	  " coalesce(min_amount_fen, -1), coalesce(category, ''),"
@@ -141,7 +248,11 @@ static int	 read_view(struct store *, const char *, struct case_view *);
 static PGresult	*dup_send(struct store *, const Gr__Report *);
 static int	 dup_parse(PGresult *, const Gr__Report *, struct stored_case *,
 		    struct verr *);
+static int	 dup_row(const PGresult *, int, int, const Gr__Report *,
+		    struct stored_case *, struct verr *);
 static PGresult	*check_send(struct store *, const Gr__Report *);
+static int	 check_row(const PGresult *, int, int, const Gr__Report *,
+		    struct route_facts *, struct verr *);
 static int	 check_parse(PGresult *, const Gr__Report *,
 		    struct route_facts *, struct verr *);
 static PGresult	*report_send(struct store *, const Gr__Report *);
@@ -373,28 +484,35 @@ dup_parse(PGresult *res, const Gr__Report *r, struct stored_case *c,
 		PQclear(res);
 		return -1;
 	}
-	if (PQntuples(res) == 1) {
-		if (strcmp(PQgetvalue(res, 0, 0), r->worker_id) != 0) {
-			e->reason = VR_ID_CONFLICT;
-			snprintf(e->detail, sizeof(e->detail),
-			    "report id %s belongs to another worker", r->id);
-			PQclear(res);
-			return 2;
-		}
-		strlcpy_gr(c->case_no, PQgetvalue(res, 0, 1),
-		    sizeof(c->case_no));
-		strlcpy_gr(c->unit, PQgetvalue(res, 0, 2), sizeof(c->unit));
-		utf8_copy(c->unit_name, PQgetvalue(res, 0, 3),
-		    sizeof(c->unit_name));
-		c->level = level_of(PQgetvalue(res, 0, 4));
-		c->state = state_of(PQgetvalue(res, 0, 5));
-		c->opened_at = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
-		c->response_due = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
-		c->resolve_due = strtoll(PQgetvalue(res, 0, 8), NULL, 10);
-		rc = 1;
-	}
+	if (PQntuples(res) == 1)
+		rc = dup_row(res, 0, 0, r, c, e);
 	PQclear(res);
 	return rc;
+}
+
+/* A found report's columns from col of row: 1 (c filled), or 2 when the
+ * id is another worker's (e filled). */
+static int
+dup_row(const PGresult *res, int row, int col, const Gr__Report *r,
+    struct stored_case *c, struct verr *e)
+{
+#define COL(i) PQgetvalue(res, row, col + (i))
+	if (strcmp(COL(0), r->worker_id) != 0) {
+		e->reason = VR_ID_CONFLICT;
+		snprintf(e->detail, sizeof(e->detail),
+		    "report id %s belongs to another worker", r->id);
+		return 2;
+	}
+	strlcpy_gr(c->case_no, COL(1), sizeof(c->case_no));
+	strlcpy_gr(c->unit, COL(2), sizeof(c->unit));
+	utf8_copy(c->unit_name, COL(3), sizeof(c->unit_name));
+	c->level = level_of(COL(4));
+	c->state = state_of(COL(5));
+	c->opened_at = strtoll(COL(6), NULL, 10);
+	c->response_due = strtoll(COL(7), NULL, 10);
+	c->resolve_due = strtoll(COL(8), NULL, 10);
+#undef COL
+	return 1;
 }
 
 /* The petitioners' phones and ID numbers as PostgreSQL array literals.
@@ -456,38 +574,54 @@ check_parse(PGresult *res, const Gr__Report *r, struct route_facts *f,
 		PQclear(res);
 		return -1;
 	}
-	if (PQgetisnull(res, 0, 0) || strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+	rc = check_row(res, 0, 0, r, f, e);
+	PQclear(res);
+	return rc;
+}
+
+/* The check's columns from col of row: 0 (f filled), 1 rejected (e
+ * filled). */
+static int
+check_row(const PGresult *res, int row, int col, const Gr__Report *r,
+    struct route_facts *f, struct verr *e)
+{
+	int rc = 0;
+
+#define COL(i) PQgetvalue(res, row, col + (i))
+#define ISNULL(i) PQgetisnull(res, row, col + (i))
+	if (ISNULL(0) || strcmp(COL(0), "t") != 0) {
 		e->reason = VR_UNKNOWN_WORKER;
 		snprintf(e->detail, sizeof(e->detail),
 		    "worker %s is not registered or not active", r->worker_id);
 		rc = 1;
-	} else if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+	} else if (strcmp(COL(1), "t") != 0) {
 		e->reason = VR_UNKNOWN_GRID;
 		snprintf(e->detail, sizeof(e->detail), "grid %s is unknown",
 		    r->grid_code);
 		rc = 1;
-	} else if (strcmp(PQgetvalue(res, 0, 2), "t") != 0) {
+	} else if (strcmp(COL(2), "t") != 0) {
 		e->reason = VR_NOT_REGISTERED;
 		snprintf(e->detail, sizeof(e->detail),
 		    "worker %s is not registered for grid %s", r->worker_id,
 		    r->grid_code);
 		rc = 1;
-	} else if (PQgetisnull(res, 0, 3) ||
-	    strcmp(PQgetvalue(res, 0, 4), "t") != 0) {
+	} else if (ISNULL(3) ||
+	    strcmp(COL(4), "t") != 0) {
 		e->reason = VR_UNKNOWN_CATEGORY;
 		snprintf(e->detail, sizeof(e->detail),
 		    "category %s / item %s is not in the taxonomy",
 		    r->category, r->item ? r->item : "-");
 		rc = 1;
 	} else {
-		f->county_level = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
-		f->repeat_open = strcmp(PQgetvalue(res, 0, 5), "t") == 0;
-		strlcpy_gr(f->repeat_case_id, PQgetvalue(res, 0, 6),
+		f->county_level = strcmp(COL(3), "t") == 0;
+		f->repeat_open = strcmp(COL(5), "t") == 0;
+		strlcpy_gr(f->repeat_case_id, COL(6),
 		    sizeof(f->repeat_case_id));
-		strlcpy_gr(f->repeat_case_no, PQgetvalue(res, 0, 7),
+		strlcpy_gr(f->repeat_case_no, COL(7),
 		    sizeof(f->repeat_case_no));
 	}
-	PQclear(res);
+#undef COL
+#undef ISNULL
 	return rc;
 }
 
@@ -719,6 +853,265 @@ failed:
 }
 
 /*
+ * PostgreSQL array literals, for the set-based statements of a batch: each
+ * element double-quoted with its quotes and backslashes escaped, NULL
+ * unquoted.
+ */
+struct arr {
+	char	*buf;
+	size_t	 len, cap;
+};
+
+static void
+arr_put(struct arr *a, const char *v)
+{
+	size_t need = (v != NULL ? 2 * strlen(v) : 4) + 5;
+
+	if (a->len + need > a->cap) {
+		while (a->len + need > a->cap)
+			a->cap = a->cap ? 2 * a->cap : 256;
+		a->buf = xrealloc(a->buf, a->cap);
+	}
+	a->buf[a->len] = a->len == 0 ? '{' : ',';
+	a->len++;
+	if (v == NULL) {
+		memcpy(a->buf + a->len, "NULL", 4);
+		a->len += 4;
+	} else {
+		a->buf[a->len++] = '"';
+		for (; *v != '\0'; v++) {
+			if (*v == '"' || *v == '\\')
+				a->buf[a->len++] = '\\';
+			a->buf[a->len++] = *v;
+		}
+		a->buf[a->len++] = '"';
+	}
+	a->buf[a->len] = '\0';
+}
+
+/* The literal, "{}" when empty; stays valid until arr_free(). */
+static const char *
+arr_end(struct arr *a)
+{
+	if (a->len == 0) {
+		a->buf = xrealloc(a->buf, 3);
+		a->cap = 3;
+		a->buf[a->len++] = '{';
+	}
+	a->buf[a->len] = '}';
+	a->buf[a->len + 1] = '\0';
+	return a->buf;
+}
+
+/* Send a statement whose n parameters are the arrays a, and free them. */
+static void
+arr_send(struct store *s, const char *stmt, struct arr *a, int n)
+{
+	const char *v[20] = { NULL };
+
+	for (int i = 0; i < n; i++)
+		v[i] = arr_end(&a[i]);
+	run(s, stmt, n, v, NULL, NULL);
+	for (int i = 0; i < n; i++) {
+		free(a[i].buf);
+		a[i].buf = NULL;
+		a[i].len = a[i].cap = 0;
+	}
+}
+
+/* The "checks" statement for the n reports of a batch, run at once. */
+static PGresult *
+checks_run(struct store *s, const struct store_item *it, size_t n)
+{
+	struct arr a[8];
+	const char *v[8] = { NULL };
+	PGresult *res;
+
+	memset(a, 0, sizeof(a));
+	for (size_t i = 0; i < n; i++) {
+		const Gr__Report *r = it[i].r;
+		char phones[LIMIT_PARTIES * 24 + 3], ids[LIMIT_PARTIES * 22 + 3];
+
+		petitioner_arrays(r, phones, sizeof(phones), ids, sizeof(ids));
+		arr_put(&a[0], r->id);
+		arr_put(&a[1], r->worker_id);
+		arr_put(&a[2], r->grid_code);
+		arr_put(&a[3], r->category);
+		arr_put(&a[4], r->item);
+		arr_put(&a[5], r->link_report_id);
+		arr_put(&a[6], phones);
+		arr_put(&a[7], ids);
+	}
+	for (int i = 0; i < 8; i++)
+		v[i] = arr_end(&a[i]);
+	res = run(s, "checks", 8, v, NULL, NULL);
+	for (int i = 0; i < 8; i++)
+		free(a[i].buf);
+	return res;
+}
+
+/* The "reports" statement for the new reports of a batch. */
+static void
+reports_send(struct store *s, const struct store_item *it, size_t n)
+{
+	struct arr a[20];
+
+	memset(a, 0, sizeof(a));
+	for (size_t i = 0; i < n; i++) {
+		const Gr__Report *r = it[i].r;
+		const Gr__Location *l = r->location;
+		char ver[12], created[24], occurred[24], people[12], amount[24];
+		char lat[32], lon[32];
+		int has_ll = l != NULL && l->has_lat;
+
+		if (it[i].result != STORE_NEW)
+			continue;
+		snprintf(ver, sizeof(ver), "%u", r->schema_version);
+		snprintf(created, sizeof(created), "%" PRId64, r->created_at);
+		snprintf(occurred, sizeof(occurred), "%" PRId64,
+		    r->occurred_at);
+		snprintf(people, sizeof(people), "%u", r->people);
+		snprintf(amount, sizeof(amount), "%" PRId64, r->amount_fen);
+		if (has_ll) {
+			snprintf(lat, sizeof(lat), "%.7f", l->lat);
+			snprintf(lon, sizeof(lon), "%.7f", l->lon);
+		}
+		arr_put(&a[0], r->id);
+		arr_put(&a[1], ver);
+		arr_put(&a[2], r->worker_id);
+		arr_put(&a[3], r->device_id);
+		arr_put(&a[4], r->grid_code);
+		arr_put(&a[5], created);
+		arr_put(&a[6], r->has_occurred_at ? occurred : NULL);
+		arr_put(&a[7], r->category);
+		arr_put(&a[8], r->item);
+		arr_put(&a[9], colour_names[r->colour]);
+		arr_put(&a[10], people);
+		arr_put(&a[11], r->has_amount_fen ? amount : NULL);
+		arr_put(&a[12], r->summary);
+		arr_put(&a[13], r->description);
+		arr_put(&a[14], has_ll ? lat : NULL);
+		arr_put(&a[15], has_ll ? lon : NULL);
+		arr_put(&a[16], l != NULL ? l->address : NULL);
+		arr_put(&a[17], r->resolved_on_spot ? "t" : "f");
+		arr_put(&a[18], channel_names[r->has_channel ? r->channel :
+		    GR__CHANNEL__GRID_VISIT]);
+		arr_put(&a[19], r->link_report_id);
+	}
+	arr_send(s, "reports", a, 20);
+}
+
+/* The "parties" statement for the new reports of a batch; 0 when they
+ * have no parties and nothing was sent. */
+static int
+parties_send(struct store *s, const struct store_item *it, size_t n)
+{
+	struct arr a[7];
+	int any = 0;
+
+	memset(a, 0, sizeof(a));
+	for (size_t i = 0; i < n; i++) {
+		const Gr__Report *r = it[i].r;
+
+		if (it[i].result != STORE_NEW)
+			continue;
+		for (size_t k = 0; k < r->n_parties; k++) {
+			const Gr__Party *p = r->parties[k];
+			char idx[24];
+
+			snprintf(idx, sizeof(idx), "%zu", k + 1);
+			arr_put(&a[0], r->id);
+			arr_put(&a[1], idx);
+			arr_put(&a[2], role_names[p->role]);
+			arr_put(&a[3], p->name);
+			arr_put(&a[4], p->phone);
+			arr_put(&a[5], p->id_number);
+			arr_put(&a[6], p->organisation);
+			any = 1;
+		}
+	}
+	if (any)
+		arr_send(s, "parties", a, 7);
+	else
+		for (int i = 0; i < 7; i++)
+			free(a[i].buf);
+	return any;
+}
+
+/* The "cases" statement for the new reports of a batch. */
+static void
+cases_send(struct store *s, const struct store_item *it, size_t n)
+{
+	struct arr a[12];
+
+	memset(a, 0, sizeof(a));
+	for (size_t i = 0; i < n; i++) {
+		const struct route *rt = &it[i].rt;
+		const struct route_facts *f = &it[i].facts;
+		char response[12], resolve[12];
+
+		if (it[i].result != STORE_NEW)
+			continue;
+		snprintf(response, sizeof(response), "%d", rt->response_days);
+		snprintf(resolve, sizeof(resolve), "%d", rt->resolve_days);
+		arr_put(&a[0], it[i].r->id);
+		arr_put(&a[1], rt->county);
+		arr_put(&a[2], rt->township);
+		arr_put(&a[3], level_names[rt->level == GR__LEVEL__COUNTY]);
+		arr_put(&a[4], rt->unit);
+		arr_put(&a[5], colour_names[it[i].r->colour]);
+		arr_put(&a[6], rt->rule);
+		arr_put(&a[7], rt->reason);
+		arr_put(&a[8], rt->response_days > 0 ? response : NULL);
+		arr_put(&a[9], rt->resolve_days > 0 ? resolve : NULL);
+		arr_put(&a[10], f->repeat_case_id[0] != '\0' ?
+		    f->repeat_case_id : NULL);
+		arr_put(&a[11], f->repeat_case_no[0] != '\0' ?
+		    f->repeat_case_no : NULL);
+	}
+	arr_send(s, "cases", a, 12);
+}
+
+/* The "cases" result, which it clears: a case for each new report, in
+ * batch order.  0, or -1 (a missing deadline policy gives fewer rows). */
+static int
+cases_parse(struct store *s, PGresult *res, struct store_item *it, size_t n,
+    size_t nnew)
+{
+	int row = 0, ok = PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    (size_t)PQntuples(res) == nnew;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && !ok)
+		strlcpy_gr(s->sqlstate, "P0002", sizeof(s->sqlstate));
+	for (size_t i = 0; ok && i < n; i++) {
+		struct store_item *x = &it[i];
+
+		if (x->result != STORE_NEW)
+			continue;
+		if (strcmp(PQgetvalue(res, row, 0), x->r->id) != 0) {
+			ok = 0;
+			break;
+		}
+		strlcpy_gr(x->c.case_no, PQgetvalue(res, row, 1),
+		    sizeof(x->c.case_no));
+		utf8_copy(x->c.unit_name, PQgetvalue(res, row, 2),
+		    sizeof(x->c.unit_name));
+		x->c.opened_at = strtoll(PQgetvalue(res, row, 3), NULL, 10);
+		x->c.response_due = strtoll(PQgetvalue(res, row, 4), NULL, 10);
+		x->c.resolve_due = strtoll(PQgetvalue(res, row, 5), NULL, 10);
+		strlcpy_gr(x->c.unit, x->rt.unit, sizeof(x->c.unit));
+		x->c.level = x->rt.level;
+		x->c.state = GR__CASE_STATE__ROUTED;
+		row++;
+	}
+	if (!ok)
+		log_warn("event=db-error statement=cases reports=%zu error=\"%s\"",
+		    nnew, errline(PQresultErrorMessage(res)));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/*
  * Batches, in libpq's pipeline mode: the statements of many reports go out
  * together and their results come back together, one round trip for the
  * reads, one for the writes, one commit for all.
@@ -811,7 +1204,7 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 {
 	PGresult *res;
 	size_t i, nnew = 0;
-	int rc;
+	int rc, parties;
 
 	s->sqlstate[0] = '\0';
 	for (i = 0; i < n; i++) {
@@ -823,44 +1216,33 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 	}
 
 	/* Reads: is it a duplicate, and what the database knows of it. */
-	if (pipe_start(s) < 0)
-		return batch_failed(s, "enter");
-	for (i = 0; i < n; i++) {
-		dup_send(s, it[i].r);
-		check_send(s, it[i].r);
+	res = checks_run(s, it, n);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    (size_t)PQntuples(res) != n) {
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			strlcpy_gr(s->sqlstate, "XX000", sizeof(s->sqlstate));
+		log_warn("event=db-error statement=checks reports=%zu error=\"%s\"",
+		    n, errline(PQresultErrorMessage(res)));
+		PQclear(res);
+		return batch_failed(s, "read");
 	}
-	if (PQpipelineSync(s->conn) != 1)
-		s->pipe_broken = 1;
-	if (s->pipe_broken)
-		goto broken;
 	for (i = 0; i < n; i++) {
 		struct store_item *x = &it[i];
+		int row = (int)i;
 
-		if ((res = pipe_result(s)) == NULL)
-			goto broken;
-		rc = dup_parse(res, x->r, &x->c, &x->e);
-		if ((res = pipe_result(s)) == NULL)
-			goto broken;
-		if (rc < 0) {
-			PQclear(res);
-			goto broken;
-		}
-		if (rc == 1 || rc == 2) {
+		if (!PQgetisnull(res, row, 1)) {
+			rc = dup_row(res, row, 1, x->r, &x->c, &x->e);
 			x->result = rc == 1 ? STORE_DUPLICATE : STORE_REJECTED;
-			PQclear(res);
 			continue;
 		}
-		if ((rc = check_parse(res, x->r, &x->facts, &x->e)) < 0)
-			goto broken;
-		if (rc == 1) {
+		if (check_row(res, row, 10, x->r, &x->facts, &x->e) == 1) {
 			x->result = STORE_REJECTED;
 			continue;
 		}
 		x->result = STORE_NEW;
 		nnew++;
 	}
-	if (pipe_end(s) < 0)
-		return batch_failed(s, "read");
+	PQclear(res);
 	if (nnew == 0)
 		return BATCH_DONE;
 
@@ -873,14 +1255,9 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 	if (pipe_start(s) < 0)
 		return batch_failed(s, "enter");
 	pipe_command(s, "BEGIN");
-	for (i = 0; i < n; i++) {
-		if (it[i].result != STORE_NEW)
-			continue;
-		report_send(s, it[i].r);
-		for (size_t k = 0; k < it[i].r->n_parties; k++)
-			party_send(s, it[i].r, k);
-		case_send(s, it[i].r, &it[i].rt, &it[i].facts);
-	}
+	reports_send(s, it, n);
+	parties = parties_send(s, it, n);
+	cases_send(s, it, n);
 	if (PQpipelineSync(s->conn) != 1)
 		s->pipe_broken = 1;
 	if (s->pipe_broken)
@@ -891,28 +1268,28 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 	PQclear(res);
 	if (!rc)
 		goto broken;
-	for (i = 0; i < n; i++) {
-		struct store_item *x = &it[i];
-
-		if (x->result != STORE_NEW)
-			continue;
+	if ((res = pipe_result(s)) == NULL)
+		goto broken;
+	/* Fewer rows: another collector stored one first, or the batch
+	 * holds an id twice; sort it out one at a time. */
+	rc = PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    (size_t)PQntuples(res) == nnew;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_warn("event=db-error statement=reports reports=%zu "
+		    "error=\"%s\"", nnew, errline(PQresultErrorMessage(res)));
+	PQclear(res);
+	if (!rc)
+		goto broken;
+	if (parties) {
 		if ((res = pipe_result(s)) == NULL)
 			goto broken;
-		/* 0 rows: another collector stored it first; sort it out
-		 * one at a time. */
-		if (report_parse(res, x->r) != 1)
-			goto broken;
-		for (size_t k = 0; k < x->r->n_parties; k++) {
-			if ((res = pipe_result(s)) == NULL)
-				goto broken;
-			if (party_parse(res) < 0)
-				goto broken;
-		}
-		if ((res = pipe_result(s)) == NULL)
-			goto broken;
-		if (case_parse(s, res, x->r, &x->rt, &x->c) < 0)
+		if (party_parse(res) < 0)
 			goto broken;
 	}
+	if ((res = pipe_result(s)) == NULL)
+		goto broken;
+	if (cases_parse(s, res, it, n, nnew) < 0)
+		goto broken;
 	if (pipe_end(s) < 0)
 		return batch_failed(s, "write");
 	res = PQexec(s->conn, "COMMIT");

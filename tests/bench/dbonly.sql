@@ -3,7 +3,11 @@
 -- those of collector/store.c, store_report(), with its parameters filled
 -- in: duplicate check, registration and repeat check (gr_find_repeat),
 -- report, two parties, case with its number from case_counter and two
--- events, commit.  Keep them in step with store.c.  Run by
+-- events, commit.  Keep them in step with store.c.  The collector's
+-- batch path (store_batch) runs the same work as four set-based
+-- statements per batch ("checks", "reports", "parties", "cases" in
+-- store.c); this script keeps the per-report form, the database's
+-- ceiling for one report per transaction.  Run by
 -- tests/bench/run.sh as
 --   pgbench -n -M prepared -f dbonly.sql -D npairs=N ...
 -- against a database holding bench_pair (k, worker_id, grid_code) and the

@@ -1,0 +1,112 @@
+#!/bin/bash
+# test_batch.sh -- reports that reach the collector together are stored in
+# one transaction with set-based statements (collector/store.c
+# store_batch), with the same results as one at a time: case numbers
+# consecutive in arrival order, two repeats of one case in the batch
+# counted 第 2 次 and 第 3 次, text with quotes, backslashes, commas and
+# braces kept as sent, a duplicate answered with its case and a report of
+# an unregistered grid rejected, next to the new ones.  The batch is made
+# by holding a lock on case_counter until the reports have arrived.
+. "$(dirname "$0")/lib.sh"
+
+start_servers
+gr_collector_start "$T_DIR" "$BUILD"
+sql "UPDATE setting SET value = '0' WHERE name = 'repeat_window_days'" >/dev/null
+G=$(grid_of gw001)
+OTHER=$(sql "SELECT code FROM grid WHERE code NOT IN (SELECT grid_code FROM worker_grid WHERE worker_id = 'gw001') ORDER BY 1 LIMIT 1")
+caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
+idof() { sql "SELECT id FROM report WHERE summary = '$1'"; }
+# other OUTBOX ARGS...: gw001 with an outbox of its own, so that a sync of
+# one does not send the reports of another again
+other() {
+	o=$1; shift
+	"$BUILD/field-agent" -b "$GR_BROKER" -o "$T_DIR/agents/gw001-$o.db" \
+		-w gw001 -d dev-gw001 "$@"
+}
+
+agent gw001 -W 20 report --grid "$G" --category 15 --colour green --people 1 \
+	--summary "批量 原案" >/dev/null
+r0=$(idof "批量 原案")
+c0=$(caseof "$r0")
+check "the first report is stored ($c0)" [ -n "$c0" ]
+
+# Hold case_counter: the collector's next write waits, and what arrives
+# meanwhile queues up for one batch.  Reports of one grid and category, or
+# linking to each other, go in separate batches (collector/ingest.c
+# conflicts()): the categories differ.
+mkfifo "$T_DIR/lock.fifo"
+psql "$GR_DB" -XAtq -v ON_ERROR_STOP=1 <"$T_DIR/lock.fifo" >"$T_DIR/lock.out" 2>&1 &
+lock_pid=$!
+exec 7>"$T_DIR/lock.fifo"
+echo "BEGIN; LOCK TABLE case_counter IN EXCLUSIVE MODE; SELECT 'locked';" >&7
+gr_wait_for 20 "case_counter locked" grep -q locked "$T_DIR/lock.out"
+
+other wait -W 1 report --grid "$G" --category 11 --colour green --people 1 \
+	--summary "批量 等待" >/dev/null
+gr_wait_for 20 "the collector waits for case_counter" sql_is 1 \
+	"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gr-collector' AND wait_event_type = 'Lock'"
+
+weird='引号 "a", 反斜杠 \ {b} 逗号,'
+cat >"$T_DIR/batch.txt" <<EOF
+grid: $G
+category: 10
+colour: green
+people: 1
+summary: 批量 重访一
+link: $r0
+
+grid: $G
+category: 13
+colour: green
+people: 1
+summary: 批量 重访二
+link: $r0
+
+grid: $G
+category: 12
+colour: yellow
+people: 2
+summary: 批量 $weird
+description: $weird
+party: petitioner:张"某\\,{}:13900001111
+party: respondent:某公司:::某"公司"\\
+
+grid: $OTHER
+category: 12
+colour: green
+people: 1
+summary: 批量 未登记网格
+EOF
+other batch -W 1 report --file "$T_DIR/batch.txt" >/dev/null
+# and the first report once more: a duplicate in the same batch
+sqlite3 "$T_DIR/agents/gw001.db" "UPDATE outbox SET state = 'queued' WHERE id = '$r0'"
+agent gw001 -W 1 sync >/dev/null
+
+echo "COMMIT;" >&7
+exec 7>&-
+wait "$lock_pid"
+wait_count 20 5 "SELECT count(*) FROM report"
+wait_count 20 1 "SELECT count(*) FROM dead_letter"
+
+rw=$(idof "批量 等待")
+r1=$(idof "批量 重访一")
+r2=$(idof "批量 重访二")
+r3=$(sql "SELECT id FROM report WHERE summary LIKE '批量 引号%'")
+is "$(sql "SELECT count(DISTINCT xmin::text) FROM report WHERE id IN ('$r1', '$r2', '$r3')")" 1 \
+	"the reports that arrived while the first waited were stored in one transaction"
+is "$(sql "SELECT count(*) || ' ' || bool_and(right(case_no, 6)::int = n) FROM (SELECT case_no, row_number() OVER (ORDER BY id) AS n FROM \"case\") c")" \
+	"5 true" "case numbers run 1 to 5 in the order the cases were inserted, no gap"
+is "$(sql "SELECT string_agg(c.case_no || ' ' || coalesce(r.case_no, '-'), ',' ORDER BY c.id) FROM \"case\" c LEFT JOIN \"case\" r ON r.id = c.repeat_of WHERE c.report_id IN ('$r1', '$r2')")" \
+	"$(caseof "$r1") $c0,$(caseof "$r2") $c0" "both repeats link to the original case"
+is "$(sql "SELECT string_agg(substring(a.note from '第 [0-9]+ 次'), ',' ORDER BY c.id) FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE a.kind = 'repeat' AND c.report_id IN ('$r1', '$r2')")" \
+	"第 2 次,第 3 次" "two repeats of one case in a batch: 第 2 次, then 第 3 次"
+is "$(sql "SELECT summary = '批量 ' || \$\$$weird\$\$ AND description = \$\$$weird\$\$ FROM report WHERE id = '$r3'")" t \
+	"quotes, backslashes, commas and braces are stored as sent"
+is "$(sql "SELECT string_agg(idx || ':' || role || ':' || coalesce(name, '-') || ':' || coalesce(phone, '-') || ':' || coalesce(organisation, '-'), '|' ORDER BY idx) FROM party WHERE report_id = '$r3'")" \
+	'1:petitioner:张"某\,{}:13900001111:-|2:respondent:某公司:-:某"公司"\' \
+	"the parties are stored as sent"
+is "$(sql "SELECT count(*) FROM case_event e JOIN \"case\" c ON c.id = e.case_id WHERE c.report_id IN ('$r1', '$r2', '$r3')")" 6 \
+	"two events for each case"
+is "$(sql "SELECT reason FROM dead_letter")" not_registered \
+	"the report of a grid the worker is not registered for is rejected"
+is "$(sql "SELECT count(*) FROM report WHERE id = '$r0'")" 1 "the resent report is stored once"
