@@ -3,7 +3,9 @@
 # loopback ports.  Sourced by scripts/demo.sh and the integration tests.
 #
 #   gr_pg_start DIR [PORT]  cluster in DIR/pg (on PORT, e.g. to restart it
-#                        where its clients expect it); sets GR_PG_PORT, GR_DB
+#                        where its clients expect it); sets GR_PG_PORT, GR_DB;
+#                        $GR_PG_OPTIONS adds server settings, e.g.
+#                        GR_PG_OPTIONS="-c shared_buffers=2GB" for a benchmark
 #   gr_pg_stop DIR
 #   gr_broker_start DIR  broker in DIR/broker; sets GR_MQTT_PORT, GR_BROKER
 #   gr_broker_stop DIR
@@ -70,7 +72,7 @@ gr_pg_start() {
 	for attempt in 1 2 3; do
 		GR_PG_PORT=${2:-$(gr_free_port)} || return 1
 		if gr_as postgres "$GR_PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" \
-			-w -t 60 -o "-p $GR_PG_PORT -k $dir -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=200" \
+			-w -t 60 -o "-p $GR_PG_PORT -k $dir -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=200 ${GR_PG_OPTIONS:-}" \
 			start >/dev/null; then
 			break
 		fi
