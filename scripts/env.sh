@@ -29,14 +29,27 @@ gr_own() {	# gr_own USER DIR: hand DIR to USER when we are root
 	if [ "$(id -u)" -eq 0 ]; then chown -R "$1" "$2"; fi
 }
 
+gr_broker_up() {	# gr_broker_up BROKER-DIR PID SKIP: running, or gone;
+			# SKIP: log lines of earlier starts
+	if ! kill -0 "$2" 2>/dev/null; then
+		return 0	# exited: the caller sees it and tries again
+	fi
+	tail -n +$(($3 + 1)) "$1/mosquitto.log" 2>/dev/null |
+		grep -q "mosquitto version .* running" && gr_port_busy "$GR_MQTT_PORT"
+}
+
 gr_port_busy() {
 	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 gr_free_port() {	# a loopback TCP port nobody listens on
-	local p _
+	local p _ low
+	# Below the kernel's range for outgoing connections: a port in it may
+	# be taken by any client's socket between this check and the bind.
+	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	[ "$low" -gt 11000 ] 2>/dev/null || low=32768
 	for _ in $(seq 1 200); do
-		p=$(( (RANDOM * 32768 + RANDOM) % 30000 + 20000 ))
+		p=$(( (RANDOM * 32768 + RANDOM) % (low - 10000) + 10000 ))
 		if ! gr_port_busy "$p"; then echo "$p"; return 0; fi
 	done
 	echo "env: no free port found" >&2
@@ -95,7 +108,7 @@ gr_pg_stop() {
 }
 
 gr_broker_start() {
-	local dir=$1/broker attempt
+	local dir=$1/broker attempt log_lines
 	mkdir -p "$dir"
 	for attempt in 1 2 3; do
 		GR_MQTT_PORT=${2:-$(gr_free_port)} || return 1
@@ -103,9 +116,13 @@ gr_broker_start() {
 			"$GR_TOP/broker-config/mosquitto-dev.conf" >"$dir/mosquitto.conf"
 		gr_own mosquitto "$dir"
 		# Started as root, mosquitto itself switches to its own user.
+		log_lines=$(cat "$dir/mosquitto.log" 2>/dev/null | wc -l)
 		mosquitto -c "$dir/mosquitto.conf" >>"$dir/stderr.log" 2>&1 </dev/null &
 		echo $! >"$dir/pid"
-		if gr_wait_for 20 "mosquitto on port $GR_MQTT_PORT" gr_port_busy "$GR_MQTT_PORT"; then
+		# Ours when it says so and listens: a port taken meanwhile by
+		# another program makes mosquitto exit.
+		if gr_wait_for 20 "mosquitto on port $GR_MQTT_PORT" gr_broker_up "$dir" $! "$log_lines" &&
+			kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
 			break
 		fi
 		gr_broker_stop "$1"
