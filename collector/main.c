@@ -333,6 +333,13 @@ main(int argc, char **argv)
 	next_sweep = mono_ms();
 	while (!quit) {
 		if (conf.sweep_interval > 0 && mono_ms() >= next_sweep) {
+			/*
+			 * A connection lost while no report came: the sweep
+			 * (escalations) and the notices must not wait for
+			 * the next report to bring the database back.
+			 */
+			if (!store_ok(store) && store_reconnect(store) == 0)
+				ingest_reload_rules(&in, "reconnect");
 			/* A full batch leaves more: sweep again next turn. */
 			next_sweep = ingest_sweep(&in, conf.clock_offset) ==
 			    SWEEP_BATCH ? mono_ms() :

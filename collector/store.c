@@ -233,6 +233,7 @@ static const struct {
 static int	 store_prepare(struct store *);
 static int	 transient(struct store *);
 static const char *errline(const char *);
+static const char *db_error(struct store *, const PGresult *);
 static PGresult	*run(struct store *, const char *, int, const char *const *,
 		    const int *, const int *);
 static void	 note_error(struct store *, const PGresult *);
@@ -256,7 +257,8 @@ static int	 check_row(const PGresult *, int, int, const Gr__Report *,
 static int	 check_parse(PGresult *, const Gr__Report *,
 		    struct route_facts *, struct verr *);
 static PGresult	*report_send(struct store *, const Gr__Report *);
-static int	 report_parse(PGresult *, const Gr__Report *);
+static int	 report_parse(struct store *, PGresult *,
+		    const Gr__Report *);
 static PGresult	*party_send(struct store *, const Gr__Report *, size_t);
 static int	 party_parse(PGresult *);
 static PGresult	*case_send(struct store *, const Gr__Report *,
@@ -345,7 +347,7 @@ store_prepare(struct store *s)
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			log_error("event=db-prepare statement=%s error=\"%s\"",
 			    statements[i].name,
-			    errline(PQresultErrorMessage(res)));
+			    db_error(s, res));
 			PQclear(res);
 			return -1;
 		}
@@ -366,6 +368,24 @@ errline(const char *msg)
 	memcpy(line, msg, n);
 	line[n] = '\0';
 	return line;
+}
+
+/*
+ * The first line of what went wrong: the result's message, or, when the
+ * connection is gone and the result says nothing, the connection's.
+ */
+static const char *
+db_error(struct store *s, const PGresult *res)
+{
+	const char *msg = res != NULL ? PQresultErrorMessage(res) : "";
+
+	if (msg[0] == '\0')
+		msg = PQerrorMessage(s->conn);
+	if (msg[0] == '\0')
+		msg = PQstatus(s->conn) == CONNECTION_OK ?
+		    "no result from the database" :
+		    "no connection to the database";
+	return errline(msg);
 }
 
 /* Whether the last failure is worth retrying: lost connection, resources,
@@ -422,7 +442,7 @@ command(struct store *s, const char *sql)
 
 	if (!ok)
 		log_warn("event=db-error command=\"%s\" error=\"%s\"", sql,
-		    errline(PQresultErrorMessage(res)));
+		    db_error(s, res));
 	PQclear(res);
 	return ok ? 0 : -1;
 }
@@ -628,7 +648,7 @@ check_row(const PGresult *res, int row, int col, const Gr__Report *r,
 static int
 insert_report(struct store *s, const Gr__Report *r)
 {
-	return report_parse(report_send(s, r), r);
+	return report_parse(s, report_send(s, r), r);
 }
 
 static PGresult *
@@ -675,7 +695,7 @@ report_send(struct store *s, const Gr__Report *r)
 /* The "report" result, which it clears: 1 inserted, 0 a concurrent
  * insert won, -1 error. */
 static int
-report_parse(PGresult *res, const Gr__Report *r)
+report_parse(struct store *s, PGresult *res, const Gr__Report *r)
 {
 	int rc;
 
@@ -685,7 +705,7 @@ report_parse(PGresult *res, const Gr__Report *r)
 		rc = PQntuples(res);	/* 0: a concurrent insert won */
 	if (rc < 0)
 		log_warn("event=db-error statement=report report=%s error=\"%s\"",
-		    r->id, errline(PQresultErrorMessage(res)));
+		    r->id, db_error(s, res));
 	PQclear(res);
 	return rc;
 }
@@ -775,7 +795,7 @@ case_parse(struct store *s, PGresult *res, const Gr__Report *r,
 		c->state = GR__CASE_STATE__ROUTED;
 	} else
 		log_warn("event=db-error statement=case report=%s error=\"%s\"",
-		    r->id, errline(PQresultErrorMessage(res)));
+		    r->id, db_error(s, res));
 	PQclear(res);
 	return ok ? 0 : -1;
 }
@@ -824,7 +844,7 @@ store_report(struct store *s, const Gr__Report *r, const struct ruleset *rules,
 	res = PQexec(s->conn, "COMMIT");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		log_warn("event=db-commit-failed report=%s error=\"%s\"", r->id,
-		    errline(PQresultErrorMessage(res)));
+		    db_error(s, res));
 		note_error(s, res);
 		PQclear(res);
 		goto failed;
@@ -1106,7 +1126,7 @@ cases_parse(struct store *s, PGresult *res, struct store_item *it, size_t n,
 	}
 	if (!ok)
 		log_warn("event=db-error statement=cases reports=%zu error=\"%s\"",
-		    nnew, errline(PQresultErrorMessage(res)));
+		    nnew, db_error(s, res));
 	PQclear(res);
 	return ok ? 0 : -1;
 }
@@ -1222,7 +1242,7 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 		if (PQresultStatus(res) == PGRES_TUPLES_OK)
 			strlcpy_gr(s->sqlstate, "XX000", sizeof(s->sqlstate));
 		log_warn("event=db-error statement=checks reports=%zu error=\"%s\"",
-		    n, errline(PQresultErrorMessage(res)));
+		    n, db_error(s, res));
 		PQclear(res);
 		return batch_failed(s, "read");
 	}
@@ -1276,7 +1296,7 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 	    (size_t)PQntuples(res) == nnew;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		log_warn("event=db-error statement=reports reports=%zu "
-		    "error=\"%s\"", nnew, errline(PQresultErrorMessage(res)));
+		    "error=\"%s\"", nnew, db_error(s, res));
 	PQclear(res);
 	if (!rc)
 		goto broken;
@@ -1297,7 +1317,7 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 		/* Nothing is stored; a lasting fault is found report by
 		 * report rather than retried for ever. */
 		log_warn("event=db-commit-failed reports=%zu error=\"%s\"", nnew,
-		    errline(PQresultErrorMessage(res)));
+		    db_error(s, res));
 		note_error(s, res);
 		PQclear(res);
 		return batch_failed(s, "commit");
@@ -1416,7 +1436,7 @@ store_action(struct store *s, const Gr__Action *a, struct case_view *v,
 				return ACT_REFUSED;
 			}
 		log_warn("event=db-error statement=act action=%s error=\"%s\"",
-		    a->id, errline(PQresultErrorMessage(res)));
+		    a->id, db_error(s, res));
 		PQclear(res);
 		goto failed;
 	}
@@ -1456,7 +1476,7 @@ store_sweep(struct store *s, long offset_s, struct swept *out, int max)
 	res = run(s, "sweep", 2, p, NULL, NULL);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		log_warn("event=sweep-failed error=\"%s\"",
-		    errline(PQresultErrorMessage(res)));
+		    db_error(s, res));
 		PQclear(res);
 		return -1;
 	}
@@ -1486,7 +1506,7 @@ store_load_rules(struct store *s, struct ruleset *rs)
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		log_error("event=rules-load-failed error=\"%s\"",
-		    errline(PQresultErrorMessage(res)));
+		    db_error(s, res));
 		PQclear(res);
 		return -1;
 	}
@@ -1560,7 +1580,7 @@ store_alerts_take(struct store *s, struct alert_row *out, int max)
 	res = run(s, "alerts", 1, p, NULL, NULL);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		log_warn("event=alerts-failed error=\"%s\"",
-		    errline(PQresultErrorMessage(res)));
+		    db_error(s, res));
 		PQclear(res);
 		command(s, "ROLLBACK");
 		return -1;
@@ -1635,7 +1655,7 @@ store_dead_letter(struct store *s, const char *topic, const char *reason,
 
 	if (!ok && !transient(s))
 		log_error("event=dead-letter-failed reason=%s error=\"%s\"",
-		    reason, errline(PQresultErrorMessage(res)));
+		    reason, db_error(s, res));
 	PQclear(res);
 	return ok ? 0 : -1;
 }
@@ -1652,7 +1672,7 @@ store_unit_cases(struct store *s, const char *unit, char (*out)[32], int max)
 	res = run(s, "unit_cases", 2, p, NULL, NULL);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		log_warn("event=unit-cases-failed unit=%s error=\"%s\"", unit,
-		    errline(PQresultErrorMessage(res)));
+		    db_error(s, res));
 		PQclear(res);
 		return -1;
 	}
