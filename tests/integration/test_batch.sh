@@ -4,7 +4,8 @@
 # store_batch), with the same results as one at a time: case numbers
 # consecutive in arrival order, two repeats of one case in the batch
 # counted 第 2 次 and 第 3 次, text with quotes, backslashes, commas and
-# braces kept as sent, a duplicate answered with its case and a report of
+# braces kept as sent, a red and a group report raising 一案双查 between
+# them, a duplicate answered with its case and a report of
 # an unregistered grid rejected, next to the new ones.  The batch is made
 # by holding a lock on case_counter until the reports have arrived.
 . "$(dirname "$0")/lib.sh"
@@ -16,6 +17,8 @@ G=$(grid_of gw001)
 OTHER=$(sql "SELECT code FROM grid WHERE code NOT IN (SELECT grid_code FROM worker_grid WHERE worker_id = 'gw001') ORDER BY 1 LIMIT 1")
 caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
 idof() { sql "SELECT id FROM report WHERE summary = '$1'"; }
+# alerts_of ID: "kind related note-count" of the alerts of the report's case
+alerts_of() { sql "SELECT string_agg(a.kind || ' ' || array_to_string(a.related, ',') || ' ' || coalesce(substring(a.note from '第 [0-9]+ 起'), substring(a.note from '[0-9]+ 人'), ''), '; ' ORDER BY a.kind::text) FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.report_id = '$1'"; }
 # other OUTBOX ARGS...: gw001 with an outbox of its own, so that a sync of
 # one does not send the reports of another again
 other() {
@@ -71,6 +74,18 @@ description: $weird
 party: petitioner:张"某\\,{}:13900001111
 party: respondent:某公司:::某"公司"\\
 
+grid: $G
+category: 14
+colour: red
+people: 1
+summary: 批量 红色一
+
+grid: $G
+category: 17
+colour: yellow
+people: 6
+summary: 批量 群体二
+
 grid: $OTHER
 category: 12
 colour: green
@@ -85,21 +100,28 @@ agent gw001 -W 1 sync >/dev/null
 echo "COMMIT;" >&7
 exec 7>&-
 wait "$lock_pid"
-wait_count 20 5 "SELECT count(*) FROM report"
+wait_count 20 7 "SELECT count(*) FROM report"
 wait_count 20 1 "SELECT count(*) FROM dead_letter"
 
 rw=$(idof "批量 等待")
 r1=$(idof "批量 重访一")
 r2=$(idof "批量 重访二")
 r3=$(sql "SELECT id FROM report WHERE summary LIKE '批量 引号%'")
-is "$(sql "SELECT count(DISTINCT xmin::text) FROM report WHERE id IN ('$r1', '$r2', '$r3')")" 1 \
+r4=$(idof "批量 红色一")
+r5=$(idof "批量 群体二")
+is "$(sql "SELECT count(DISTINCT xmin::text) FROM report WHERE id IN ('$r1', '$r2', '$r3', '$r4', '$r5')")" 1 \
 	"the reports that arrived while the first waited were stored in one transaction"
 is "$(sql "SELECT count(*) || ' ' || bool_and(right(case_no, 6)::int = n) FROM (SELECT case_no, row_number() OVER (ORDER BY id) AS n FROM \"case\") c")" \
-	"5 true" "case numbers run 1 to 5 in the order the cases were inserted, no gap"
+	"7 true" "case numbers run 1 to 7 in the order the cases were inserted, no gap"
 is "$(sql "SELECT string_agg(c.case_no || ' ' || coalesce(r.case_no, '-'), ',' ORDER BY c.id) FROM \"case\" c LEFT JOIN \"case\" r ON r.id = c.repeat_of WHERE c.report_id IN ('$r1', '$r2')")" \
 	"$(caseof "$r1") $c0,$(caseof "$r2") $c0" "both repeats link to the original case"
 is "$(sql "SELECT string_agg(substring(a.note from '第 [0-9]+ 次'), ',' ORDER BY c.id) FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE a.kind = 'repeat' AND c.report_id IN ('$r1', '$r2')")" \
 	"第 2 次,第 3 次" "two repeats of one case in a batch: 第 2 次, then 第 3 次"
+is "$(alerts_of "$r4")" "" "the batch's first red report raises no alert"
+is "$(alerts_of "$r5")" "double_check $(caseof "$r4") 第 2 起; group  6 人" \
+	"the batch's group report: a group alert, and 一案双查 naming the red case before it"
+is "$(sql "SELECT count(*) FROM case_flagged f JOIN \"case\" c ON c.id = f.case_id WHERE c.report_id IN ('$r4', '$r5')")" 2 \
+	"both are recorded as red or group cases"
 is "$(sql "SELECT summary = '批量 ' || \$\$$weird\$\$ AND description = \$\$$weird\$\$ FROM report WHERE id = '$r3'")" t \
 	"quotes, backslashes, commas and braces are stored as sent"
 is "$(sql "SELECT string_agg(idx || ':' || role || ':' || coalesce(name, '-') || ':' || coalesce(phone, '-') || ':' || coalesce(organisation, '-'), '|' ORDER BY idx) FROM party WHERE report_id = '$r3'")" \
