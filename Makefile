@@ -119,7 +119,7 @@ $(BUILD)/tests/grmsg: $(BUILD)/obj/tests/tools/grmsg.o $(COMMON_OBJ)
 $(BUILD)/tests/grload: $(BUILD)/obj/tests/bench/grload.o $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PAHO_LIBS) $(PB_LIBS) -lpthread -lm
+	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PAHO_LIBS) $(PQ_LIBS) $(PB_LIBS) -lpthread -lm
 
 # libFuzzer targets, built with clang into build/fuzz.
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)

@@ -1,12 +1,15 @@
 /* grload.c -- benchmark load generator: simulated grid workers publish
  * Reports at QoS 1 and time each one until its Ack comes back; and an echo
  * responder that answers every Report at once, without a database, so that
- * the broker and the client code can be measured alone.
+ * the broker and the client code can be measured alone; or, with -D, after
+ * storing each batch of them durably in one plain table: the raw
+ * end-to-end ceiling, with none of the collector's checks, routing, cases
+ * or alerts.
  *
  *   grload run -b URI -p PAIRS [-a AGENTS] [-n COUNT] [-d SECONDS]
  *       [-r RATE] [-w WINDOW] [-t TIMEOUT] [-o IDS] [-l LABEL] [-P SECONDS]
  *       [-N]
- *   grload echo -b URI [-g GROUP] [-N]
+ *   grload echo -b URI [-g GROUP] [-D CONNINFO] [-N]
  *
  * PAIRS holds "worker grid" lines: a worker must be registered for the
  * grid it reports for.  Each simulated agent is one MQTT connection with
@@ -31,9 +34,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "codec.h"
 #include "log.h"
 #include "mqtt.h"
+#include "queue.h"
 #include "topic.h"
 #include "ulid.h"
 #include "util.h"
@@ -100,7 +106,12 @@ static int	cmp_u32(const void *, const void *);
 static double	pct_ms(const uint32_t *, long, double);
 static int	cmd_run(int, char **);
 static void	on_signal(int);
+struct echo;
+static void	echo_answer(struct echo *, const char *, const Gr__Report *);
+static Gr__Report *echo_decode(struct echo *, const char *, const void *,
+		    size_t, char *, size_t);
 static void	on_echo(void *, const char *, const void *, size_t);
+static int	sink_batch(struct echo *, struct qmsg **, size_t);
 static int	cmd_echo(int, char **);
 static void	*connect_range(void *);
 static void	on_idle_msg(void *, const char *, const void *, size_t);
@@ -734,39 +745,32 @@ on_signal(int sig)
 
 struct echo {
 	struct mqtt	*m;
+	PGconn		*db;		/* -D: the sink's connection */
 	pthread_mutex_t	 lock;
-	unsigned long	 replies, bad, pubfail;
+	unsigned long	 replies, bad, pubfail, stored, batches, dbfail;
 };
 
+/* Reports the sink stores with one statement at most. */
+#define SINK_BATCH	100
+
 /*
- * A Report for the echo responder, on Paho's thread: decode it and answer
- * at once with an Ack and a dispatch entry, the two messages the collector
- * publishes after its commit, of about the same size.
+ * A Report to the worker's Ack topic: its Ack and a dispatch entry, the two
+ * messages the collector publishes after its commit, of about the same
+ * size.
  */
 static void
-on_echo(void *arg, const char *topic, const void *payload, size_t len)
+echo_answer(struct echo *e, const char *worker, const Gr__Report *r)
 {
-	struct echo *e = arg;
 	Gr__Notice n = GR__NOTICE__INIT;
 	Gr__Ack ack = GR__ACK__INIT;
 	Gr__CaseEntry ce = GR__CASE_ENTRY__INIT;
-	Gr__Report *r;
-	char worker[64], t[TOPIC_MAX], case_no[32], unit[16], text[160];
+	char t[TOPIC_MAX], case_no[32], unit[16], text[160];
 	static char unit_name[] = "中枢街道", rule[] = "territorial",
 	    reason[] = "属地管理", actor[] = "echo";
 	unsigned long seq, fails = 0;
 	uint8_t *buf;
 	size_t blen;
 
-	if (topic_parse(topic, TOPIC_REPORT, worker, sizeof(worker)) < 0 ||
-	    (r = gr__report__unpack(NULL, len, payload)) == NULL ||
-	    r->id == NULL || r->grid_code == NULL ||
-	    strlen(r->grid_code) < 9) {
-		pthread_mutex_lock(&e->lock);
-		e->bad++;
-		pthread_mutex_unlock(&e->lock);
-		return;
-	}
 	pthread_mutex_lock(&e->lock);
 	seq = ++e->replies;
 	pthread_mutex_unlock(&e->lock);
@@ -777,7 +781,7 @@ on_echo(void *arg, const char *topic, const void *payload, size_t len)
 
 	ack.has_schema_version = 1;
 	ack.schema_version = REPORT_SCHEMA_VERSION;
-	ack.report_id = r->id;
+	ack.report_id = (char *)(uintptr_t)r->id;
 	ack.has_status = 1;
 	ack.status = GR__ACK_STATUS__STORED;
 	ack.case_no = case_no;
@@ -797,16 +801,16 @@ on_echo(void *arg, const char *topic, const void *payload, size_t len)
 	ce.has_schema_version = 1;
 	ce.schema_version = REPORT_SCHEMA_VERSION;
 	ce.case_no = case_no;
-	ce.report_id = r->id;
+	ce.report_id = (char *)(uintptr_t)r->id;
 	ce.has_state = 1;
 	ce.state = GR__CASE_STATE__ROUTED;
 	ce.unit = unit;
 	ce.unit_name = unit_name;
-	ce.grid_code = r->grid_code;
-	ce.worker_id = r->worker_id;
-	ce.category = r->category;
-	ce.item = r->item;
-	ce.summary = r->summary;
+	ce.grid_code = (char *)(uintptr_t)r->grid_code;
+	ce.worker_id = (char *)(uintptr_t)r->worker_id;
+	ce.category = (char *)(uintptr_t)r->category;
+	ce.item = (char *)(uintptr_t)r->item;
+	ce.summary = (char *)(uintptr_t)r->summary;
 	ce.route_rule = rule;
 	ce.route_reason = reason;
 	ce.event_actor = actor;
@@ -815,12 +819,119 @@ on_echo(void *arg, const char *topic, const void *payload, size_t len)
 	    mqtt_publish(e->m, t, buf, blen, 1, NULL, NULL, NULL) < 0)
 		fails++;
 	free(buf);
-	gr__report__free_unpacked(r, NULL);
 	if (fails > 0) {
 		pthread_mutex_lock(&e->lock);
 		e->pubfail += fails;
 		pthread_mutex_unlock(&e->lock);
 	}
+}
+
+/* The Report of a report topic, or NULL (counted as unreadable). */
+static Gr__Report *
+echo_decode(struct echo *e, const char *topic, const void *payload,
+    size_t len, char *worker, size_t wsize)
+{
+	Gr__Report *r = NULL;
+
+	if (topic_parse(topic, TOPIC_REPORT, worker, wsize) < 0 ||
+	    (r = gr__report__unpack(NULL, len, payload)) == NULL ||
+	    r->id == NULL || r->grid_code == NULL ||
+	    strlen(r->grid_code) < 9 || !token_valid(r->id, NULL, 1, 64)) {
+		if (r != NULL)
+			gr__report__free_unpacked(r, NULL);
+		pthread_mutex_lock(&e->lock);
+		e->bad++;
+		pthread_mutex_unlock(&e->lock);
+		return NULL;
+	}
+	return r;
+}
+
+/* Without -D, on Paho's thread: answer each Report at once. */
+static void
+on_echo(void *arg, const char *topic, const void *payload, size_t len)
+{
+	struct echo *e = arg;
+	Gr__Report *r;
+	char worker[64];
+
+	if ((r = echo_decode(e, topic, payload, len, worker,
+	    sizeof(worker))) == NULL)
+		return;
+	echo_answer(e, worker, r);
+	gr__report__free_unpacked(r, NULL);
+}
+
+/*
+ * With -D: store the batch b of received Reports with one INSERT (one
+ * transaction, one WAL flush, synchronous_commit as the server has it),
+ * then answer each: what any subscriber that stores durably before it
+ * acknowledges must do at least.  -1 when the database failed; nothing of
+ * the batch is answered then, and the agents time out.
+ */
+static int
+sink_batch(struct echo *e, struct qmsg **b, size_t n)
+{
+	static const char sql[] =
+	    "INSERT INTO bench_raw (id, worker_id, body)"
+	    " SELECT i, w, decode(h, 'hex')"
+	    " FROM unnest($1::text[], $2::text[], $3::text[]) AS b(i, w, h)"
+	    " ON CONFLICT (id) DO NOTHING";
+	Gr__Report *r[SINK_BATCH];
+	char worker[SINK_BATCH][64];
+	char *arr[3] = { NULL, NULL, NULL };
+	size_t alen[3], k = 0, i, j;
+	FILE *f[3];
+	PGresult *res;
+	int rc = 0;
+
+	for (i = 0; i < 3; i++)
+		if ((f[i] = open_memstream(&arr[i], &alen[i])) == NULL) {
+			perror("grload sink: open_memstream");
+			exit(1);
+		}
+	for (i = 0; i < n && i < SINK_BATCH; i++) {
+		if ((r[k] = echo_decode(e, b[i]->topic, b[i]->payload,
+		    b[i]->len, worker[k], sizeof(worker[k]))) == NULL)
+			continue;
+		/* ids and worker ids are tokens: nothing to quote */
+		fprintf(f[0], "%s%s", k ? "," : "{", r[k]->id);
+		fprintf(f[1], "%s%s", k ? "," : "{", worker[k]);
+		fputs(k ? "," : "{", f[2]);
+		for (j = 0; j < b[i]->len; j++)
+			fprintf(f[2], "%02x", b[i]->payload[j]);
+		k++;
+	}
+	for (i = 0; i < 3; i++) {
+		fputc('}', f[i]);
+		fclose(f[i]);
+	}
+	if (k > 0) {
+		const char *vals[3] = { arr[0], arr[1], arr[2] };
+
+		res = PQexecParams(e->db, sql, 3, NULL, vals, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			fprintf(stderr, "grload sink: %s",
+			    PQresultErrorMessage(res));
+			rc = -1;
+		}
+		PQclear(res);
+	}
+	pthread_mutex_lock(&e->lock);
+	if (rc == 0) {
+		e->stored += k;
+		e->batches += k > 0;
+	} else
+		e->dbfail += k;
+	pthread_mutex_unlock(&e->lock);
+	for (i = 0; i < k; i++) {
+		if (rc == 0)
+			echo_answer(e, worker[i], r[i]);
+		gr__report__free_unpacked(r[i], NULL);
+	}
+	for (i = 0; i < 3; i++)
+		free(arr[i]);
+	return rc;
 }
 
 static int
@@ -829,21 +940,27 @@ cmd_echo(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "broker", required_argument, NULL, 'b' },
 		{ "group", required_argument, NULL, 'g' },
+		{ "db", required_argument, NULL, 'D' },
 		{ "no-nodelay", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct echo e;
 	struct mqtt_opts mo;
 	struct sigaction sa;
-	const char *uri = NULL, *group = "collectors", *subs[1];
+	struct queue *q = NULL;
+	struct qmsg *b[SINK_BATCH];
+	const char *uri = NULL, *group = "collectors", *conninfo = NULL,
+	    *subs[1];
 	char sub[TOPIC_MAX], cid[64], errbuf[160];
 	int ch, nodelay = 1, port, fixed = 0;
+	size_t n;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "b:g:N", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "b:g:D:N", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'b': uri = optarg; break;
 		case 'g': group = optarg; break;
+		case 'D': conninfo = optarg; break;
 		case 'N': nodelay = 0; break;
 		default: usage(stderr); return 2;
 		}
@@ -864,6 +981,16 @@ cmd_echo(int argc, char **argv)
 
 	memset(&e, 0, sizeof(e));
 	pthread_mutex_init(&e.lock, NULL);
+	if (conninfo != NULL) {
+		e.db = PQconnectdb(conninfo);
+		if (PQstatus(e.db) != CONNECTION_OK) {
+			fprintf(stderr, "grload echo: database: %s",
+			    PQerrorMessage(e.db));
+			PQfinish(e.db);
+			return 1;
+		}
+		q = queue_new(1000);
+	}
 	snprintf(sub, sizeof(sub), "$share/%s/gr/v1/report/+", group);
 	snprintf(cid, sizeof(cid), "grload-echo-%ld", (long)getpid());
 	subs[0] = sub;
@@ -876,27 +1003,55 @@ cmd_echo(int argc, char **argv)
 	mo.buffer_offline = 1;		/* else Paho queues at most 100 */
 	mo.subs = subs;
 	mo.nsubs = 1;
-	if ((e.m = mqtt_new(&mo, on_echo, &e)) == NULL ||
+	if ((e.m = q != NULL ? mqtt_new(&mo, mqtt_to_queue, q) :
+	    mqtt_new(&mo, on_echo, &e)) == NULL ||
 	    mqtt_connect(e.m, 10000) < 0) {
 		fprintf(stderr, "grload echo: cannot connect: %s\n",
 		    e.m ? mqtt_error(e.m, errbuf, sizeof(errbuf)) : "bad URI");
 		mqtt_free(e.m, 0);
+		if (q != NULL)
+			queue_free(q);
+		PQfinish(e.db);
 		return 1;
 	}
 	if (nodelay)
 		fixed = mqtt_nodelay_port(port);
-	printf("event=echo-ready subscription=%s nodelay_sockets=%d\n", sub,
-	    fixed);
+	printf("event=echo-ready subscription=%s nodelay_sockets=%d "
+	    "store=%s\n", sub, fixed, q != NULL ? "bench_raw" : "none");
 	fflush(stdout);
-	while (!quit)
-		sleep_us(100000);
+	while (!quit) {
+		if (q == NULL) {
+			sleep_us(100000);
+			continue;
+		}
+		/* whatever has come, up to a batch, never waiting to fill it */
+		for (n = 0; n < SINK_BATCH &&
+		    (b[n] = queue_pop(q, n == 0 ? 100 : 0)) != NULL; n++)
+			;
+		if (n > 0 && sink_batch(&e, b, n) < 0)
+			quit = 1;
+		while (n > 0)
+			qmsg_free(b[--n]);
+	}
 	mqtt_unsubscribe(e.m, 2000);
+	if (q != NULL)
+		queue_close(q);
 	mqtt_wait_idle(e.m, 5000);
 	pthread_mutex_lock(&e.lock);
 	printf("event=echo-stopped replies=%lu unreadable=%lu "
-	    "publish_failures=%lu\n", e.replies, e.bad, e.pubfail);
+	    "publish_failures=%lu", e.replies, e.bad, e.pubfail);
+	if (q != NULL)
+		printf(" stored=%lu batches=%lu unstored=%lu", e.stored,
+		    e.batches, e.dbfail);
+	printf("\n");
 	pthread_mutex_unlock(&e.lock);
 	mqtt_free(e.m, 2000);
+	if (q != NULL) {
+		while ((b[0] = queue_pop(q, 0)) != NULL)
+			qmsg_free(b[0]);
+		queue_free(q);
+	}
+	PQfinish(e.db);
 	pthread_mutex_destroy(&e.lock);
 	return 0;
 }
@@ -1090,7 +1245,8 @@ usage(FILE *fp)
 	    "                  [-r rate] [-w window] [-t timeout] "
 	    "[-o ids-file] [-l label]\n"
 	    "                  [-P seconds] [-N]\n"
-	    "       grload echo -b tcp://HOST:PORT [-g group] [-N]\n"
+	    "       grload echo -b tcp://HOST:PORT [-g group] [-D conninfo] "
+	    "[-N]\n"
 	    "       grload idle -b tcp://HOST:PORT [-n sessions] [-d seconds] "
 	    "[-c prefix] [-T threads]\n"
 	    "\n"
@@ -1110,6 +1266,11 @@ usage(FILE *fp)
 	    "(default group\n"
 	    "collectors) at once with an Ack and a dispatch entry; no "
 	    "database.\n"
+	    "With -D, it first stores each batch of what has come (up to 100) "
+	    "with one\n"
+	    "INSERT into the table bench_raw (id text PRIMARY KEY, worker_id "
+	    "text,\n"
+	    "body bytea) of that database: the raw end-to-end ceiling.\n"
 	    "-N leaves Nagle's algorithm on, as Paho does.\n"
 	    "idle: holds SESSIONS idle persistent sessions (default 10000) "
 	    "for SECONDS or\n"

@@ -3,7 +3,9 @@
 # and publish-to-Ack latency, through the real broker, collector and
 # PostgreSQL, at full speed and at a fixed 1,000 reports/s; and, in the same
 # run, the ceilings of the same machine: the broker alone (grload's echo
-# responder answers each report at once, no database) and the database
+# responder answers each report at once, no database), the raw end-to-end
+# ceiling (the same responder stores each batch of what has come with one
+# durable INSERT into a plain table before it answers) and the database
 # alone (pgbench running the collector's transaction, tests/bench/dbonly.sql,
 # no MQTT).  Durable throughout: fsync and synchronous_commit on.  Every
 # report sent must be stored and acknowledged exactly once: grload matches
@@ -245,14 +247,29 @@ B_AGENTS=$(cut -d' ' -f1 "$B_DIR/pairs" | sort -u | wc -l)
 say "load        $B_AGENTS simulated agents (one MQTT connection and worker id each, $B_NPAIRS worker-grid pairs), QoS 1, at most $B_WINDOW unacknowledged reports per agent"
 B_RATE_COUNT=$((B_RATE * B_RATE_S))
 
+# responder_start LOG ARGS...: grload echo ARGS in the background, ready
+responder_start() {
+	local log=$1
+	shift
+	"$B_GRLOAD" echo -b "$GR_BROKER" "$@" >"$log" 2>&1 &
+	B_ECHO_PID=$!
+	gr_wait_for 20 "the echo responder" grep -q event=echo-ready "$log" || {
+		cat "$log" >&2; exit 1; }
+}
+
+# responder_stop LOG: stop it and show what it counted
+responder_stop() {
+	kill "$B_ECHO_PID" 2>/dev/null
+	wait "$B_ECHO_PID" 2>/dev/null
+	B_ECHO_PID=
+	grep -v echo-ready "$1" | sed 's/^/  /'
+}
+
 # ---------------------------------------------------------------- broker alone
 
 say ""
 say "-- broker alone: agents -> Mosquitto -> echo responder (an Ack and a dispatch entry per report, no database)"
-"$B_GRLOAD" echo -b "$GR_BROKER" >"$B_DIR/echo.log" 2>&1 &
-B_ECHO_PID=$!
-gr_wait_for 20 "the echo responder" grep -q event=echo-ready "$B_DIR/echo.log" || {
-	cat "$B_DIR/echo.log" >&2; exit 1; }
+responder_start "$B_DIR/echo.log"
 B_C0=$(cpu_ticks "$B_MOSQ_PID" "$B_ECHO_PID")
 if grload_stage broker-full -n "$B_FULL" -d "$B_FULL_S"; then
 	B_C1=$(cpu_ticks "$B_MOSQ_PID" "$B_ECHO_PID")
@@ -265,10 +282,41 @@ if grload_stage broker-rate -n "$B_RATE_COUNT" -r "$B_RATE" -d "$B_RATE_S"; then
 	row "broker alone, $B_RATE/s" "$B_RES" "$(field "$B_RES" stored) acked"
 	keep_up "the broker alone" "$B_RES"
 fi
-kill "$B_ECHO_PID" 2>/dev/null
-wait "$B_ECHO_PID" 2>/dev/null
-B_ECHO_PID=
-grep -v echo-ready "$B_DIR/echo.log" | sed 's/^/  /'
+responder_stop "$B_DIR/echo.log"
+
+# ------------------------------------------------------- raw end-to-end ceiling
+
+say ""
+say "-- raw end-to-end ceiling: agents -> Mosquitto -> one subscriber that stores each batch with one durable INSERT into a plain table, then acks (no checks, routing, cases or alerts)"
+sql "CREATE TABLE bench_raw (id text PRIMARY KEY, worker_id text NOT NULL, body bytea NOT NULL)" >/dev/null || exit 1
+responder_start "$B_DIR/sink.log" -D "$GR_DB"
+B_C0=$(cpu_ticks "$B_MOSQ_PID" "$B_ECHO_PID")
+if grload_stage raw-full -n "$B_FULL" -d "$B_FULL_S"; then
+	B_C1=$(cpu_ticks "$B_MOSQ_PID" "$B_ECHO_PID")
+	B_RAW_RPS=$(field "$B_RES" rps)
+	B_RAW_CPU="grload $(field "$B_RES" cpu) s, $(cpu_line "mosquitto subscriber" "$B_C0" "$B_C1" "$(field "$B_RES" elapsed)")"
+	say "  cpu         $B_RAW_CPU"
+	B_RAW_GOT=$(psql "$GR_DB" -XAtq -v ON_ERROR_STOP=1 <<-EOF
+		CREATE TEMP TABLE ids (id text);
+		\copy ids FROM '$B_DIR/ids.raw-full'
+		SELECT count(*) || ' ' || count(DISTINCT i.id) || ' ' || count(r.id) || ' ' ||
+			(SELECT count(*) FROM bench_raw)
+		FROM ids i LEFT JOIN bench_raw r ON r.id = i.id;
+	EOF
+	)
+	read -r n_ids n_distinct n_rows n_table <<<"$B_RAW_GOT"
+	want=$(field "$B_RES" stored)
+	say "  rows        ids $n_ids (distinct $n_distinct): stored $n_rows; table bench_raw $n_table rows"
+	if [ "$n_ids" = "$want" ] && [ "$n_distinct" = "$want" ] &&
+		[ "$n_rows" = "$want" ] && [ "$n_table" = "$want" ]; then
+		row "raw ceiling, full speed" "$B_RES" "$want = $want"
+	else
+		row "raw ceiling, full speed" "$B_RES" "MISMATCH"
+		fail "raw-full: rows do not match the $want reports acknowledged as stored"
+	fi
+fi
+responder_stop "$B_DIR/sink.log"
+sql "DROP TABLE bench_raw" >/dev/null
 
 # ---------------------------------------------------------------- database alone
 
@@ -330,6 +378,7 @@ for r in "${B_ROWS[@]}"; do
 done
 for n in "${B_NOTES[@]}"; do say "note: $n"; done
 say ""
+say "collector / raw end-to-end ceiling     $(pct_of "${B_COLL_RPS:-0}" "${B_RAW_RPS:-0}")  (full speed; the issue's target is 60 %)"
 say "collector / broker alone               $(pct_of "${B_COLL_RPS:-0}" "${B_BROKER_RPS:-0}")  (full speed)"
 say "collector / database alone, 1 conn     $(pct_of "${B_COLL_RPS:-0}" "${B_DB1_TPS:-0}")  (the collector uses one connection)"
 say "collector / database alone, 4 conns    $(pct_of "${B_COLL_RPS:-0}" "${B_DB4_TPS:-0}")"
@@ -340,6 +389,7 @@ else
 	fail "collector peak RSS $((${B_HWM:-0} / 1024)) MB (VmHWM) is not under 64 MB"
 fi
 [ -n "${B_BROKER_CPU:-}" ] && say "cpu, broker alone at full speed        $B_BROKER_CPU"
+[ -n "${B_RAW_CPU:-}" ] && say "cpu, raw ceiling at full speed         $B_RAW_CPU"
 [ -n "${B_COLL_CPU:-}" ] && say "cpu, collector at full speed           $B_COLL_CPU"
 say "run time                               $(( $(date +%s) - B_START )) s; files in ${B_DIR#"$B_TOP"/}"
 if [ "$B_FAILED" -ne 0 ]; then
