@@ -23,6 +23,7 @@ const struct conf_opt collector_opts[] = {
 	OPT_INT("batch_max", batch_max, "64", 1, 100),
 	OPT_INT("metrics_port", metrics_port, "0", 0, 65535),
 	OPT_INT("tcp_nodelay", tcp_nodelay, "1", 0, 1),
+	OPT_INT("snapshot_interval", snapshot_interval, "30", 0, 86400),
 	OPT_INT("clock_offset", clock_offset, "0", 0, 366L * 86400),
 };
 const size_t collector_nopts = sizeof(collector_opts) /

@@ -18,6 +18,8 @@ struct collector_conf {
 	long	 batch_max;	/* reports stored in one transaction at most */
 	long	 metrics_port;	/* Prometheus metrics on 127.0.0.1; 0: off */
 	long	 tcp_nodelay;	/* 1: no Nagle delay on the broker socket */
+	long	 snapshot_interval;	/* seconds between two snapshots
+				   of one unit's cases; 0: no limit */
 	long	 clock_offset;	/* seconds the sweeper's clock runs ahead
 				   (drills and tests) */
 };

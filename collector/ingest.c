@@ -402,6 +402,23 @@ ingest_message(struct ingest *in, const char *topic, const uint8_t *buf,
 	return ingest_report(in, topic, buf, len);
 }
 
+/* The unit's entry in the snapshot table, or the oldest to reuse. */
+static struct snapshot_seen *
+snapshot_seen(struct ingest *in, const char *unit)
+{
+	struct snapshot_seen *oldest = &in->snapshots[0];
+
+	for (size_t i = 0; i < SNAPSHOT_UNITS; i++) {
+		struct snapshot_seen *s = &in->snapshots[i];
+
+		if (strcmp(s->unit, unit) == 0)
+			return s;
+		if (s->at_ms < oldest->at_ms)
+			oldest = s;
+	}
+	return oldest;
+}
+
 /*
  * A dispatcher's console asks for its unit's cases again (a new console,
  * or one whose session expired): each case not closed or refused, as it
@@ -413,11 +430,34 @@ snapshot(struct ingest *in, const char *unit, const Gr__Action *a)
 {
 	static char cases[SNAPSHOT_MAX][32];
 	static struct case_view v;
-	char msg[96];
+	struct snapshot_seen *seen;
+	int64_t now = mono_ms(), ago;
+	char msg[128];
 	int n, sent = 0;
 
+	/*
+	 * A snapshot costs a read per case and holds up the reports behind
+	 * it: one per unit per snapshot_interval.  The cases went to the
+	 * unit's feed, where every console of the unit has them.
+	 */
+	seen = snapshot_seen(in, unit);
+	ago = now - seen->at_ms;
+	if (in->snapshot_interval_ms > 0 && strcmp(seen->unit, unit) == 0 &&
+	    ago < in->snapshot_interval_ms) {
+		snprintf(msg, sizeof(msg), "the unit's cases were published "
+		    "again %llds ago; ask again in %llds", (long long)ago / 1000,
+		    (long long)(in->snapshot_interval_ms - ago + 999) / 1000);
+		in->stats.actions_refused++;
+		log_info("event=snapshot-refused action=%s unit=%s "
+		    "reason=too_soon", a->id, unit);
+		notify_action_result(in->mqtt, unit, a->id, NULL, 0, "too_soon",
+		    msg);
+		return 0;
+	}
 	if ((n = store_unit_cases(in->store, unit, cases, SNAPSHOT_MAX)) < 0)
 		return -1;
+	strlcpy_gr(seen->unit, unit, sizeof(seen->unit));
+	seen->at_ms = now;
 	for (int i = 0; i < n && i < SNAPSHOT_MAX; i++) {
 		if (store_case_view(in->store, cases[i], &v) < 0) {
 			/* the database went away: the request is taken

@@ -34,6 +34,13 @@ struct ingest_slot {
 	char			 worker[64];
 };
 
+/* A unit's last snapshot, for the rate limit (setting snapshot_interval). */
+#define SNAPSHOT_UNITS	64
+struct snapshot_seen {
+	char			 unit[24];
+	int64_t			 at_ms;	/* mono_ms() */
+};
+
 struct ingest {
 	struct store		*store;
 	struct mqtt		*mqtt;
@@ -42,6 +49,8 @@ struct ingest {
 	struct codec_arena	 arena;
 	struct ingest_stats	 stats;
 	size_t			 batch_max;
+	int64_t			 snapshot_interval_ms;	/* 0: no limit */
+	struct snapshot_seen	 snapshots[SNAPSHOT_UNITS];
 	struct store_item	 items[INGEST_BATCH_MAX];
 	struct ingest_slot	 slots[INGEST_BATCH_MAX];
 };

@@ -319,6 +319,7 @@ main(int argc, char **argv)
 	if (store != NULL) {
 		ingest_init(&in, store, mqtt, metrics,
 		    (size_t)conf.batch_max);
+		in.snapshot_interval_ms = conf.snapshot_interval * 1000L;
 		if (!quit && ingest_reload_rules(&in, "startup") < 0)
 			fatalx("event=startup error=\"cannot load the routing "
 			    "rules; is the schema migrated?\"");

@@ -113,6 +113,13 @@ check "... and says how many were published" grep -q "case(s) published again" "
 	-a newcomer -W 20 show "$A" >"$T_DIR/show-new" 2>&1
 check "... with each case's latest state" grep -q "已办结 resolved" "$T_DIR/show-new"
 is "$(rc console "$T" refresh "$A")" 2 "refresh takes no case number"
+# One snapshot per unit per snapshot_interval (30 s): the newcomer's was
+# just now, so another console of the unit is told to wait.
+is "$(rc console "$T" refresh)" 4 "a second snapshot of the unit right after the first is refused"
+check "... with the reason too_soon and the seconds to wait" sh -c \
+	"grep -q 'too_soon' '$T_DIR/out' && grep -q 'ask again in [0-9]*s' '$T_DIR/out'"
+check "... logged by the collector" grep -q "event=snapshot-refused .*unit=$T reason=too_soon" "$T_DIR/collector.log"
+is "$(rc console 530322 refresh)" 0 "another unit's snapshot is not held up by it"
 
 # Alerts reach the county console.
 console 530322 alerts >"$T_DIR/alerts" 2>&1
