@@ -339,6 +339,15 @@ store_reconnect(struct store *s)
 static int
 store_prepare(struct store *s)
 {
+	/*
+	 * The batch statements are planned for arrays of unknown length
+	 * (unnest: 100 rows each, as far as the planner knows), which can
+	 * put their estimated cost over jit_above_cost: compiling them to
+	 * machine code then costs tens of milliseconds per batch, more than
+	 * running them.
+	 */
+	if (command(s, "SET jit = off") < 0)
+		return -1;
 	for (size_t i = 0; i < sizeof(statements) / sizeof(statements[0]);
 	    i++) {
 		PGresult *res = PQprepare(s->conn, statements[i].name,

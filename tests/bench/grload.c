@@ -10,6 +10,11 @@
  *       [-r RATE] [-w WINDOW] [-t TIMEOUT] [-o IDS] [-l LABEL] [-P SECONDS]
  *       [-N]
  *   grload echo -b URI [-g GROUP] [-D CONNINFO] [-N]
+ *   grload db -D CONNINFO -p PAIRS [-n COUNT] [-d SECONDS] [-B BATCH]
+ *
+ * db is the database alone on the collector's own path: the same reports,
+ * decoded, handed in batches of BATCH to collector/store.c's store_batch()
+ * on one connection, without MQTT.
  *
  * PAIRS holds "worker grid" lines: a worker must be registered for the
  * grid it reports for.  Each simulated agent is one MQTT connection with
@@ -36,6 +41,7 @@
 
 #include <libpq-fe.h>
 
+#include "../../collector/store.h"
 #include "codec.h"
 #include "log.h"
 #include "mqtt.h"
@@ -58,6 +64,7 @@ struct slot {
 
 struct agent {
 	struct load	*ld;
+	int		 idx;		/* in the PAIRS order */
 	struct mqtt	*m;
 	int		 connected;	/* by connect_agent() */
 	char		 error[160];
@@ -113,6 +120,7 @@ static Gr__Report *echo_decode(struct echo *, const char *, const void *,
 static void	on_echo(void *, const char *, const void *, size_t);
 static int	sink_batch(struct echo *, struct qmsg **, size_t);
 static int	cmd_echo(int, char **);
+static int	cmd_db(int, char **);
 static void	*connect_range(void *);
 static void	on_idle_msg(void *, const char *, const void *, size_t);
 static int	cmd_idle(int, char **);
@@ -171,6 +179,7 @@ read_pairs(const char *path, struct agent **agentsp, int *np)
 		if (i == n) {
 			if (n == MAX_AGENTS)
 				continue;
+			a[n].idx = n;
 			strlcpy_gr(a[n++].worker, w, sizeof(a->worker));
 		}
 		if (a[i].ngrids < MAX_GRIDS)
@@ -310,8 +319,9 @@ make_report(const struct agent *a, const char *id, long i, size_t *lenp)
 	size_t c = (size_t)i % (sizeof(cats) / sizeof(cats[0]));
 
 	snprintf(device, sizeof(device), "bench-%s", a->worker);
+	/* each agent its own petitioners: none repeats another's */
 	snprintf(phone, sizeof(phone), "139%08ld",
-	    (a->ld->phone_base + i) % 100000000);
+	    (a->ld->phone_base + (long)a->idx * 1000003L + i) % 100000000);
 	r.has_schema_version = 1;
 	r.schema_version = REPORT_SCHEMA_VERSION;
 	r.id = (char *)(uintptr_t)id;
@@ -1056,6 +1066,168 @@ cmd_echo(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * grload db: batches of reports, one from each of BATCH agents in turn
+ * (distinct grids and categories, as the collector's batches are: a
+ * report repeating another of its batch waits for the next), stored with
+ * store_batch() and timed from the call to its return (the commit).
+ */
+static int
+cmd_db(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'D' },
+		{ "pairs", required_argument, NULL, 'p' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "batch", required_argument, NULL, 'B' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct load ld;
+	struct agent *agents = NULL;
+	struct store *st = NULL;
+	struct ruleset rules;
+	struct store_item *items = NULL;
+	Gr__Report **reps = NULL;
+	const char *conninfo = NULL, *pairs = NULL;
+	long count = 20000, seconds = 40, batch = 36, done = 0, nb = 0,
+	    *sent = NULL, next = 0;
+	uint32_t *lat = NULL;
+	int64_t start, stop;
+	int ch, nagents, skipped, rc = 1;
+	size_t k, j;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "D:p:n:d:B:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'D': conninfo = optarg; break;
+		case 'p': pairs = optarg; break;
+		case 'n':
+			if (parse_long(optarg, 1, 100000000, &count) < 0)
+				goto usage;
+			break;
+		case 'd':
+			if (parse_long(optarg, 1, 86400, &seconds) < 0)
+				goto usage;
+			break;
+		case 'B':
+			if (parse_long(optarg, 1, 100, &batch) < 0)
+				goto usage;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (conninfo == NULL || pairs == NULL || optind != argc)
+		goto usage;
+	if (read_pairs(pairs, &agents, &nagents) < 0)
+		return 1;
+	memset(&ld, 0, sizeof(ld));
+	if (getrandom(&ld.phone_base, sizeof(ld.phone_base), 0) !=
+	    sizeof(ld.phone_base))
+		ld.phone_base = (long)getpid();
+	ld.phone_base = (long)((unsigned long)ld.phone_base % 100000000);
+	for (int i = 0; i < nagents; i++)
+		agents[i].ld = &ld;
+	memset(&rules, 0, sizeof(rules));
+	if ((st = store_open(conninfo)) == NULL ||
+	    store_load_rules(st, &rules) < 0) {
+		fprintf(stderr, "grload db: cannot open the database or load "
+		    "its routing rules\n");
+		goto out;
+	}
+	items = xcalloc((size_t)batch, sizeof(*items));
+	reps = xcalloc((size_t)batch, sizeof(*reps));
+	sent = xcalloc((size_t)nagents, sizeof(*sent));
+	lat = xcalloc((size_t)count + 1, sizeof(*lat));	/* a batch or more */
+	start = mono_us();
+	stop = start + seconds * 1000000;
+	while (done < count && mono_us() < stop) {
+		/* a batch: the next agents in turn, no two of a matter */
+		k = 0;
+		for (skipped = 0; k < (size_t)batch && done + (long)k < count &&
+		    skipped < nagents; next++) {
+			struct agent *a = &agents[next % nagents];
+			long *i = &sent[next % nagents];
+			char id[ULID_LEN + 1];
+			uint8_t *buf;
+			size_t len;
+
+			if (ulid_make(id, now_ms()) < 0) {
+				fprintf(stderr, "grload db: no ULID\n");
+				goto out;
+			}
+			buf = make_report(a, id, *i, &len);
+			reps[k] = gr__report__unpack(NULL, len, buf);
+			free(buf);
+			if (reps[k] == NULL)
+				goto out;
+			for (j = 0; j < k; j++)
+				if (strcmp(reps[j]->grid_code,
+				    reps[k]->grid_code) == 0 &&
+				    strcmp(reps[j]->category,
+				    reps[k]->category) == 0)
+					break;
+			if (j < k) {	/* made again for a later batch */
+				gr__report__free_unpacked(reps[k], NULL);
+				skipped++;
+				continue;
+			}
+			(*i)++;
+			memset(&items[k], 0, sizeof(items[k]));
+			items[k].r = reps[k];
+			k++;
+		}
+		{
+			int64_t t0 = mono_us();
+			enum store_batch_result br;
+
+			br = store_batch(st, items, k, &rules);
+			lat[nb++] = (uint32_t)(mono_us() - t0);
+			for (j = 0; j < k; j++) {
+				if (br == BATCH_DONE &&
+				    items[j].result == STORE_NEW)
+					done++;
+				else if (br == BATCH_DONE) {
+					fprintf(stderr, "grload db: report "
+					    "%s not stored as new (%d)\n",
+					    reps[j]->id, (int)items[j].result);
+					br = BATCH_RETRY;
+				}
+				gr__report__free_unpacked(reps[j], NULL);
+			}
+			if (br != BATCH_DONE) {
+				fprintf(stderr, "grload db: a batch failed\n");
+				goto out;
+			}
+		}
+	}
+	{
+		double el = (double)(mono_us() - start) / 1e6;
+
+		qsort(lat, (size_t)nb, sizeof(*lat), cmp_u32);
+		printf("result label=db batch=%ld batches=%ld stored=%ld "
+		    "elapsed=%.3f rps=%.0f batch_p50=%.2f batch_p99=%.2f "
+		    "batch_max=%.2f\n", batch, nb, done, el,
+		    el > 0 ? (double)done / el : 0.0, pct_ms(lat, nb, 50),
+		    pct_ms(lat, nb, 99), nb > 0 ? lat[nb - 1] / 1000.0 : 0.0);
+	}
+	rc = 0;
+out:
+	ruleset_free(&rules);
+	if (st != NULL)
+		store_close(st);
+	free(items);
+	free(reps);
+	free(sent);
+	free(lat);
+	free(agents);
+	return rc;
+usage:
+	usage(stderr);
+	return 2;
+}
+
 /* grload idle: many idle agents, each with a persistent session. */
 struct idle_range {
 	struct mqtt	**m;
@@ -1249,6 +1421,8 @@ usage(FILE *fp)
 	    "[-N]\n"
 	    "       grload idle -b tcp://HOST:PORT [-n sessions] [-d seconds] "
 	    "[-c prefix] [-T threads]\n"
+	    "       grload db -D conninfo -p PAIRS [-n count] [-d seconds] "
+	    "[-B batch]\n"
 	    "\n"
 	    "run: one MQTT connection per worker of PAIRS (\"worker grid\" "
 	    "lines) publishes\n"
@@ -1272,6 +1446,10 @@ usage(FILE *fp)
 	    "text,\n"
 	    "body bytea) of that database: the raw end-to-end ceiling.\n"
 	    "-N leaves Nagle's algorithm on, as Paho does.\n"
+	    "db: the database alone on the collector's path: COUNT reports "
+	    "(default 20000)\n"
+	    "in batches of BATCH (default 36) to store_batch() on one "
+	    "connection, no MQTT.\n"
 	    "idle: holds SESSIONS idle persistent sessions (default 10000) "
 	    "for SECONDS or\n"
 	    "until SIGTERM, checking each second that all are connected.\n");
@@ -1288,6 +1466,8 @@ main(int argc, char **argv)
 		return cmd_echo(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "idle") == 0)
 		return cmd_idle(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "db") == 0)
+		return cmd_db(argc - 1, argv + 1);
 	usage(argc >= 2 && strcmp(argv[1], "-h") == 0 ? stdout : stderr);
 	return 2;
 }

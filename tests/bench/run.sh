@@ -6,8 +6,9 @@
 # responder answers each report at once, no database), the raw end-to-end
 # ceiling (the same responder stores each batch of what has come with one
 # durable INSERT into a plain table before it answers) and the database
-# alone (pgbench running the collector's transaction, tests/bench/dbonly.sql,
-# no MQTT).  Durable throughout: fsync and synchronous_commit on.  Every
+# alone: the collector's own batch path without MQTT (grload db calls
+# store_batch() of collector/store.c with the same reports), and pgbench
+# running the per-report transaction (tests/bench/dbonly.sql).  Durable throughout: fsync and synchronous_commit on.  Every
 # report sent must be stored and acknowledged exactly once: grload matches
 # the Acks, and the rows are counted.
 #
@@ -43,6 +44,7 @@ B_RATE=${RATE:-1000}
 B_RATE_S=${RATE_SECONDS:-10}
 B_PGB_S=${PGBENCH_SECONDS:-10}
 B_WINDOW=${WINDOW:-4}
+B_DBBATCH=${DB_BATCH:-36}
 B_RSS_LIMIT_KB=65536
 B_ECHO_PID=
 B_FAILED=0
@@ -321,7 +323,28 @@ sql "DROP TABLE bench_raw" >/dev/null
 # ---------------------------------------------------------------- database alone
 
 say ""
-say "-- database alone: pgbench running the collector's transaction (tests/bench/dbonly.sql), no MQTT"
+say "-- database alone, the collector's own path: grload db hands the same reports, decoded, in batches of up to $B_DBBATCH to store_batch() (collector/store.c) on one connection; no MQTT"
+fresh_tables
+B_OUT=$("$B_GRLOAD" db -D "$GR_DB" -p "$B_DIR/pairs" -n "$B_FULL" -d "$B_FULL_S" -B "$B_DBBATCH" 2>"$B_DIR/grload.db.err")
+B_RC=$?
+sed 's/^/  /' "$B_DIR/grload.db.err"
+B_RES=$(grep '^result ' <<<"$B_OUT")
+say "  ${B_RES:-no result}"
+B_GOT=$(sql "SELECT (SELECT count(*) FROM report) - ${B_BEFORE%% *} || ' ' || (SELECT count(*) FROM \"case\") || ' ' || (SELECT count(*) FROM case_event)")
+read -r n_rep n_case n_ev <<<"$B_GOT"
+n_want=$(field "$B_RES" stored)
+if [ "$B_RC" = 0 ] && [ -n "$n_want" ] && [ "$n_rep" = "$n_want" ] && [ "$n_case" = "$n_want" ] &&
+	[ "$n_ev" = "$((2 * n_want))" ]; then
+	B_DBB_RPS=$(field "$B_RES" rps)
+	B_ROWS+=("database alone, batch path|max|$B_DBB_RPS|$(field "$B_RES" batch_p50)|-|$(field "$B_RES" batch_p99)|$(field "$B_RES" batch_max)|$n_want = $n_want")
+	B_NOTES+=("database alone, batch path: latency is per batch, from store_batch() to its commit ($(field "$B_RES" batches) batches)")
+else
+	fail "database alone, batch path: grload db exit $B_RC, $n_rep reports and $n_case cases stored for ${n_want:-?} reported"
+fi
+
+
+say ""
+say "-- database alone, one report per transaction: pgbench running the collector's per-report transaction (tests/bench/dbonly.sql), no MQTT"
 psql "$GR_DB" -Xq -v ON_ERROR_STOP=1 >/dev/null <<-EOF || exit 1
 	CREATE TABLE bench_pair (k int PRIMARY KEY, worker_id text, grid_code text);
 	INSERT INTO bench_pair SELECT row_number() OVER (ORDER BY worker_id, grid_code),
@@ -380,6 +403,7 @@ for n in "${B_NOTES[@]}"; do say "note: $n"; done
 say ""
 say "collector / raw end-to-end ceiling     $(pct_of "${B_COLL_RPS:-0}" "${B_RAW_RPS:-0}")  (full speed; the issue's target is 60 %)"
 say "collector / broker alone               $(pct_of "${B_COLL_RPS:-0}" "${B_BROKER_RPS:-0}")  (full speed)"
+say "collector / database alone, batches   $(pct_of "${B_COLL_RPS:-0}" "${B_DBB_RPS:-0}")  (the same store_batch() on one connection, without MQTT)"
 say "collector / database alone, 1 conn     $(pct_of "${B_COLL_RPS:-0}" "${B_DB1_TPS:-0}")  (the collector uses one connection)"
 say "collector / database alone, 4 conns    $(pct_of "${B_COLL_RPS:-0}" "${B_DB4_TPS:-0}")"
 [ -n "${B_TREND:-}" ] && say "collector at full speed                $B_TREND"
