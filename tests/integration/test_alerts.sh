@@ -107,3 +107,14 @@ is "$(sql "SELECT array_to_string(related, ',') FROM alert a JOIN \"case\" c ON 
 	"530322-2099-000001" "... and then raises 一案双查 naming it"
 
 check "analysts read the alerts" sh -c "psql '$GR_DB' -XAtq -c 'SET ROLE gr_analyst; SELECT count(*) FROM alert' | grep -qx $(sql "SELECT count(*) FROM alert")"
+
+# A busy township: its 一案双查 alert names the 20 latest red or group
+# cases of the window, oldest first, and its note counts them all.
+sql "UPDATE \"case\" SET opened_at = opened_at - interval '60 days' WHERE township_code = '$A'" >/dev/null
+for k in $(seq 10 34); do red_case "$k"; done | psql "$GR_DB" -Xq -v ON_ERROR_STOP=1 >/dev/null
+busy() { sql "SELECT $1 FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.case_no = '530322-2099-000034' AND a.kind = 'double_check'"; }
+is "$(busy "cardinality(related) || ' ' || related[1] || ' ' || related[20]")" \
+	"20 530322-2099-000014 530322-2099-000033" \
+	"the 25th red case of a township names the 20 latest before it, oldest first"
+check "... and its note counts all 24 before it" sh -c \
+	"psql '$GR_DB' -XAtq -c \"SELECT note FROM alert a JOIN \\\"case\\\" c ON c.id = a.case_id WHERE c.case_no = '530322-2099-000034' AND a.kind = 'double_check'\" | grep -q '第 25 起红色或群体性事件 (列出最近 20 起, 共 24 起)'"
