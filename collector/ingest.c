@@ -230,36 +230,6 @@ ingest_report(struct ingest *in, const char *topic, const uint8_t *buf,
 	return store_one(in, topic, worker, r, buf, len, mono_us());
 }
 
-/* Whether b must wait for a to be committed: the same id, or a report the
- * repeat search (gr_find_repeat) would find for it. */
-static int
-conflicts(const Gr__Report *a, const Gr__Report *b)
-{
-	if (strcmp(a->id, b->id) == 0 ||
-	    (b->link_report_id != NULL && strcmp(b->link_report_id, a->id) ==
-	    0) || (strcmp(a->grid_code, b->grid_code) == 0 &&
-	    strcmp(a->category, b->category) == 0))
-		return 1;
-	for (size_t i = 0; i < a->n_parties; i++) {
-		const Gr__Party *p = a->parties[i];
-
-		if (p->role != GR__PARTY_ROLE__PETITIONER)
-			continue;
-		for (size_t j = 0; j < b->n_parties; j++) {
-			const Gr__Party *o = b->parties[j];
-
-			if (o->role != GR__PARTY_ROLE__PETITIONER)
-				continue;
-			if ((p->phone != NULL && o->phone != NULL &&
-			    strcmp(p->phone, o->phone) == 0) ||
-			    (p->id_number != NULL && o->id_number != NULL &&
-			    strcmp(p->id_number, o->id_number) == 0))
-				return 1;
-		}
-	}
-	return 0;
-}
-
 static int
 is_action(const char *topic)
 {
@@ -325,7 +295,7 @@ round_once(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 		if (rc != 0)
 			continue;
 		for (j = 0; j < ncand; j++)
-			if (conflicts(cand[j], r))
+			if (store_conflicts(cand[j], r))
 				break;
 		cand[ncand++] = r;
 		if (j < ncand - 1)
@@ -456,8 +426,6 @@ snapshot(struct ingest *in, const char *unit, const Gr__Action *a)
 	}
 	if ((n = store_unit_cases(in->store, unit, cases, SNAPSHOT_MAX)) < 0)
 		return -1;
-	strlcpy_gr(seen->unit, unit, sizeof(seen->unit));
-	seen->at_ms = now;
 	for (int i = 0; i < n && i < SNAPSHOT_MAX; i++) {
 		if (store_case_view(in->store, cases[i], &v) < 0) {
 			/* the database went away: the request is taken
@@ -469,6 +437,9 @@ snapshot(struct ingest *in, const char *unit, const Gr__Action *a)
 		if (notify_case(in->mqtt, TOPIC_DISPATCH, unit, &v) == 0)
 			sent++;
 	}
+	/* sent whole: only now does it count against the next request */
+	strlcpy_gr(seen->unit, unit, sizeof(seen->unit));
+	seen->at_ms = now;
 	log_info("event=snapshot action=%s unit=%s cases=%d", a->id, unit,
 	    sent);
 	snprintf(msg, sizeof(msg), "%d case(s) published again%s", sent,

@@ -40,6 +40,7 @@ static void	do_reload(struct collector_conf *, const char *);
 static size_t	take(struct queue *, struct ingest *, struct qmsg **, size_t,
 		    int);
 static void	drain(struct queue *, struct ingest *, struct qmsg **, size_t);
+static void	db_back(struct ingest *);
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -191,6 +192,21 @@ take(struct queue *q, struct ingest *in, struct qmsg **b, size_t n,
 	return n;
 }
 
+/*
+ * Reconnect a lost database connection, and then take in what changed
+ * while it was away, which sent no notice: the routing rules, and the
+ * alerts raised meanwhile.
+ */
+static void
+db_back(struct ingest *in)
+{
+	if (store_ok(in->store) || store_reconnect(in->store) < 0)
+		return;
+	ingest_reload_rules(in, "reconnect");
+	while (ingest_alerts(in) == ALERT_BATCH)
+		;
+}
+
 /* Store and acknowledge what was taken in, then stop. */
 static void
 drain(struct queue *q, struct ingest *in, struct qmsg **b, size_t n)
@@ -339,8 +355,7 @@ main(int argc, char **argv)
 			 * (escalations) and the notices must not wait for
 			 * the next report to bring the database back.
 			 */
-			if (!store_ok(store) && store_reconnect(store) == 0)
-				ingest_reload_rules(&in, "reconnect");
+			db_back(&in);
 			/* A full batch leaves more: sweep again next turn. */
 			next_sweep = ingest_sweep(&in, conf.clock_offset) ==
 			    SWEEP_BATCH ? mono_ms() :
@@ -382,12 +397,7 @@ main(int argc, char **argv)
 		pause_ms(backoff);
 		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 		    backoff * 2;
-		if (!store_ok(store) && store_reconnect(store) == 0) {
-			/* changes made while away sent no notice */
-			ingest_reload_rules(&in, "reconnect");
-			while (ingest_alerts(&in) == ALERT_BATCH)
-				;
-		}
+		db_back(&in);
 	}
 
 	if (mqtt != NULL && store != NULL) {

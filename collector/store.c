@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 
 #include "log.h"
+#include "pgarr.h"
 #include "store.h"
 #include "utf8.h"
 #include "util.h"
@@ -881,80 +882,27 @@ failed:
 	return STORE_FAILED;
 }
 
-/*
- * PostgreSQL array literals, for the set-based statements of a batch: each
- * element double-quoted with its quotes and backslashes escaped, NULL
- * unquoted.
- */
-struct arr {
-	char	*buf;
-	size_t	 len, cap;
-};
-
-static void
-arr_put(struct arr *a, const char *v)
-{
-	size_t need = (v != NULL ? 2 * strlen(v) : 4) + 5;
-
-	if (a->len + need > a->cap) {
-		while (a->len + need > a->cap)
-			a->cap = a->cap ? 2 * a->cap : 256;
-		a->buf = xrealloc(a->buf, a->cap);
-	}
-	a->buf[a->len] = a->len == 0 ? '{' : ',';
-	a->len++;
-	if (v == NULL) {
-		memcpy(a->buf + a->len, "NULL", 4);
-		a->len += 4;
-	} else {
-		a->buf[a->len++] = '"';
-		for (; *v != '\0'; v++) {
-			if (*v == '"' || *v == '\\')
-				a->buf[a->len++] = '\\';
-			a->buf[a->len++] = *v;
-		}
-		a->buf[a->len++] = '"';
-	}
-	a->buf[a->len] = '\0';
-}
-
-/* The literal, "{}" when empty; stays valid until arr_free(). */
-static const char *
-arr_end(struct arr *a)
-{
-	if (a->len == 0) {
-		a->buf = xrealloc(a->buf, 3);
-		a->cap = 3;
-		a->buf[a->len++] = '{';
-	}
-	a->buf[a->len] = '}';
-	a->buf[a->len + 1] = '\0';
-	return a->buf;
-}
-
-/* Send a statement whose n parameters are the arrays a, and free them. */
-static void
-arr_send(struct store *s, const char *stmt, struct arr *a, int n)
+/* Run (or, in pipeline mode, send) a statement whose n parameters are
+ * the arrays a, and free them; the result as run() gives it. */
+static PGresult *
+arr_send(struct store *s, const char *stmt, struct pgarr *a, int n)
 {
 	const char *v[20] = { NULL };
+	PGresult *res;
 
 	for (int i = 0; i < n; i++)
-		v[i] = arr_end(&a[i]);
-	run(s, stmt, n, v, NULL, NULL);
-	for (int i = 0; i < n; i++) {
-		free(a[i].buf);
-		a[i].buf = NULL;
-		a[i].len = a[i].cap = 0;
-	}
+		v[i] = pgarr_end(&a[i]);
+	res = run(s, stmt, n, v, NULL, NULL);
+	for (int i = 0; i < n; i++)
+		pgarr_free(&a[i]);
+	return res;
 }
 
 /* The "checks" statement for the n reports of a batch, run at once. */
 static PGresult *
 checks_run(struct store *s, const struct store_item *it, size_t n)
 {
-	struct arr a[8];
-	const char *v[8] = { NULL };
-	PGresult *res;
+	struct pgarr a[8];
 
 	memset(a, 0, sizeof(a));
 	for (size_t i = 0; i < n; i++) {
@@ -962,28 +910,23 @@ checks_run(struct store *s, const struct store_item *it, size_t n)
 		char phones[LIMIT_PARTIES * 24 + 3], ids[LIMIT_PARTIES * 22 + 3];
 
 		petitioner_arrays(r, phones, sizeof(phones), ids, sizeof(ids));
-		arr_put(&a[0], r->id);
-		arr_put(&a[1], r->worker_id);
-		arr_put(&a[2], r->grid_code);
-		arr_put(&a[3], r->category);
-		arr_put(&a[4], r->item);
-		arr_put(&a[5], r->link_report_id);
-		arr_put(&a[6], phones);
-		arr_put(&a[7], ids);
+		pgarr_put(&a[0], r->id);
+		pgarr_put(&a[1], r->worker_id);
+		pgarr_put(&a[2], r->grid_code);
+		pgarr_put(&a[3], r->category);
+		pgarr_put(&a[4], r->item);
+		pgarr_put(&a[5], r->link_report_id);
+		pgarr_put(&a[6], phones);
+		pgarr_put(&a[7], ids);
 	}
-	for (int i = 0; i < 8; i++)
-		v[i] = arr_end(&a[i]);
-	res = run(s, "checks", 8, v, NULL, NULL);
-	for (int i = 0; i < 8; i++)
-		free(a[i].buf);
-	return res;
+	return arr_send(s, "checks", a, 8);
 }
 
 /* The "reports" statement for the new reports of a batch. */
 static void
 reports_send(struct store *s, const struct store_item *it, size_t n)
 {
-	struct arr a[20];
+	struct pgarr a[20];
 
 	memset(a, 0, sizeof(a));
 	for (size_t i = 0; i < n; i++) {
@@ -1005,27 +948,27 @@ reports_send(struct store *s, const struct store_item *it, size_t n)
 			snprintf(lat, sizeof(lat), "%.7f", l->lat);
 			snprintf(lon, sizeof(lon), "%.7f", l->lon);
 		}
-		arr_put(&a[0], r->id);
-		arr_put(&a[1], ver);
-		arr_put(&a[2], r->worker_id);
-		arr_put(&a[3], r->device_id);
-		arr_put(&a[4], r->grid_code);
-		arr_put(&a[5], created);
-		arr_put(&a[6], r->has_occurred_at ? occurred : NULL);
-		arr_put(&a[7], r->category);
-		arr_put(&a[8], r->item);
-		arr_put(&a[9], colour_names[r->colour]);
-		arr_put(&a[10], people);
-		arr_put(&a[11], r->has_amount_fen ? amount : NULL);
-		arr_put(&a[12], r->summary);
-		arr_put(&a[13], r->description);
-		arr_put(&a[14], has_ll ? lat : NULL);
-		arr_put(&a[15], has_ll ? lon : NULL);
-		arr_put(&a[16], l != NULL ? l->address : NULL);
-		arr_put(&a[17], r->resolved_on_spot ? "t" : "f");
-		arr_put(&a[18], channel_names[r->has_channel ? r->channel :
+		pgarr_put(&a[0], r->id);
+		pgarr_put(&a[1], ver);
+		pgarr_put(&a[2], r->worker_id);
+		pgarr_put(&a[3], r->device_id);
+		pgarr_put(&a[4], r->grid_code);
+		pgarr_put(&a[5], created);
+		pgarr_put(&a[6], r->has_occurred_at ? occurred : NULL);
+		pgarr_put(&a[7], r->category);
+		pgarr_put(&a[8], r->item);
+		pgarr_put(&a[9], colour_names[r->colour]);
+		pgarr_put(&a[10], people);
+		pgarr_put(&a[11], r->has_amount_fen ? amount : NULL);
+		pgarr_put(&a[12], r->summary);
+		pgarr_put(&a[13], r->description);
+		pgarr_put(&a[14], has_ll ? lat : NULL);
+		pgarr_put(&a[15], has_ll ? lon : NULL);
+		pgarr_put(&a[16], l != NULL ? l->address : NULL);
+		pgarr_put(&a[17], r->resolved_on_spot ? "t" : "f");
+		pgarr_put(&a[18], channel_names[r->has_channel ? r->channel :
 		    GR__CHANNEL__GRID_VISIT]);
-		arr_put(&a[19], r->link_report_id);
+		pgarr_put(&a[19], r->link_report_id);
 	}
 	arr_send(s, "reports", a, 20);
 }
@@ -1035,7 +978,7 @@ reports_send(struct store *s, const struct store_item *it, size_t n)
 static int
 parties_send(struct store *s, const struct store_item *it, size_t n)
 {
-	struct arr a[7];
+	struct pgarr a[7];
 	int any = 0;
 
 	memset(a, 0, sizeof(a));
@@ -1049,13 +992,13 @@ parties_send(struct store *s, const struct store_item *it, size_t n)
 			char idx[24];
 
 			snprintf(idx, sizeof(idx), "%zu", k + 1);
-			arr_put(&a[0], r->id);
-			arr_put(&a[1], idx);
-			arr_put(&a[2], role_names[p->role]);
-			arr_put(&a[3], p->name);
-			arr_put(&a[4], p->phone);
-			arr_put(&a[5], p->id_number);
-			arr_put(&a[6], p->organisation);
+			pgarr_put(&a[0], r->id);
+			pgarr_put(&a[1], idx);
+			pgarr_put(&a[2], role_names[p->role]);
+			pgarr_put(&a[3], p->name);
+			pgarr_put(&a[4], p->phone);
+			pgarr_put(&a[5], p->id_number);
+			pgarr_put(&a[6], p->organisation);
 			any = 1;
 		}
 	}
@@ -1063,7 +1006,7 @@ parties_send(struct store *s, const struct store_item *it, size_t n)
 		arr_send(s, "parties", a, 7);
 	else
 		for (int i = 0; i < 7; i++)
-			free(a[i].buf);
+			pgarr_free(&a[i]);
 	return any;
 }
 
@@ -1071,7 +1014,7 @@ parties_send(struct store *s, const struct store_item *it, size_t n)
 static void
 cases_send(struct store *s, const struct store_item *it, size_t n)
 {
-	struct arr a[12];
+	struct pgarr a[12];
 
 	memset(a, 0, sizeof(a));
 	for (size_t i = 0; i < n; i++) {
@@ -1083,19 +1026,19 @@ cases_send(struct store *s, const struct store_item *it, size_t n)
 			continue;
 		snprintf(response, sizeof(response), "%d", rt->response_days);
 		snprintf(resolve, sizeof(resolve), "%d", rt->resolve_days);
-		arr_put(&a[0], it[i].r->id);
-		arr_put(&a[1], rt->county);
-		arr_put(&a[2], rt->township);
-		arr_put(&a[3], level_names[rt->level == GR__LEVEL__COUNTY]);
-		arr_put(&a[4], rt->unit);
-		arr_put(&a[5], colour_names[it[i].r->colour]);
-		arr_put(&a[6], rt->rule);
-		arr_put(&a[7], rt->reason);
-		arr_put(&a[8], rt->response_days > 0 ? response : NULL);
-		arr_put(&a[9], rt->resolve_days > 0 ? resolve : NULL);
-		arr_put(&a[10], f->repeat_case_id[0] != '\0' ?
+		pgarr_put(&a[0], it[i].r->id);
+		pgarr_put(&a[1], rt->county);
+		pgarr_put(&a[2], rt->township);
+		pgarr_put(&a[3], level_names[rt->level == GR__LEVEL__COUNTY]);
+		pgarr_put(&a[4], rt->unit);
+		pgarr_put(&a[5], colour_names[it[i].r->colour]);
+		pgarr_put(&a[6], rt->rule);
+		pgarr_put(&a[7], rt->reason);
+		pgarr_put(&a[8], rt->response_days > 0 ? response : NULL);
+		pgarr_put(&a[9], rt->resolve_days > 0 ? resolve : NULL);
+		pgarr_put(&a[10], f->repeat_case_id[0] != '\0' ?
 		    f->repeat_case_id : NULL);
-		arr_put(&a[11], f->repeat_case_no[0] != '\0' ?
+		pgarr_put(&a[11], f->repeat_case_no[0] != '\0' ?
 		    f->repeat_case_no : NULL);
 	}
 	arr_send(s, "cases", a, 12);
@@ -1138,6 +1081,34 @@ cases_parse(struct store *s, PGresult *res, struct store_item *it, size_t n,
 		    nnew, db_error(s, res));
 	PQclear(res);
 	return ok ? 0 : -1;
+}
+
+int
+store_conflicts(const Gr__Report *a, const Gr__Report *b)
+{
+	if (strcmp(a->id, b->id) == 0 ||
+	    (b->link_report_id != NULL && strcmp(b->link_report_id, a->id) ==
+	    0) || (strcmp(a->grid_code, b->grid_code) == 0 &&
+	    strcmp(a->category, b->category) == 0))
+		return 1;
+	for (size_t i = 0; i < a->n_parties; i++) {
+		const Gr__Party *p = a->parties[i];
+
+		if (p->role != GR__PARTY_ROLE__PETITIONER)
+			continue;
+		for (size_t j = 0; j < b->n_parties; j++) {
+			const Gr__Party *o = b->parties[j];
+
+			if (o->role != GR__PARTY_ROLE__PETITIONER)
+				continue;
+			if ((p->phone != NULL && o->phone != NULL &&
+			    strcmp(p->phone, o->phone) == 0) ||
+			    (p->id_number != NULL && o->id_number != NULL &&
+			    strcmp(p->id_number, o->id_number) == 0))
+				return 1;
+		}
+	}
+	return 0;
 }
 
 /*

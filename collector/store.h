@@ -110,13 +110,20 @@ enum store_batch_result {
 };
 
 /*
- * Store validated reports, with distinct ids and none a repeat of another
- * (gr_find_repeat would not see it), in one transaction: libpq's pipeline
- * mode, one round trip for the reads, one for the writes, then the commit.
- * Per report as store_report(): idempotent, duplicates and rejections told.
+ * Store validated reports, no two of which conflict (store_conflicts():
+ * gr_find_repeat would not see the other), in one transaction: the reads
+ * in one statement, the writes in three sent together (libpq's pipeline
+ * mode), then the commit.  Per report as store_report(): idempotent,
+ * duplicates and rejections told.
  */
 enum store_batch_result store_batch(struct store *, struct store_item *,
 		    size_t, const struct ruleset *);
+
+/* Whether b must wait for a to be committed, so that the two cannot share
+ * a batch: the same id, or a report the repeat search (gr_find_repeat)
+ * would find for b: an explicit link, the same grid and category, or a
+ * petitioner's phone or ID number. */
+int		 store_conflicts(const Gr__Report *a, const Gr__Report *b);
 
 /* Replace rs with the enabled routing rules, in priority order.  0, or -1
  * with rs unchanged. */

@@ -45,6 +45,7 @@
 #include "codec.h"
 #include "log.h"
 #include "mqtt.h"
+#include "pgarr.h"
 #include "queue.h"
 #include "topic.h"
 #include "ulid.h"
@@ -887,38 +888,37 @@ sink_batch(struct echo *e, struct qmsg **b, size_t n)
 	    " SELECT i, w, decode(h, 'hex')"
 	    " FROM unnest($1::text[], $2::text[], $3::text[]) AS b(i, w, h)"
 	    " ON CONFLICT (id) DO NOTHING";
+	static const char hexd[] = "0123456789abcdef";
 	Gr__Report *r[SINK_BATCH];
 	char worker[SINK_BATCH][64];
-	char *arr[3] = { NULL, NULL, NULL };
-	size_t alen[3], k = 0, i, j;
-	FILE *f[3];
+	struct pgarr a[3];
+	char *hex;
+	size_t k = 0, i, j;
 	PGresult *res;
 	int rc = 0;
 
-	for (i = 0; i < 3; i++)
-		if ((f[i] = open_memstream(&arr[i], &alen[i])) == NULL) {
-			perror("grload sink: open_memstream");
-			exit(1);
-		}
+	memset(a, 0, sizeof(a));
 	for (i = 0; i < n && i < SINK_BATCH; i++) {
 		if ((r[k] = echo_decode(e, b[i]->topic, b[i]->payload,
 		    b[i]->len, worker[k], sizeof(worker[k]))) == NULL)
 			continue;
-		/* ids and worker ids are tokens: nothing to quote */
-		fprintf(f[0], "%s%s", k ? "," : "{", r[k]->id);
-		fprintf(f[1], "%s%s", k ? "," : "{", worker[k]);
-		fputs(k ? "," : "{", f[2]);
-		for (j = 0; j < b[i]->len; j++)
-			fprintf(f[2], "%02x", b[i]->payload[j]);
+		hex = xmalloc(2 * b[i]->len + 1);
+		for (j = 0; j < b[i]->len; j++) {
+			hex[2 * j] = hexd[b[i]->payload[j] >> 4];
+			hex[2 * j + 1] = hexd[b[i]->payload[j] & 15];
+		}
+		hex[2 * j] = '\0';
+		pgarr_put(&a[0], r[k]->id);
+		pgarr_put(&a[1], worker[k]);
+		pgarr_put(&a[2], hex);
+		free(hex);
 		k++;
 	}
-	for (i = 0; i < 3; i++) {
-		fputc('}', f[i]);
-		fclose(f[i]);
-	}
 	if (k > 0) {
-		const char *vals[3] = { arr[0], arr[1], arr[2] };
+		const char *vals[3];
 
+		for (i = 0; i < 3; i++)
+			vals[i] = pgarr_end(&a[i]);
 		res = PQexecParams(e->db, sql, 3, NULL, vals, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			fprintf(stderr, "grload sink: %s",
@@ -927,6 +927,8 @@ sink_batch(struct echo *e, struct qmsg **b, size_t n)
 		}
 		PQclear(res);
 	}
+	for (i = 0; i < 3; i++)
+		pgarr_free(&a[i]);
 	pthread_mutex_lock(&e->lock);
 	if (rc == 0) {
 		e->stored += k;
@@ -939,8 +941,6 @@ sink_batch(struct echo *e, struct qmsg **b, size_t n)
 			echo_answer(e, worker[i], r[i]);
 		gr__report__free_unpacked(r[i], NULL);
 	}
-	for (i = 0; i < 3; i++)
-		free(arr[i]);
 	return rc;
 }
 
@@ -1068,8 +1068,8 @@ cmd_echo(int argc, char **argv)
 
 /*
  * grload db: batches of reports, one from each of BATCH agents in turn
- * (distinct grids and categories, as the collector's batches are: a
- * report repeating another of its batch waits for the next), stored with
+ * (as in the collector, a report that conflicts with another of its batch,
+ * store_conflicts(), waits for a later one), stored with
  * store_batch() and timed from the call to its return (the commit).
  */
 static int
@@ -1155,18 +1155,15 @@ cmd_db(int argc, char **argv)
 
 			if (ulid_make(id, now_ms()) < 0) {
 				fprintf(stderr, "grload db: no ULID\n");
-				goto out;
+				goto drop;
 			}
 			buf = make_report(a, id, *i, &len);
 			reps[k] = gr__report__unpack(NULL, len, buf);
 			free(buf);
 			if (reps[k] == NULL)
-				goto out;
+				goto drop;
 			for (j = 0; j < k; j++)
-				if (strcmp(reps[j]->grid_code,
-				    reps[k]->grid_code) == 0 &&
-				    strcmp(reps[j]->category,
-				    reps[k]->category) == 0)
+				if (store_conflicts(reps[j], reps[k]))
 					break;
 			if (j < k) {	/* made again for a later batch */
 				gr__report__free_unpacked(reps[k], NULL);
@@ -1213,6 +1210,10 @@ cmd_db(int argc, char **argv)
 		    pct_ms(lat, nb, 99), nb > 0 ? lat[nb - 1] / 1000.0 : 0.0);
 	}
 	rc = 0;
+	goto out;
+drop:
+	while (k > 0)
+		gr__report__free_unpacked(reps[--k], NULL);
 out:
 	ruleset_free(&rules);
 	if (st != NULL)

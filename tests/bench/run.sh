@@ -8,9 +8,10 @@
 # durable INSERT into a plain table before it answers) and the database
 # alone: the collector's own batch path without MQTT (grload db calls
 # store_batch() of collector/store.c with the same reports), and pgbench
-# running the per-report transaction (tests/bench/dbonly.sql).  Durable throughout: fsync and synchronous_commit on.  Every
-# report sent must be stored and acknowledged exactly once: grload matches
-# the Acks, and the rows are counted.
+# running the per-report transaction (tests/bench/dbonly.sql).  Durable
+# throughout: fsync and synchronous_commit on.  Every report sent must be
+# stored and acknowledged exactly once: grload matches the Acks, and the
+# rows are counted.
 #
 # Usage: tests/bench/run.sh [BUILD]      (make bench; BUILD defaults to build)
 #
@@ -330,7 +331,7 @@ B_RC=$?
 sed 's/^/  /' "$B_DIR/grload.db.err"
 B_RES=$(grep '^result ' <<<"$B_OUT")
 say "  ${B_RES:-no result}"
-B_GOT=$(sql "SELECT (SELECT count(*) FROM report) - ${B_BEFORE%% *} || ' ' || (SELECT count(*) FROM \"case\") || ' ' || (SELECT count(*) FROM case_event)")
+B_GOT=$(sql "SELECT (SELECT count(*) FROM report) || ' ' || (SELECT count(*) FROM \"case\") || ' ' || (SELECT count(*) FROM case_event)")
 read -r n_rep n_case n_ev <<<"$B_GOT"
 n_want=$(field "$B_RES" stored)
 if [ "$B_RC" = 0 ] && [ -n "$n_want" ] && [ "$n_rep" = "$n_want" ] && [ "$n_case" = "$n_want" ] &&
@@ -341,7 +342,6 @@ if [ "$B_RC" = 0 ] && [ -n "$n_want" ] && [ "$n_rep" = "$n_want" ] && [ "$n_case
 else
 	fail "database alone, batch path: grload db exit $B_RC, $n_rep reports and $n_case cases stored for ${n_want:-?} reported"
 fi
-
 
 say ""
 say "-- database alone, one report per transaction: pgbench running the collector's per-report transaction (tests/bench/dbonly.sql), no MQTT"

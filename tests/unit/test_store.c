@@ -1,0 +1,109 @@
+/* test_store.c -- unit tests of what collector/store.c decides without a
+ * database: which reports may share a batch (store_conflicts). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "../../collector/store.h"
+
+static void	test_independent(void **);
+static void	test_same_matter(void **);
+static void	test_petitioners(void **);
+
+/* A report of grid g and category c by one petitioner (phone, id). */
+struct fixture {
+	Gr__Report	r;
+	Gr__Party	p, q;
+	Gr__Party	*parties[2];
+};
+
+static void
+make(struct fixture *f, char *id, char *g, char *c, char *phone,
+    char *idno)
+{
+	Gr__Report r = GR__REPORT__INIT;
+	Gr__Party p = GR__PARTY__INIT, q = GR__PARTY__INIT;
+
+	f->r = r;
+	f->p = p;
+	f->q = q;
+	f->r.id = id;
+	f->r.grid_code = g;
+	f->r.category = c;
+	f->p.has_role = 1;
+	f->p.role = GR__PARTY_ROLE__PETITIONER;
+	f->p.phone = phone;
+	f->p.id_number = idno;
+	/* a respondent with the same numbers as anybody: never counts */
+	f->q.has_role = 1;
+	f->q.role = GR__PARTY_ROLE__RESPONDENT;
+	f->q.phone = (char *)(uintptr_t)"13900000000";
+	f->parties[0] = &f->p;
+	f->parties[1] = &f->q;
+	f->r.parties = f->parties;
+	f->r.n_parties = 2;
+}
+
+static void
+test_independent(void **state)
+{
+	struct fixture a, b;
+
+	(void)state;
+	make(&a, "A1", "530322001001001", "10", "13911111111", NULL);
+	make(&b, "B1", "530322001001002", "10", "13922222222", NULL);
+	assert_false(store_conflicts(&a.r, &b.r));
+	make(&b, "B1", "530322001001001", "11", NULL, NULL);
+	assert_false(store_conflicts(&a.r, &b.r));
+	assert_false(store_conflicts(&b.r, &a.r));
+}
+
+static void
+test_same_matter(void **state)
+{
+	struct fixture a, b;
+
+	(void)state;
+	make(&a, "A1", "530322001001001", "10", NULL, NULL);
+	make(&b, "A1", "530322002001001", "12", NULL, NULL);
+	assert_true(store_conflicts(&a.r, &b.r));	/* same id */
+	make(&b, "B1", "530322001001001", "10", NULL, NULL);
+	assert_true(store_conflicts(&a.r, &b.r));	/* grid and category */
+	make(&b, "B1", "530322002001001", "12", NULL, NULL);
+	b.r.link_report_id = (char *)(uintptr_t)"A1";
+	assert_true(store_conflicts(&a.r, &b.r));	/* links to a */
+	assert_false(store_conflicts(&b.r, &a.r));	/* a links to nothing */
+}
+
+static void
+test_petitioners(void **state)
+{
+	struct fixture a, b;
+
+	(void)state;
+	make(&a, "A1", "530322001001001", "10", "13911111111",
+	    "53032219800101001X");
+	make(&b, "B1", "530322002001001", "12", "13911111111", NULL);
+	assert_true(store_conflicts(&a.r, &b.r));	/* same phone */
+	make(&b, "B1", "530322002001001", "12", NULL, "53032219800101001X");
+	assert_true(store_conflicts(&a.r, &b.r));	/* same ID number */
+	/* the same number as a respondent of a is not the same petitioner */
+	make(&b, "B1", "530322002001001", "12", "13900000000", NULL);
+	assert_false(store_conflicts(&a.r, &b.r));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_independent),
+		cmocka_unit_test(test_same_matter),
+		cmocka_unit_test(test_petitioners),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
