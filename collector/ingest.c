@@ -1,4 +1,5 @@
 /* ingest.c -- one received report from payload to committed case and Ack. */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@
 
 static int	reject(struct ingest *, const char *, const char *,
 		    const char *, const struct verr *, const uint8_t *, size_t);
+static void	hand_marks(struct ingest *);
+static void	send_new_alerts(struct ingest *);
 
 void
 ingest_init(struct ingest *in, struct store *store, struct mqtt *mqtt,
@@ -208,12 +211,16 @@ store_one(struct ingest *in, const char *topic, const char *w,
 	struct route rt;
 	enum store_result res;
 	int64_t t0 = mono_us();
+	int rc;
 
 	memset(&rt, 0, sizeof(rt));
 	res = store_report(in->store, r, &in->rules, &rt, &c, &e);
 	if (res == STORE_NEW)
 		metrics_commit(in->metrics, 1, mono_us() - t0);
-	return settle(in, topic, w, r, res, &rt, &c, &e, buf, len, t_recv);
+	rc = settle(in, topic, w, r, res, &rt, &c, &e, buf, len, t_recv);
+	if (res == STORE_NEW)
+		send_new_alerts(in);
+	return rc;
 }
 
 int
@@ -306,6 +313,7 @@ round_once(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 	}
 	if (k == 0)
 		return 0;
+	hand_marks(in);
 	t0 = mono_us();
 	br = store_batch(in->store, in->items, k, &in->rules);
 	if (br == BATCH_RETRY)
@@ -344,6 +352,8 @@ round_once(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 				return -1;
 			done[sl[j].msg] = 1;
 		}
+		if (pass == 0 && br == BATCH_DONE)
+			send_new_alerts(in);
 	}
 	return 0;
 }
@@ -555,6 +565,78 @@ ingest_sweep(struct ingest *in, long clock_offset)
 }
 
 /*
+ * The alerts of the reports stored, sent after their commit: the broker's
+ * answers come on Paho's thread, and the ids it accepted wait here until
+ * the main thread hands them to the store, to be marked published.  An id
+ * that finds no room, or that the broker refused, stays unmarked and is
+ * published again at a sweep (ingest_alerts()).
+ */
+static struct {
+	pthread_mutex_t	lock;
+	int		n;
+	uint64_t	ids[STORE_MARKS_MAX];
+} accepted = { PTHREAD_MUTEX_INITIALIZER, 0, { 0 } };
+
+static void
+on_alert_sent(void *arg, const char *tag, int ok, int reason)
+{
+	(void)arg;
+	(void)reason;
+	if (!ok)
+		return;
+	pthread_mutex_lock(&accepted.lock);
+	if (accepted.n < STORE_MARKS_MAX)
+		accepted.ids[accepted.n++] = strtoull(tag, NULL, 10);
+	pthread_mutex_unlock(&accepted.lock);
+}
+
+/* Hand the alerts the broker accepted to the store, to be marked
+ * published with the next commit. */
+static void
+hand_marks(struct ingest *in)
+{
+	int kept;
+
+	pthread_mutex_lock(&accepted.lock);
+	kept = store_alerts_published(in->store, accepted.ids, accepted.n);
+	memmove(accepted.ids, accepted.ids + kept, (size_t)(accepted.n -
+	    kept) * sizeof(accepted.ids[0]));
+	accepted.n -= kept;
+	pthread_mutex_unlock(&accepted.lock);
+	in->stats.alerts += (unsigned long)kept;
+}
+
+/* Send the alerts raised by the reports just committed to the county. */
+static void
+send_new_alerts(struct ingest *in)
+{
+	const struct alert_row *a;
+	char tag[24];
+	int n;
+
+	a = store_new_alerts(in->store, &n);
+	for (int i = 0; i < n; i++) {
+		snprintf(tag, sizeof(tag), "%" PRIu64, a[i].id);
+		if (notify_alert(in->mqtt, &a[i], on_alert_sent, NULL,
+		    tag) < 0) {
+			log_warn("event=alert-not-sent alert=%" PRIu64
+			    " note=\"sent again at a sweep\"", a[i].id);
+			continue;
+		}
+		log_info("event=alert-sent alert=%" PRIu64 " kind=%d case=%s "
+		    "township=%s", a[i].id, (int)a[i].kind, a[i].case_no,
+		    a[i].township);
+	}
+}
+
+int
+ingest_idle(struct ingest *in)
+{
+	hand_marks(in);
+	return store_ok(in->store) ? store_alerts_flush(in->store) : -1;
+}
+
+/*
  * The broker's answers to the alerts of the batch being published, from
  * Paho's thread.  Static: an answer may come as late as the client's end.
  * A batch is a generation; a late answer of an earlier one is not counted.
@@ -604,13 +686,13 @@ alerts_accepted(int n, int timeout_ms)
 }
 
 int
-ingest_alerts(struct ingest *in)
+ingest_alerts(struct ingest *in, int settled_s)
 {
 	static struct alert_row a[ALERT_BATCH];
 	char tag[24];
 	int n, ok = 1;
 
-	if ((n = store_alerts_take(in->store, a, ALERT_BATCH)) < 0)
+	if ((n = store_alerts_take(in->store, a, ALERT_BATCH, settled_s)) < 0)
 		return -1;
 	pthread_mutex_lock(&alert_wait.lock);
 	snprintf(tag, sizeof(tag), "%lu", ++alert_wait.gen);

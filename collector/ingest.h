@@ -98,11 +98,18 @@ int	ingest_sweep(struct ingest *, long clock_offset);
 int	ingest_batch(struct ingest *, struct qmsg **q, size_t *np);
 
 /*
- * Publish the alerts the database raised and no collector published yet,
- * a batch at a time, marking them published once the broker has them.
- * Returns how many, or -1 (they stay for the next call).
+ * The alerts of the reports it stores are published by ingest_batch() and
+ * ingest_report() after their commit, and marked published with the next
+ * commit.  ingest_alerts() publishes the alerts left unpublished, raised
+ * at least settled_s seconds ago (a collector died before it marked them,
+ * or the broker refused them), a batch at a time, marking them once the
+ * broker has them.  Returns how many, or -1 (they stay for the next call).
  */
-int	ingest_alerts(struct ingest *);
+#define ALERT_SETTLED_S	30
+int	ingest_alerts(struct ingest *, int settled_s);
+/* Nothing to store for now: mark the alerts the broker accepted since the
+ * last commit.  0, or -1 when the database failed (they keep waiting). */
+int	ingest_idle(struct ingest *);
 
 /*
  * Handle one message from topic.  0 when it is done with: stored and

@@ -203,7 +203,7 @@ db_back(struct ingest *in)
 	if (store_ok(in->store) || store_reconnect(in->store) < 0)
 		return;
 	ingest_reload_rules(in, "reconnect");
-	while (ingest_alerts(in) == ALERT_BATCH)
+	while (ingest_alerts(in, ALERT_SETTLED_S) == ALERT_BATCH)
 		;
 }
 
@@ -339,7 +339,8 @@ main(int argc, char **argv)
 		if (!quit && ingest_reload_rules(&in, "startup") < 0)
 			fatalx("event=startup error=\"cannot load the routing "
 			    "rules; is the schema migrated?\"");
-		while (!quit && ingest_alerts(&in) == ALERT_BATCH)
+		/* those a collector left: none of ours can be waiting */
+		while (!quit && ingest_alerts(&in, 0) == ALERT_BATCH)
 			;
 	}
 	if (!quit)
@@ -360,8 +361,9 @@ main(int argc, char **argv)
 			next_sweep = ingest_sweep(&in, conf.clock_offset) ==
 			    SWEEP_BATCH ? mono_ms() :
 			    mono_ms() + conf.sweep_interval * 1000;
-			/* alerts raised while no collector listened */
-			while (ingest_alerts(&in) == ALERT_BATCH)
+			/* alerts a collector left unpublished */
+			while (ingest_alerts(&in, ALERT_SETTLED_S) ==
+			    ALERT_BATCH)
 				;
 		}
 		if (reload) {
@@ -371,9 +373,6 @@ main(int argc, char **argv)
 		notices = store_notices(store);
 		if (notices & STORE_NOTICE_RULES)
 			ingest_reload_rules(&in, "notify");
-		if (notices & STORE_NOTICE_ALERTS)
-			while (ingest_alerts(&in) == ALERT_BATCH)
-				;
 		if (mqtt_subscription_refused(mqtt)) {
 			/* Connected but deaf: let the supervisor restart us. */
 			log_error("event=subscription-lost error=\"%s\"",
@@ -381,8 +380,10 @@ main(int argc, char **argv)
 			status = 1;
 			break;
 		}
-		if ((nbatch = take(q, &in, batch, nbatch, 200)) == 0)
+		if ((nbatch = take(q, &in, batch, nbatch, 200)) == 0) {
+			ingest_idle(&in);
 			continue;
+		}
 		if (ingest_batch(&in, batch, &nbatch) == 0) {
 			backoff = BACKOFF_MIN_MS;
 			continue;
@@ -404,6 +405,9 @@ main(int argc, char **argv)
 		mqtt_unsubscribe(mqtt, 2000);
 		drain(q, &in, batch, nbatch);
 		mqtt_wait_idle(mqtt, 5000);
+		if (ingest_idle(&in) < 0)
+			log_warn("event=alert-marks-lost note=\"published "
+			    "again at a sweep\"");
 		log_info("event=stopped received=%lu stored=%lu duplicates=%lu "
 		    "rejected=%lu failed=%lu actions=%lu actions_refused=%lu "
 		    "alerts=%lu", in.stats.received, in.stats.stored,

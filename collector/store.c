@@ -18,9 +18,19 @@ struct store {
 	char	 sqlstate[6];	/* of the last failed statement */
 	int	 piping;	/* run() sends into a pipeline, returns NULL */
 	int	 pipe_broken;	/* a send into the pipeline failed */
+	/* the alerts raised by the reports of the last commit */
+	struct alert_row *fresh;
+	int	 nfresh, fresh_cap;
+	/* alerts the broker has, to mark published with the next commit */
+	uint64_t marks[STORE_MARKS_MAX];
+	int	 nmarks;
 };
 
 #define MS(x) "(extract(epoch FROM " x ") * 1000)::bigint"
+/* an alert as struct alert_row holds it (alert_fill()) */
+#define ALERT_COLS "SELECT id, kind, case_no, county_code, township_code," \
+	" township_name, array_to_string(related[1:16], ' '), note, " \
+	MS("raised_at")
 
 static const struct {
 	const char *name;
@@ -221,11 +231,10 @@ static const struct {
 	  "SELECT case_no FROM \"case\" WHERE unit_code = $1"
 	  " AND state NOT IN ('closed', 'refused') ORDER BY id LIMIT $2::int" },
 	{ "alerts",
-	  "SELECT id, kind, case_no, county_code, township_code, township_name,"
-	  " array_to_string(related[1:16], ' '), note, " MS("raised_at")
-	  " FROM gr_alerts_pending($1::int)" },
-	{ "alerts_done",
-	  "SELECT gr_alerts_published(string_to_array($1, ' ')::bigint[])" },
+	  ALERT_COLS " FROM gr_alerts_pending($1::int,"
+	  " make_interval(secs => $2::int))" },
+	{ "alerts_of", ALERT_COLS " FROM gr_alerts_of($1::text[])" },
+	{ "alerts_done", "SELECT gr_alerts_published($1::bigint[])" },
 	{ "dead",
 	  "INSERT INTO dead_letter (topic, reason, detail, report_id, worker_id,"
 	  " payload) VALUES ($1, $2, $3, $4, $5, $6)" },
@@ -248,6 +257,10 @@ static void	 petitioner_arrays(const Gr__Report *, char *, size_t, char *,
 static Gr__Colour colour_value(const char *);
 static int	 read_view(struct store *, const char *, struct case_view *);
 static PGresult	*dup_send(struct store *, const Gr__Report *);
+static PGresult	*marks_send(struct store *, const uint64_t *, int);
+static void	 marks_drop(struct store *, int);
+static PGresult	*fresh_send(struct store *, const struct store_item *, size_t);
+static int	 fresh_parse(struct store *, PGresult *);
 static int	 dup_parse(PGresult *, const Gr__Report *, struct stored_case *,
 		    struct verr *);
 static int	 dup_row(const PGresult *, int, int, const Gr__Report *,
@@ -298,7 +311,7 @@ store_open(const char *conninfo)
 	s->conninfo = xstrdup(conninfo);
 	s->conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(s->conn) != CONNECTION_OK || store_prepare(s) < 0 ||
-	    command(s, "LISTEN gr_route_rules; LISTEN gr_alerts") < 0) {
+	    command(s, "LISTEN gr_route_rules") < 0) {
 		log_error("event=db-connect error=\"%s\"",
 		    errline(PQerrorMessage(s->conn)));
 		store_close(s);
@@ -314,6 +327,7 @@ store_close(struct store *s)
 		return;
 	PQfinish(s->conn);
 	free(s->conninfo);
+	free(s->fresh);
 	free(s);
 }
 
@@ -331,7 +345,7 @@ store_reconnect(struct store *s)
 		log_debug("event=db-reconnect-failed");
 		return -1;
 	}
-	if (store_prepare(s) < 0 || command(s, "LISTEN gr_route_rules; LISTEN gr_alerts") < 0)
+	if (store_prepare(s) < 0 || command(s, "LISTEN gr_route_rules") < 0)
 		return -1;
 	log_info("event=db-reconnected");
 	return 0;
@@ -815,12 +829,15 @@ store_report(struct store *s, const Gr__Report *r, const struct ruleset *rules,
     struct route *rt, struct stored_case *c, struct verr *e)
 {
 	struct route_facts facts;
+	struct store_item one;
 	PGresult *res;
-	int rc;
+	int rc, nfresh;
 
 	memset(c, 0, sizeof(*c));
 	memset(&facts, 0, sizeof(facts));
+	memset(&one, 0, sizeof(one));
 	s->sqlstate[0] = '\0';
+	s->nfresh = 0;
 	if (command(s, "BEGIN") < 0)
 		return STORE_RETRY;
 	if ((rc = find_duplicate(s, r, c, e)) < 0)
@@ -851,6 +868,10 @@ store_report(struct store *s, const Gr__Report *r, const struct ruleset *rules,
 	}
 	if (insert_parties(s, r) < 0 || open_case(s, r, rt, &facts, c) < 0)
 		goto failed;
+	one.r = r;
+	one.result = STORE_NEW;
+	if ((nfresh = fresh_parse(s, fresh_send(s, &one, 1))) < 0)
+		goto failed;
 	res = PQexec(s->conn, "COMMIT");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		log_warn("event=db-commit-failed report=%s error=\"%s\"", r->id,
@@ -860,6 +881,7 @@ store_report(struct store *s, const Gr__Report *r, const struct ruleset *rules,
 		goto failed;
 	}
 	PQclear(res);
+	s->nfresh = nfresh;
 	return STORE_NEW;
 
 done_read:
@@ -1204,9 +1226,10 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 {
 	PGresult *res;
 	size_t i, nnew = 0;
-	int rc, parties;
+	int rc, parties, nmarks, nfresh = 0;
 
 	s->sqlstate[0] = '\0';
+	s->nfresh = 0;
 	for (i = 0; i < n; i++) {
 		memset(&it[i].c, 0, sizeof(it[i].c));
 		memset(&it[i].facts, 0, sizeof(it[i].facts));
@@ -1258,6 +1281,10 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 	reports_send(s, it, n);
 	parties = parties_send(s, it, n);
 	cases_send(s, it, n);
+	/* the marks of alerts published since: no commit of their own */
+	if ((nmarks = s->nmarks) > 0)
+		marks_send(s, s->marks, nmarks);
+	fresh_send(s, it, n);
 	if (PQpipelineSync(s->conn) != 1)
 		s->pipe_broken = 1;
 	if (s->pipe_broken)
@@ -1290,6 +1317,20 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 		goto broken;
 	if (cases_parse(s, res, it, n, nnew) < 0)
 		goto broken;
+	if (nmarks > 0) {
+		if ((res = pipe_result(s)) == NULL)
+			goto broken;
+		rc = PQresultStatus(res) == PGRES_TUPLES_OK;
+		if (!rc)
+			log_warn("event=db-error statement=alerts_done "
+			    "error=\"%s\"", db_error(s, res));
+		PQclear(res);
+		if (!rc)
+			goto broken;
+	}
+	if ((res = pipe_result(s)) == NULL ||
+	    (nfresh = fresh_parse(s, res)) < 0)
+		goto broken;
 	if (pipe_end(s) < 0)
 		return batch_failed(s, "write");
 	res = PQexec(s->conn, "COMMIT");
@@ -1303,6 +1344,8 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 		return batch_failed(s, "commit");
 	}
 	PQclear(res);
+	s->nfresh = nfresh;
+	marks_drop(s, nmarks);
 	return BATCH_DONE;
 
 broken:
@@ -1527,8 +1570,6 @@ store_notices(struct store *s)
 	while ((n = PQnotifies(s->conn)) != NULL) {
 		if (strcmp(n->relname, "gr_route_rules") == 0)
 			what |= STORE_NOTICE_RULES;
-		else if (strcmp(n->relname, "gr_alerts") == 0)
-			what |= STORE_NOTICE_ALERTS;
 		PQfreemem(n);
 	}
 	return what;
@@ -1546,18 +1587,143 @@ alert_kind_of(const char *s)
 	return GR__ALERT_KIND__ALERT_UNSPECIFIED;
 }
 
-int
-store_alerts_take(struct store *s, struct alert_row *out, int max)
+/* Row i of an ALERT_COLS result into a. */
+static void
+alert_fill(const PGresult *res, int i, struct alert_row *a)
 {
-	char lim[12];
-	const char *p[1] = { lim };
+	a->id = strtoull(PQgetvalue(res, i, 0), NULL, 10);
+	a->kind = alert_kind_of(PQgetvalue(res, i, 1));
+	strlcpy_gr(a->case_no, PQgetvalue(res, i, 2), sizeof(a->case_no));
+	strlcpy_gr(a->county, PQgetvalue(res, i, 3), sizeof(a->county));
+	strlcpy_gr(a->township, PQgetvalue(res, i, 4), sizeof(a->township));
+	utf8_copy(a->township_name, PQgetvalue(res, i, 5),
+	    sizeof(a->township_name));
+	strlcpy_gr(a->related, PQgetvalue(res, i, 6), sizeof(a->related));
+	utf8_copy(a->note, PQgetvalue(res, i, 7), sizeof(a->note));
+	a->raised_at = strtoll(PQgetvalue(res, i, 8), NULL, 10);
+}
+
+/* Run (or send) "alerts_done" marking the n alerts ids published. */
+static PGresult *
+marks_send(struct store *s, const uint64_t *ids, int n)
+{
+	struct pgarr a = { NULL, 0, 0 };
+	char v[24];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(v, sizeof(v), "%" PRIu64, ids[i]);
+		pgarr_put(&a, v);
+	}
+	return arr_send(s, "alerts_done", &a, 1);
+}
+
+/* The first n marks are committed: forget them. */
+static void
+marks_drop(struct store *s, int n)
+{
+	memmove(s->marks, s->marks + n, (size_t)(s->nmarks - n) *
+	    sizeof(*s->marks));
+	s->nmarks -= n;
+}
+
+/* Run (or send) "alerts_of": the alerts the new reports of it raised. */
+static PGresult *
+fresh_send(struct store *s, const struct store_item *it, size_t n)
+{
+	struct pgarr a = { NULL, 0, 0 };
+
+	for (size_t i = 0; i < n; i++)
+		if (it[i].result == STORE_NEW)
+			pgarr_put(&a, it[i].r->id);
+	return arr_send(s, "alerts_of", &a, 1);
+}
+
+/* Keep the rows of an "alerts_of" result in s->fresh; their number, or -1
+ * when the statement failed.  Clears res. */
+static int
+fresh_parse(struct store *s, PGresult *res)
+{
+	int n;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warn("event=db-error statement=alerts_of error=\"%s\"",
+		    db_error(s, res));
+		PQclear(res);
+		return -1;
+	}
+	n = PQntuples(res);
+	if (n > s->fresh_cap) {
+		s->fresh = xrealloc(s->fresh, (size_t)n * sizeof(*s->fresh));
+		s->fresh_cap = n;
+	}
+	for (int i = 0; i < n; i++)
+		alert_fill(res, i, &s->fresh[i]);
+	PQclear(res);
+	return n;
+}
+
+const struct alert_row *
+store_new_alerts(struct store *s, int *n)
+{
+	*n = s->nfresh;
+	return s->fresh;
+}
+
+int
+store_alerts_published(struct store *s, const uint64_t *ids, int n)
+{
+	int k = 0;
+
+	while (k < n && s->nmarks < STORE_MARKS_MAX)
+		s->marks[s->nmarks++] = ids[k++];
+	return k;
+}
+
+int
+store_alerts_flush(struct store *s)
+{
+	PGresult *res;
+
+	if (s->nmarks == 0)
+		return 0;
+	if (command(s, "BEGIN") < 0)
+		return -1;
+	res = marks_send(s, s->marks, s->nmarks);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warn("event=db-error statement=alerts_done error=\"%s\"",
+		    db_error(s, res));
+		PQclear(res);
+		command(s, "ROLLBACK");
+		return -1;
+	}
+	PQclear(res);
+	/*
+	 * No flush of the WAL to wait for: a mark lost in a crash only
+	 * publishes the alert again (same id, and consoles keep it once).
+	 */
+	if (command(s, "SET LOCAL synchronous_commit = off") < 0 ||
+	    command(s, "COMMIT") < 0) {
+		command(s, "ROLLBACK");
+		return -1;
+	}
+	marks_drop(s, s->nmarks);
+	return 0;
+}
+
+int
+store_alerts_take(struct store *s, struct alert_row *out, int max,
+    int settled_s)
+{
+	char lim[12], settled[12];
+	const char *p[2] = { lim, settled };
 	PGresult *res;
 	int n;
 
 	if (command(s, "BEGIN") < 0)
 		return -1;
 	snprintf(lim, sizeof(lim), "%d", max);
-	res = run(s, "alerts", 1, p, NULL, NULL);
+	snprintf(settled, sizeof(settled), "%d", settled_s);
+	res = run(s, "alerts", 2, p, NULL, NULL);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		log_warn("event=alerts-failed error=\"%s\"",
 		    db_error(s, res));
@@ -1566,54 +1732,30 @@ store_alerts_take(struct store *s, struct alert_row *out, int max)
 		return -1;
 	}
 	n = PQntuples(res);
-	for (int i = 0; i < n && i < max; i++) {
-		struct alert_row *a = &out[i];
-
-		a->id = strtoull(PQgetvalue(res, i, 0), NULL, 10);
-		a->kind = alert_kind_of(PQgetvalue(res, i, 1));
-		strlcpy_gr(a->case_no, PQgetvalue(res, i, 2),
-		    sizeof(a->case_no));
-		strlcpy_gr(a->county, PQgetvalue(res, i, 3), sizeof(a->county));
-		strlcpy_gr(a->township, PQgetvalue(res, i, 4),
-		    sizeof(a->township));
-		utf8_copy(a->township_name, PQgetvalue(res, i, 5),
-		    sizeof(a->township_name));
-		strlcpy_gr(a->related, PQgetvalue(res, i, 6),
-		    sizeof(a->related));
-		utf8_copy(a->note, PQgetvalue(res, i, 7), sizeof(a->note));
-		a->raised_at = strtoll(PQgetvalue(res, i, 8), NULL, 10);
-	}
+	for (int i = 0; i < n && i < max; i++)
+		alert_fill(res, i, &out[i]);
 	PQclear(res);
-	return n;
+	return n < max ? n : max;
 }
 
 int
 store_alerts_done(struct store *s, const struct alert_row *a, int n,
     int published)
 {
-	char ids[ALERT_BATCH * 22] = "";
-	const char *p[1] = { ids };
-	size_t len = 0;
+	uint64_t ids[ALERT_BATCH];
 	PGresult *res;
 
 	if (!published || n == 0)
 		return command(s, published ? "COMMIT" : "ROLLBACK");
 	for (int i = 0; i < n && i < ALERT_BATCH; i++)
-		len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%llu",
-		    i ? " " : "", (unsigned long long)a[i].id);
-	res = run(s, "alerts_done", 1, p, NULL, NULL);
+		ids[i] = a[i].id;
+	res = marks_send(s, ids, n < ALERT_BATCH ? n : ALERT_BATCH);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		PQclear(res);
 		command(s, "ROLLBACK");
 		return -1;
 	}
 	PQclear(res);
-	/*
-	 * No flush of the WAL to wait for: a mark lost in a crash only
-	 * publishes the alert again (same id, and consoles keep it once),
-	 * while waiting would add a second disk flush to most batches of a
-	 * county with history, where most reports raise a repeat alert.
-	 */
 	if (command(s, "SET LOCAL synchronous_commit = off") < 0) {
 		command(s, "ROLLBACK");
 		return -1;

@@ -130,10 +130,8 @@ int		 store_conflicts(const Gr__Report *a, const Gr__Report *b);
 int		 store_load_rules(struct store *, struct ruleset *);
 
 /* What was notified since the last call: STORE_NOTICE_RULES when the
- * routing rules changed (NOTIFY gr_route_rules), STORE_NOTICE_ALERTS when
- * alerts were raised (NOTIFY gr_alerts).  Never blocks. */
+ * routing rules changed (NOTIFY gr_route_rules).  Never blocks. */
 #define STORE_NOTICE_RULES	0x1
-#define STORE_NOTICE_ALERTS	0x2
 int		 store_notices(struct store *);
 
 /*
@@ -180,12 +178,36 @@ struct alert_row {
 };
 
 /*
- * Begin a transaction and take up to max unpublished alerts, locked from
- * other collectors; returns how many (the transaction stays open), or -1.
+ * The alerts raised by the reports the last store_batch() (BATCH_DONE) or
+ * store_report() (STORE_NEW) committed, in the order raised, for the caller
+ * to publish: *n of them, valid until the next of those calls.  None after
+ * any other result.
+ */
+const struct alert_row *store_new_alerts(struct store *, int *n);
+
+/*
+ * Alerts the broker has: they are marked published in the transaction of
+ * the next store_batch() that stores a report, or by store_alerts_flush().
+ * Keeps up to STORE_MARKS_MAX waiting; returns how many of ids it kept (the
+ * rest is published again later, by store_alerts_take()).
+ */
+#define STORE_MARKS_MAX	4096
+int		 store_alerts_published(struct store *, const uint64_t *ids,
+		    int n);
+/* Mark the waiting alerts published now, in a transaction of their own; 0,
+ * or -1 (they keep waiting). */
+int		 store_alerts_flush(struct store *);
+
+/*
+ * The alerts left unpublished (their collector died before it marked them,
+ * or the broker refused them): begin a transaction and take up to max of
+ * those raised at least settled_s seconds ago, locked from other
+ * collectors; returns how many (the transaction stays open), or -1.
  * store_alerts_done() then marks them published and commits, or, when
  * published is 0, rolls back so that they are taken again later.
  */
-int		 store_alerts_take(struct store *, struct alert_row *, int max);
+int		 store_alerts_take(struct store *, struct alert_row *, int max,
+		    int settled_s);
 int		 store_alerts_done(struct store *, const struct alert_row *,
 		    int n, int published);
 

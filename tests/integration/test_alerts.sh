@@ -118,3 +118,26 @@ is "$(busy "cardinality(related) || ' ' || related[1] || ' ' || related[20]")" \
 	"the 25th red case of a township names the 20 latest before it, oldest first"
 check "... and its note counts all 24 before it" sh -c \
 	"psql '$GR_DB' -XAtq -c \"SELECT note FROM alert a JOIN \\\"case\\\" c ON c.id = a.case_id WHERE c.case_no = '530322-2099-000034' AND a.kind = 'double_check'\" | grep -q '第 25 起红色或群体性事件 (列出最近 20 起, 共 24 起)'"
+
+# A running collector publishes the alerts another collector left
+# unpublished (it died between its commit and the mark) at its sweep, once
+# they are ALERT_SETTLED_S (30 s) old; a younger one is still its own
+# collector's to mark, and is left alone.
+gr_collector_stop TERM
+gr_collector_start "$T_DIR" "$BUILD" -o sweep_interval=1
+check "the alerts of the cases opened by hand are published at startup" \
+	wait_count 20 0 "SELECT count(*) FROM alert WHERE published_at IS NULL"
+old=$(sql "SELECT a.id FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.report_id = '$r3'")
+young=$(sql "SELECT a.id FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.report_id = '$r7'")
+feed_of() { messages county | "$GRMSG" notice | grep -c "^alert id=$1 "; }
+young_before=$(feed_of "$young")
+sql "UPDATE alert SET published_at = NULL, raised_at = CASE id WHEN $old THEN now() - interval '1 hour' ELSE now() END WHERE id IN ($old, $young)" >/dev/null
+check "an alert left unpublished an hour ago is published at the next sweep" \
+	wait_count 20 0 "SELECT count(*) FROM alert WHERE id = $old AND published_at IS NULL"
+is "$(sql "SELECT count(*) FROM alert WHERE id = $young AND published_at IS NULL")" 1 \
+	"... not one raised a moment ago (its collector marks it)"
+sql "UPDATE alert SET raised_at = now() - interval '1 minute' WHERE id = $young" >/dev/null
+check "... until it is 30 s old" \
+	wait_count 20 0 "SELECT count(*) FROM alert WHERE id = $young AND published_at IS NULL"
+published_young() { [ "$(feed_of "$young")" -gt "$young_before" ]; }
+check "... and then it reaches the county feed again" gr_wait_for 20 "alert $young on the feed" published_young
