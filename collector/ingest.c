@@ -604,6 +604,7 @@ hand_marks(struct ingest *in)
 	accepted.n -= kept;
 	pthread_mutex_unlock(&accepted.lock);
 	in->stats.alerts += (unsigned long)kept;
+	metrics_add(in->metrics, M_ALERTS, (uint64_t)kept);
 }
 
 /* Send the alerts raised by the reports just committed to the county. */
@@ -714,5 +715,6 @@ ingest_alerts(struct ingest *in, int settled_s)
 		    "township=%s", (unsigned long long)a[i].id, (int)a[i].kind,
 		    a[i].case_no, a[i].township);
 	in->stats.alerts += (unsigned long)n;
+	metrics_add(in->metrics, M_ALERTS, (uint64_t)n);
 	return n;
 }

@@ -56,6 +56,8 @@ static const struct {
 	  "Reports stored before, acknowledged again as duplicates." },
 	{ "gr_collector_failed_total",
 	  "Reports the database failed to store (dead-lettered, no Ack)." },
+	{ "gr_collector_alerts_total",
+	  "Alerts published to the county's dispatch feed (the broker has them)." },
 };
 
 static void
@@ -251,8 +253,14 @@ metrics_free(struct metrics *m)
 void
 metrics_count(struct metrics *m, enum metric_counter c)
 {
+	metrics_add(m, c, 1);
+}
+
+void
+metrics_add(struct metrics *m, enum metric_counter c, uint64_t n)
+{
 	if (m != NULL)
-		atomic_fetch_add(&m->counter[c], 1);
+		atomic_fetch_add(&m->counter[c], n);
 }
 
 void

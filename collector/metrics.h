@@ -12,6 +12,7 @@ enum metric_counter {
 	M_STORED,	/* reports stored (new) and acknowledged */
 	M_DUPLICATES,	/* reports stored before, acknowledged again */
 	M_FAILED,	/* reports the database failed to store (no Ack) */
+	M_ALERTS,	/* alerts published to the county (the broker has them) */
 	M_NCOUNTERS
 };
 
@@ -24,6 +25,7 @@ void		 metrics_free(struct metrics *);
 
 /* Each of these does nothing when m is NULL.  Safe from any thread. */
 void	metrics_count(struct metrics *, enum metric_counter);
+void	metrics_add(struct metrics *, enum metric_counter, uint64_t n);
 void	metrics_reject(struct metrics *, const char *reason);
 /* A commit that stored n new reports, taking us microseconds from the
  * first statement of the transaction to the end of its commit. */

@@ -48,6 +48,14 @@ check "each commit is timed" [ "$(metric gr_collector_commit_seconds_count)" = \
 	"$(metric gr_collector_batch_reports_count)" ]
 is "$(metric 'gr_collector_ack_seconds_bucket{le="+Inf"}')" 4 "the +Inf bucket holds every Ack"
 
+# A group incident (6 people) raises an alert: counted once the broker has it.
+alerts_before=$(metric gr_collector_alerts_total)
+agent gw010 -W 20 report --grid "$(grid_of gw010)" --category 05 --colour yellow \
+	--people 6 --summary "指标测试 群体" >/dev/null
+alerts_now() { [ "$(metric gr_collector_alerts_total)" = "$((alerts_before + 1))" ]; }
+check "alerts_total counts the group alert published" \
+	gr_wait_for 20 "gr_collector_alerts_total to grow" alerts_now
+
 # A second collector asked for the same port refuses to start.
 "$BUILD/collector" -b "$GR_BROKER" -d "$GR_DB" -o metrics_port="$port" >"$T_DIR/second.out" 2>&1 </dev/null
 rc=$?
