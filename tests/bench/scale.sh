@@ -15,7 +15,8 @@
 #   scale.sh big [BUILD]    (make bench-big) the collector's full-speed rate
 #       on an empty database, then with BIG_REPORTS (5,000,000) reports
 #       already stored (tests/bench/big-data.sql: a year of a county,
-#       bulk-loaded with INSERT ... SELECT generate_series, then ANALYZE),
+#       bulk-loaded with INSERT ... SELECT generate_series, then
+#       VACUUM (ANALYZE)),
 #       each for FULL_COUNT (20000) reports or FULL_SECONDS (30).  Prints
 #       the load time and the ratio of the two rates.
 #
@@ -170,7 +171,7 @@ else
 	fi
 	gr_collector_stop TERM
 	say ""
-	say "-- bulk load: $S_BIG reports over the last 365 days (tests/bench/big-data.sql), then ANALYZE"
+	say "-- bulk load: $S_BIG reports over the last 365 days (tests/bench/big-data.sql), then VACUUM (ANALYZE)"
 	psql "$GR_DB" -Xq -v ON_ERROR_STOP=1 >/dev/null <<-'EOF' || exit 1
 		TRUNCATE case_event, "case", party, report, case_counter, alert CASCADE;
 	EOF
