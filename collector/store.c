@@ -18,6 +18,7 @@ struct store {
 	char	 sqlstate[6];	/* of the last failed statement */
 	int	 piping;	/* run() sends into a pipeline, returns NULL */
 	int	 pipe_broken;	/* a send into the pipeline failed */
+	int64_t	 planned_ms;	/* mono_ms() of the last DISCARD PLANS */
 	/* the alerts raised by the reports of the last commit */
 	struct alert_row *fresh;
 	int	 nfresh, fresh_cap;
@@ -27,6 +28,8 @@ struct store {
 };
 
 #define MS(x) "(extract(epoch FROM " x ") * 1000)::bigint"
+/* how long the plans of the statements are kept (store_prepare()) */
+#define PLANS_REFRESH_MS	60000
 /* an alert as struct alert_row holds it (alert_fill()) */
 #define ALERT_COLS "SELECT id, kind, case_no, county_code, township_code," \
 	" township_name, array_to_string(related[1:16], ' '), note, " \
@@ -363,6 +366,17 @@ store_prepare(struct store *s)
 	 */
 	if (command(s, "SET jit = off") < 0)
 		return -1;
+	/*
+	 * One plan per statement, kept: otherwise a statement whose arrays
+	 * hold one or a few reports (the checks, the statements inside
+	 * gr_find_repeat) can be planned afresh on every call, 0.3 ms each,
+	 * and that is most of the latency when reports come one at a time.
+	 * The plans are made again every PLANS_REFRESH_MS (store_batch), so
+	 * that none made when the tables were small outlives their growth.
+	 */
+	if (command(s, "SET plan_cache_mode = force_generic_plan") < 0)
+		return -1;
+	s->planned_ms = mono_ms();
 	for (size_t i = 0; i < sizeof(statements) / sizeof(statements[0]);
 	    i++) {
 		PGresult *res = PQprepare(s->conn, statements[i].name,
@@ -1230,6 +1244,11 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 
 	s->sqlstate[0] = '\0';
 	s->nfresh = 0;
+	if (mono_ms() - s->planned_ms > PLANS_REFRESH_MS) {
+		/* a lost connection fails the checks below */
+		s->planned_ms = mono_ms();
+		(void)command(s, "DISCARD PLANS");
+	}
 	for (i = 0; i < n; i++) {
 		memset(&it[i].c, 0, sizeof(it[i].c));
 		memset(&it[i].facts, 0, sizeof(it[i].facts));
