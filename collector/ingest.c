@@ -634,7 +634,7 @@ int
 ingest_idle(struct ingest *in)
 {
 	hand_marks(in);
-	return store_ok(in->store) ? store_alerts_flush(in->store) : -1;
+	return store_alerts_flush(in->store);
 }
 
 /*

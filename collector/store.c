@@ -1705,7 +1705,7 @@ store_alerts_flush(struct store *s)
 
 	if (s->nmarks == 0)
 		return 0;
-	if (command(s, "BEGIN") < 0)
+	if (!store_ok(s) || command(s, "BEGIN") < 0)
 		return -1;
 	res = marks_send(s, s->marks, s->nmarks);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {

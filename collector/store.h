@@ -194,8 +194,9 @@ const struct alert_row *store_new_alerts(struct store *, int *n);
 #define STORE_MARKS_MAX	4096
 int		 store_alerts_published(struct store *, const uint64_t *ids,
 		    int n);
-/* Mark the waiting alerts published now, in a transaction of their own; 0,
- * or -1 (they keep waiting). */
+/* Mark the waiting alerts published now, in a transaction of their own; 0
+ * (also when none waits), or -1 with the connection down or failing (they
+ * keep waiting). */
 int		 store_alerts_flush(struct store *);
 
 /*
