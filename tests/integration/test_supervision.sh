@@ -20,16 +20,16 @@ caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
 status() { sql "SELECT state || ' ' || supervision || ' ' || unit_code FROM \"case\" WHERE case_no = '$1'"; }
 sweeps() { sql "SELECT count(*) FROM case_event WHERE actor = 'sweeper'"; }
 
-# sweep_at DAYS: run the collector with its clock DAYS ahead until a sweep
-# has been logged, then stop it.
+# sweep_at DAYS: run the collector with its clock DAYS ahead until it has
+# logged a sweep (a line after those of the collectors before it).
 sweep_at() {
 	local before
 	gr_collector_stop TERM
-	before=$(grep -c "event=sweep-done\|event=started" "$T_DIR/collector.log")
+	before=$(wc -l <"$T_DIR/collector.log")
 	gr_collector_start "$T_DIR" "$BUILD" -o sweep_interval=1 \
 		-o clock_offset=$(($1 * DAY)) -l debug
-	gr_wait_for 30 "a sweep" sh -c "[ \$(grep -c 'event=sweep-done' '$T_DIR/collector.log') -ge 1 ] && \
-		tail -n +$((before + 1)) '$T_DIR/collector.log' | grep -q 'event=sweep-done'"
+	gr_wait_for 30 "a sweep" sh -c \
+		"tail -n +$((before + 1)) '$T_DIR/collector.log' | grep -q 'event=sweep-done'"
 }
 
 A=$(caseof "$(report --category 10 --colour green --people 2)")	# response 7 d
