@@ -11,9 +11,9 @@
 -- repeat an earlier one (repeat_of), as in analyst-data.sql.
 -- Loaded by the superuser with triggers and foreign-key checks off
 -- (session_replication_role = replica), so the rows are made consistent
--- here: case_flagged (0013) gets the red and group cases, and
--- case_counter the last number of each year, so that the collector's next
--- case numbers follow.  Then VACUUM (ANALYZE): a county's year of history
+-- here: case_flagged (0013) gets the red and group cases, accepted_at
+-- (0020) the time of the accepted event, and case_counter the last number
+-- of each year, so that the collector's next case numbers follow.  Then VACUUM (ANALYZE): a county's year of history
 -- has long been vacuumed by autovacuum, its pages all-visible and their
 -- hint bits set.  Freshly bulk-loaded, they are neither: the measured
 -- stage would set them page by page as it reads (WAL and writes that a
@@ -68,7 +68,7 @@ SELECT b.id, 2, 'respondent'::party_role, '某公司', NULL, '某公司' FROM b;
 
 INSERT INTO "case" (id, case_no, report_id, county_code, township_code,
 	level, unit_code, state, opened_at, response_due, resolve_due,
-	route_rule, route_reason, updated_at, repeat_of)
+	route_rule, route_reason, updated_at, repeat_of, accepted_at)
 SELECT b.i, '530322-' || b.y || '-' || lpad(b.no::text, greatest(6,
 	length(b.no::text)), '0'), b.id, '530322', substr(p.village_code, 1, 9),
 	'township', substr(p.village_code, 1, 9),
@@ -76,7 +76,8 @@ SELECT b.i, '530322-' || b.y || '-' || lpad(b.no::text, greatest(6,
 		WHEN b.t < now() - interval '1 day' THEN 'accepted'
 		ELSE 'routed' END::case_state,
 	b.t, b.t + interval '3 days', b.t + interval '30 days', 'territorial',
-	'属地管理', b.t, CASE WHEN b.i % 25 = 0 AND b.i > 1000 THEN b.i - 1000 END
+	'属地管理', b.t, CASE WHEN b.i % 25 = 0 AND b.i > 1000 THEN b.i - 1000 END,
+	CASE WHEN b.t < now() - interval '1 day' THEN b.t + interval '2 hours' END
 FROM b JOIN pairs p ON p.k = b.pk;
 SELECT setval(pg_get_serial_sequence('"case"', 'id'),
 	(SELECT max(id) FROM "case"));

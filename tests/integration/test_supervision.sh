@@ -38,6 +38,22 @@ C=$(caseof "$(report --category 11 --colour yellow --people 1)")
 is "$(status "$A")" "routed 0 $T" "a new case is not supervised"
 sql "UPDATE \"case\" SET state = 'resolved' WHERE case_no = '$C'" >/dev/null
 
+# act CASE KIND [OPTIONS]: the township's dispatcher acts; wait for the state.
+act() {
+	"$GRMSG" action --unit "$T" --case "$1" --kind "$2" "${@:4}" >"$T_DIR/a"
+	mosquitto_pub -h 127.0.0.1 -p "$GR_MQTT_PORT" -q 1 -t "gr/v1/action/$T" -f "$T_DIR/a"
+	wait_count 20 "$3" "SELECT state FROM \"case\" WHERE case_no = '$1'"
+}
+# D and E respond in 7 days and resolve in 60: accepted, they are not
+# late at 16 or 31 days, even once E has left the accepted state.
+D=$(caseof "$(report --category 12 --colour green --people 3)")
+E=$(caseof "$(report --category 13 --colour green --people 4)")
+act "$D" accept accepted
+act "$E" accept accepted
+act "$E" escalate escalated --note 涉及多部门
+is "$(sql "SELECT count(*) FROM \"case\" WHERE case_no IN ('$D', '$E') AND accepted_at BETWEEN opened_at AND now()")" 2 \
+	"the case keeps when it was first accepted"
+
 sweep_at 0
 is "$(sweeps)" 0 "nothing is overdue today"
 
@@ -46,6 +62,8 @@ is "$(status "$A")" "supervised 2 $T" \
 	"unaccepted 8 days past its response deadline: yellow card (黄牌督办)"
 is "$(status "$B")" "supervised 1 530322" "just past its resolution deadline: supervision (督办)"
 is "$(status "$C")" "resolved 0 $T" "a resolved case is not supervised"
+is "$(status "$D")" "accepted 0 $T" "an accepted case past its response deadline only is not supervised"
+is "$(status "$E")" "escalated 0 530322" "... nor one accepted, then escalated"
 n=$(sweeps)
 is "$n" 2 "each supervision is an event by the sweeper"
 check "the event says why" sh -c "psql '$GR_DB' -XAtq -c \"SELECT note FROM case_event e JOIN \\\"case\\\" c ON c.id = e.case_id WHERE c.case_no = '$A' AND actor = 'sweeper'\" | grep -q '黄牌督办 (yellow card): 逾期 8 天'"
@@ -57,6 +75,8 @@ sweep_at 31
 is "$(status "$A")" "supervised 3 530322" "over 15 days late: red card (红牌督办), the county takes the case"
 is "$(sql "SELECT level FROM \"case\" WHERE case_no = '$A'")" county "... at county level"
 is "$(status "$B")" "supervised 3 530322" "the county's own case gets its red card"
+is "$(status "$D") $(status "$E")" "accepted 0 $T escalated 0 530322" \
+	"accepted cases within their resolution deadline stay unsupervised"
 check "the escalation is noted" sh -c "psql '$GR_DB' -XAtq -c \"SELECT note FROM case_event e JOIN \\\"case\\\" c ON c.id = e.case_id WHERE c.case_no = '$A' ORDER BY e.id DESC LIMIT 1\" | grep -q '转县级督办'"
 
 gr_wait_for 20 "the worker's updates" sh -c \
