@@ -15,7 +15,10 @@
 -- make each overdue: the earlier of the two until it is accepted, then the
 -- resolution deadline.  The sweep asks that index for what has passed, so
 -- its cost follows the overdue cases, not the history.  Same signature,
--- rights and results.
+-- rights and results.  On a large database the index built here also
+-- holds the rows the filling UPDATE replaced, which the sweep skips one
+-- by one until autovacuum has passed (or run VACUUM "case" after
+-- migrating).
 
 ALTER TABLE "case" ADD COLUMN accepted_at timestamptz;
 

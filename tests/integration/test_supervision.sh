@@ -38,7 +38,8 @@ C=$(caseof "$(report --category 11 --colour yellow --people 1)")
 is "$(status "$A")" "routed 0 $T" "a new case is not supervised"
 sql "UPDATE \"case\" SET state = 'resolved' WHERE case_no = '$C'" >/dev/null
 
-# act CASE KIND [OPTIONS]: the township's dispatcher acts; wait for the state.
+# act CASE KIND STATE [OPTIONS]: the township's dispatcher acts; wait until
+# the case is in STATE.
 act() {
 	"$GRMSG" action --unit "$T" --case "$1" --kind "$2" "${@:4}" >"$T_DIR/a"
 	mosquitto_pub -h 127.0.0.1 -p "$GR_MQTT_PORT" -q 1 -t "gr/v1/action/$T" -f "$T_DIR/a"
