@@ -128,10 +128,4 @@ CROSS JOIN LATERAL (VALUES
 WHERE e.present
 ORDER BY o.i, e.n;
 
--- When each case was first accepted (0020), from its events.
-UPDATE "case" c SET accepted_at = e.at
-FROM (SELECT case_id, min(at) AS at FROM case_event
-	WHERE to_state = 'accepted' GROUP BY case_id) e
-WHERE e.case_id = c.id;
-
 RESET session_replication_role;

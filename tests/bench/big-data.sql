@@ -13,12 +13,12 @@
 -- (session_replication_role = replica), so the rows are made consistent
 -- here: case_flagged (0013) gets the red and group cases, accepted_at
 -- (0020) the time of the accepted event, and case_counter the last number
--- of each year, so that the collector's next case numbers follow.  Then VACUUM (ANALYZE): a county's year of history
--- has long been vacuumed by autovacuum, its pages all-visible and their
--- hint bits set.  Freshly bulk-loaded, they are neither: the measured
--- stage would set them page by page as it reads (WAL and writes that a
--- running county does not pay), with autovacuum working through the new
--- tables beside it.
+-- of each year, so that the collector's next case numbers follow.  Then
+-- VACUUM (ANALYZE): a county's year of history has long been vacuumed by
+-- autovacuum, its pages all-visible and their hint bits set.  Freshly
+-- bulk-loaded, they are neither: the measured stage would set them page
+-- by page as it reads (WAL and writes that a running county does not
+-- pay), with autovacuum working through the new tables beside it.
 \set ON_ERROR_STOP 1
 \o /dev/null
 SET session_replication_role = replica;
