@@ -72,10 +72,8 @@ static const struct {
 	{ "case",
 	  "WITH yr AS (SELECT extract(year FROM now() AT TIME ZONE"
 	  " 'Asia/Shanghai')::int AS y),"
-	  " n AS (INSERT INTO case_counter (county_code, year, last_no)"
-	  "  SELECT $2, y, 1 FROM yr ON CONFLICT (county_code, year)"
-	  "  DO UPDATE SET last_no = case_counter.last_no + 1"
-	  "  RETURNING last_no, year),"
+	  " n AS (SELECT x.no AS last_no, yr.y AS year FROM yr,"
+	  "  gr_case_numbers(ARRAY[$2::text], yr.y) x),"
 	  " p AS (SELECT response_days, resolve_days FROM deadline_policy"
 	  "  WHERE colour = $6::colour),"
 	  " c AS (INSERT INTO \"case\" (case_no, report_id, county_code,"
@@ -135,7 +133,7 @@ static const struct {
 	/*
 	 * The batch's writes, set-based: one statement each for all its
 	 * reports, all their parties, and all their cases (case numbers
-	 * taken with one case_counter update per county, in batch order;
+	 * taken from the county's sequence, in batch order;
 	 * two events per case, in the order the per-report statement
 	 * writes them).  Rows go in in batch order (ORDER BY k), so the
 	 * ids, the case numbers and the per-row alert trigger's work come
@@ -170,15 +168,9 @@ static const struct {
 	  "  $9::int[], $10::int[], $11::bigint[], $12::text[]) WITH ORDINALITY"
 	  "  AS b(rid, county, township, lvl, unit, col, rule, reason, resp,"
 	  "  resol, rep_id, rep_no, k)),"
-	  " m AS (SELECT county, count(*)::int AS cnt FROM b GROUP BY county),"
-	  " n AS (INSERT INTO case_counter AS cc (county_code, year, last_no)"
-	  "  SELECT m.county, yr.y, m.cnt FROM m, yr ORDER BY m.county"
-	  "  ON CONFLICT (county_code, year)"
-	  "  DO UPDATE SET last_no = cc.last_no + excluded.last_no"
-	  "  RETURNING county_code, year, last_no),"
-	  " nb AS (SELECT b.*, n.year, n.last_no - m.cnt + row_number() OVER"
-	  "  (PARTITION BY b.county ORDER BY b.k) AS no FROM b"
-	  "  JOIN m ON m.county = b.county JOIN n ON n.county_code = b.county),"
+	  " n AS (SELECT x.k, x.no, yr.y FROM yr,"
+	  "  gr_case_numbers($2::text[], yr.y) x),"
+	  " nb AS (SELECT b.*, n.y AS year, n.no FROM b JOIN n ON n.k = b.k),"
 	  " c AS (INSERT INTO \"case\" (case_no, report_id, county_code,"
 	  "  township_code, level, unit_code, state, response_due, resolve_due,"
 	  "  route_rule, route_reason, repeat_of)"
@@ -203,6 +195,10 @@ static const struct {
 	  MS("c.opened_at") ", " MS("c.response_due") ", " MS("c.resolve_due")
 	  " FROM c JOIN b ON b.rid = c.report_id"
 	  " LEFT JOIN division d ON d.code = b.unit ORDER BY b.k" },
+	/* the batch's 一案双查 township locks, before its cases, in one
+	 * order (schema/0022_case_number_sequences.sql) */
+	{ "townships",
+	  "SELECT gr_lock_townships($1::text[], $2::text[], $3::int[])" },
 	{ "rules",
 	  "SELECT name, coalesce(colour::text, ''), coalesce(min_people, -1),"
 	  " coalesce(min_amount_fen, -1), coalesce(category, ''),"
@@ -1046,6 +1042,26 @@ parties_send(struct store *s, const struct store_item *it, size_t n)
 	return any;
 }
 
+/* The "townships" statement for the new cases of a batch. */
+static void
+townships_send(struct store *s, const struct store_item *it, size_t n)
+{
+	struct pgarr a[3];
+
+	memset(a, 0, sizeof(a));
+	for (size_t i = 0; i < n; i++) {
+		char people[12];
+
+		if (it[i].result != STORE_NEW)
+			continue;
+		snprintf(people, sizeof(people), "%u", it[i].r->people);
+		pgarr_put(&a[0], it[i].rt.township);
+		pgarr_put(&a[1], colour_names[it[i].r->colour]);
+		pgarr_put(&a[2], people);
+	}
+	arr_send(s, "townships", a, 3);
+}
+
 /* The "cases" statement for the new reports of a batch. */
 static void
 cases_send(struct store *s, const struct store_item *it, size_t n)
@@ -1299,6 +1315,7 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 	pipe_command(s, "BEGIN");
 	reports_send(s, it, n);
 	parties = parties_send(s, it, n);
+	townships_send(s, it, n);
 	cases_send(s, it, n);
 	/* the marks of alerts published since: no commit of their own */
 	if ((nmarks = s->nmarks) > 0)
@@ -1332,6 +1349,15 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 		if (party_parse(res) < 0)
 			goto broken;
 	}
+	if ((res = pipe_result(s)) == NULL)
+		goto broken;
+	rc = PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!rc)
+		log_warn("event=db-error statement=townships error=\"%s\"",
+		    db_error(s, res));
+	PQclear(res);
+	if (!rc)
+		goto broken;
 	if ((res = pipe_result(s)) == NULL)
 		goto broken;
 	if (cases_parse(s, res, it, n, nnew) < 0)

@@ -12,8 +12,9 @@
 -- Loaded by the superuser with triggers and foreign-key checks off
 -- (session_replication_role = replica), so the rows are made consistent
 -- here: case_flagged (0013) gets the red and group cases, accepted_at
--- (0020) the time of the accepted event, and case_counter the last number
--- of each year, so that the collector's next case numbers follow.  Then
+-- (0020) the time of the accepted event, and each year's case number
+-- sequence (0022) its last number, so that the collector's next case
+-- numbers follow.  Then
 -- VACUUM (ANALYZE): a county's year of history has long been vacuumed by
 -- autovacuum, its pages all-visible and their hint bits set.  Freshly
 -- bulk-loaded, they are neither: the measured stage would set them page
@@ -96,9 +97,7 @@ SELECT c.id, c.township_code, c.opened_at, c.case_no
 FROM "case" c JOIN b ON b.i = c.id
 WHERE b.colour = 'red' OR b.people >= 5;
 
-INSERT INTO case_counter (county_code, year, last_no)
-SELECT '530322', y, max(no) FROM b GROUP BY y
-ON CONFLICT (county_code, year) DO UPDATE SET last_no = excluded.last_no;
+SELECT setval(gr_case_no_seq('530322', y), max(no)) FROM b GROUP BY y;
 
 RESET session_replication_role;
 VACUUM (ANALYZE);

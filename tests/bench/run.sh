@@ -8,7 +8,8 @@
 # durable INSERT into a plain table before it answers) and the database
 # alone: the collector's own batch path without MQTT (grload db calls
 # store_batch() of collector/store.c with the same reports), and pgbench
-# running the per-report transaction (tests/bench/dbonly.sql).  Durable
+# running the per-report transaction (tests/bench/dbonly.sql); then two
+# collectors on the shared subscription at full speed.  Durable
 # throughout: fsync and synchronous_commit on.  Every report sent must be
 # stored and acknowledged exactly once: grload matches the Acks, and the
 # rows are counted.
@@ -72,6 +73,7 @@ cleanup() {
 		B_ECHO_PID=
 	fi
 	gr_collector_stop TERM
+	[ -n "${B_COLL2_PID:-}" ] && GR_COLLECTOR_PID=$B_COLL2_PID gr_collector_stop TERM
 	gr_broker_stop "$B_DIR"
 	gr_pg_stop "$B_DIR"
 }
@@ -110,7 +112,7 @@ percentiles() {
 # fresh_tables: every stage starts on empty report tables, after a checkpoint
 fresh_tables() {
 	psql "$GR_DB" -Xq -v ON_ERROR_STOP=1 >/dev/null <<-'EOF' || exit 1
-		TRUNCATE case_event, "case", party, report, case_counter CASCADE;
+		TRUNCATE case_event, "case", party, report CASCADE;
 		CHECKPOINT;
 	EOF
 	B_BEFORE=$(sql "SELECT (SELECT count(*) FROM report) || ' ' || (SELECT count(*) FROM \"case\") || ' ' || (SELECT count(*) FROM dead_letter)")
@@ -390,6 +392,30 @@ gr_collector_stop TERM
 [ "$GR_COLLECTOR_RC" = 0 ] || fail "the collector exited $GR_COLLECTOR_RC"
 say "  collector   $(grep -o 'event=stopped.*' "$B_DIR/collector.log" | tail -n 1)"
 
+say ""
+say "-- two collectors on the shared subscription, full speed: each with its own connection (DESIGN.md 11; the README's scaling out)"
+: >"$B_DIR/collector2.log"
+gr_collector_start "$B_DIR" "$B_BUILD" || exit 1
+B_COLL_PID=$GR_COLLECTOR_PID
+GR_COLLECTOR_LOG=$B_DIR/collector2.log gr_collector_start "$B_DIR" "$B_BUILD" || exit 1
+B_COLL2_PID=$GR_COLLECTOR_PID
+fresh_tables
+B_C0=$(cpu_ticks "$B_MOSQ_PID" "$B_COLL_PID" "$B_COLL2_PID")
+if grload_stage collectors2-full -n "$B_FULL" -d "$B_FULL_S" -P 5; then
+	B_C1=$(cpu_ticks "$B_MOSQ_PID" "$B_COLL_PID" "$B_COLL2_PID")
+	B_COLL2_CPU="grload $(field "$B_RES" cpu) s, $(cpu_line "mosquitto collector-1 collector-2" "$B_C0" "$B_C1" "$(field "$B_RES" elapsed)")"
+	say "  cpu         $B_COLL2_CPU"
+	check_rows collectors2-full
+	B_COLL2_RPS=$(field "$B_RES" rps)
+	row "two collectors, full speed" "$B_RES" "$B_CHECK"
+fi
+for B_PID in "$B_COLL2_PID" "$B_COLL_PID"; do
+	GR_COLLECTOR_PID=$B_PID gr_collector_stop TERM
+	[ "$GR_COLLECTOR_RC" = 0 ] || fail "a collector exited $GR_COLLECTOR_RC"
+done
+B_COLL2_PID=
+say "  collectors  $(grep -h -o 'stored=[0-9]*' "$B_DIR/collector.log" | tail -n 1) and $(grep -h -o 'stored=[0-9]*' "$B_DIR/collector2.log" | tail -n 1); deadlocks retried: $(grep -c 'sqlstate=40P01' "$B_DIR/collector.log" "$B_DIR/collector2.log" | awk -F: '{ n += $2 } END { print n }')"
+
 # ---------------------------------------------------------------- the table
 
 say ""
@@ -402,6 +428,7 @@ done
 for n in "${B_NOTES[@]}"; do say "note: $n"; done
 say ""
 say "collector / raw end-to-end ceiling     $(pct_of "${B_COLL_RPS:-0}" "${B_RAW_RPS:-0}")  (full speed; the issue's target is 60 %)"
+say "two collectors / raw ceiling          $(pct_of "${B_COLL2_RPS:-0}" "${B_RAW_RPS:-0}")  (full speed; two collectors / one: $(pct_of "${B_COLL2_RPS:-0}" "${B_COLL_RPS:-0}"))"
 say "collector / broker alone               $(pct_of "${B_COLL_RPS:-0}" "${B_BROKER_RPS:-0}")  (full speed)"
 say "collector / database alone, batches   $(pct_of "${B_COLL_RPS:-0}" "${B_DBB_RPS:-0}")  (the same store_batch() on one connection, without MQTT)"
 say "collector / database alone, 1 conn     $(pct_of "${B_COLL_RPS:-0}" "${B_DB1_TPS:-0}")  (the collector uses one connection)"
@@ -415,6 +442,7 @@ fi
 [ -n "${B_BROKER_CPU:-}" ] && say "cpu, broker alone at full speed        $B_BROKER_CPU"
 [ -n "${B_RAW_CPU:-}" ] && say "cpu, raw ceiling at full speed         $B_RAW_CPU"
 [ -n "${B_COLL_CPU:-}" ] && say "cpu, collector at full speed           $B_COLL_CPU"
+[ -n "${B_COLL2_CPU:-}" ] && say "cpu, two collectors at full speed      $B_COLL2_CPU"
 say "run time                               $(( $(date +%s) - B_START )) s; files in ${B_DIR#"$B_TOP"/}"
 if [ "$B_FAILED" -ne 0 ]; then
 	say "bench: $B_FAILED check(s) FAILED"

@@ -180,7 +180,7 @@ else
 	say ""
 	say "-- bulk load: $S_BIG reports over the last 365 days (tests/bench/big-data.sql), then VACUUM (ANALYZE)"
 	psql "$GR_DB" -Xq -v ON_ERROR_STOP=1 >/dev/null <<-'EOF' || exit 1
-		TRUNCATE case_event, "case", party, report, case_counter, alert CASCADE;
+		TRUNCATE case_event, "case", party, report, alert CASCADE;
 	EOF
 	S_T0=$(date +%s)
 	psql "$GR_DB" -Xq -v ON_ERROR_STOP=1 -v n="$S_BIG" -f "$S_TOP/tests/bench/big-data.sql" || exit 1

@@ -66,6 +66,31 @@ sql_is() { [ "$(psql "$GR_DB" -XAtq -c "$2" 2>/dev/null)" = "$1" ]; }
 # wait_count SECONDS EXPECTED SQL: wait until the query returns EXPECTED
 wait_count() { gr_wait_for "$1" "$3 = $2" sql_is "$2" "$3"; }
 
+# ---- Sessions of their own, held open across steps ------------------------
+#
+#   session_open NAME          psql in the background, fed through
+#                              $T_DIR/NAME.fifo; its output in $T_DIR/NAME.out
+#   session_send NAME SQL      send it SQL (a transaction can stay open)
+#   session_wait NAME TEXT     wait until its output has TEXT
+#   session_close NAME [SQL]   send SQL (COMMIT;, ROLLBACK;), end it, wait
+# NAME is a shell word ([A-Za-z0-9_]).
+session_open() {
+	mkfifo "$T_DIR/$1.fifo"
+	psql "$GR_DB" -XAtq -v ON_ERROR_STOP=1 <"$T_DIR/$1.fifo" \
+		>"$T_DIR/$1.out" 2>&1 &
+	eval "SESSION_PID_$1=\$!"
+	eval "exec {SESSION_FD_$1}>\"\$T_DIR/$1.fifo\""
+}
+session_send() { eval "printf '%s\n' \"\$2\" >&\$SESSION_FD_$1"; }
+session_wait() {
+	gr_wait_for 20 "session $1: $2" grep -q -- "$2" "$T_DIR/$1.out"
+}
+session_close() {
+	[ -n "${2:-}" ] && session_send "$1" "$2"
+	session_send "$1" '\q'
+	eval "exec {SESSION_FD_$1}>&-; wait \$SESSION_PID_$1"
+}
+
 # ---- Streams of reports from several agents (scale-out and restarts) ----
 
 # stream TAG PER_WORKER WORKER...: each worker reports PER_WORKER times in

@@ -7,7 +7,10 @@
 # braces kept as sent, a red and a group report raising 一案双查 between
 # them, a duplicate answered with its case and a report of
 # an unregistered grid rejected, next to the new ones.  The batch is made
-# by holding a lock on case_counter until the reports have arrived.
+# by holding a lock on table "case" until the reports have arrived.  Then
+# what lets collectors store side by side (schema/0022): a case number
+# taken by an open transaction holds nothing up, and a batch takes its
+# 一案双查 township locks first, in one order.
 . "$(dirname "$0")/lib.sh"
 
 start_servers
@@ -26,6 +29,19 @@ other() {
 	"$BUILD/field-agent" -b "$GR_BROKER" -o "$T_DIR/agents/gw001-$o.db" \
 		-w gw001 -d dev-gw001 "$@"
 }
+# hold_case NAME CATEGORY SUMMARY: session NAME locks table "case", and a
+# report (of CATEGORY, with SUMMARY) comes that waits for it: the
+# collector's next write waits, and what arrives meanwhile queues up for
+# one batch, stored once session_close NAME COMMIT; lets the first go.
+hold_case() {
+	session_open "$1"
+	session_send "$1" "BEGIN; LOCK TABLE \"case\" IN EXCLUSIVE MODE; SELECT 'locked';"
+	session_wait "$1" locked
+	other "$1" -W 1 report --grid "$G" --category "$2" --colour green \
+		--people 1 --summary "$3" >/dev/null
+	gr_wait_for 20 "the collector waits for table case" sql_is 1 \
+		"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gr-collector' AND wait_event_type = 'Lock'"
+}
 
 agent gw001 -W 20 report --grid "$G" --category 15 --colour green --people 1 \
 	--summary "批量 原案" >/dev/null
@@ -33,21 +49,10 @@ r0=$(idof "批量 原案")
 c0=$(caseof "$r0")
 check "the first report is stored ($c0)" [ -n "$c0" ]
 
-# Hold case_counter: the collector's next write waits, and what arrives
-# meanwhile queues up for one batch.  Reports of one grid and category, or
-# linking to each other, go in separate batches (collector/ingest.c
-# conflicts()): the categories differ.
-mkfifo "$T_DIR/lock.fifo"
-psql "$GR_DB" -XAtq -v ON_ERROR_STOP=1 <"$T_DIR/lock.fifo" >"$T_DIR/lock.out" 2>&1 &
-lock_pid=$!
-exec 7>"$T_DIR/lock.fifo"
-echo "BEGIN; LOCK TABLE case_counter IN EXCLUSIVE MODE; SELECT 'locked';" >&7
-gr_wait_for 20 "case_counter locked" grep -q locked "$T_DIR/lock.out"
-
-other wait -W 1 report --grid "$G" --category 11 --colour green --people 1 \
-	--summary "批量 等待" >/dev/null
-gr_wait_for 20 "the collector waits for case_counter" sql_is 1 \
-	"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gr-collector' AND wait_event_type = 'Lock'"
+# Reports of one grid and category, or linking to each other, go in
+# separate batches (collector/store.c store_conflicts()): the categories
+# differ.
+hold_case wait 11 "批量 等待"
 
 weird='引号 "a", 反斜杠 \ {b} 逗号,'
 cat >"$T_DIR/batch.txt" <<EOF
@@ -97,9 +102,7 @@ other batch -W 1 report --file "$T_DIR/batch.txt" >/dev/null
 sqlite3 "$T_DIR/agents/gw001.db" "UPDATE outbox SET state = 'queued' WHERE id = '$r0'"
 agent gw001 -W 1 sync >/dev/null
 
-echo "COMMIT;" >&7
-exec 7>&-
-wait "$lock_pid"
+session_close wait "COMMIT;"
 wait_count 20 7 "SELECT count(*) FROM report"
 wait_count 20 1 "SELECT count(*) FROM dead_letter"
 
@@ -132,3 +135,57 @@ is "$(sql "SELECT count(*) FROM case_event e JOIN \"case\" c ON c.id = e.case_id
 is "$(sql "SELECT reason FROM dead_letter")" not_registered \
 	"the report of a grid the worker is not registered for is rejected"
 is "$(sql "SELECT count(*) FROM report WHERE id = '$r0'")" 1 "the resent report is stored once"
+
+# ---- A case number holds nothing up -------------------------------------
+# Case numbers come from the county's sequence for the year (0022), not a
+# counter row locked to the commit: a transaction that took a number and
+# is still open does not hold up the next report's case.  The number it
+# rolls back is a gap.
+YEAR=$(sql "SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')")
+session_open no
+session_send no "BEGIN; SELECT 'no ' || no FROM gr_case_numbers(ARRAY['530322'], $YEAR);"
+session_wait no "^no "
+held=$(sed -n 's/^no //p' "$T_DIR/no.out")
+other open -W 20 report --grid "$G" --category 18 --colour green --people 1 \
+	--summary "编号 未提交" >/dev/null
+is "$?" 0 "a report is stored while another transaction holds case number $held"
+session_close no "ROLLBACK;"
+is "$(sql "SELECT right(case_no, 6)::int > $held FROM \"case\" WHERE report_id = '$(idof "编号 未提交")'")" t \
+	"its number follows the one taken"
+
+# ---- A batch takes its 一案双查 township locks first, in one order ---------
+# So that collectors (or connections) of one county store side by side
+# (schema/0022_case_number_sequences.sql), a batch takes the township locks
+# of its red and group cases before its cases, sorted, rather than case by
+# case in the trigger: two batches can then never each hold a township the
+# other waits for.  Another session holds the first township's lock; a
+# batch whose red report of the last township comes first waits for it
+# holding no lock at all (case by case, it would hold the last one's).
+read -r TLO THI <<<"$(sql "SELECT min(t) || ' ' || max(t) FROM (SELECT substr(wg.grid_code, 1, 9) AS t FROM worker_grid wg JOIN worker w ON w.id = wg.worker_id WHERE w.active) s")"
+worker_in() { sql "SELECT min(wg.worker_id) FROM worker_grid wg JOIN worker w ON w.id = wg.worker_id WHERE w.active AND substr(wg.grid_code, 1, 9) = '$1'"; }
+WLO=$(worker_in "$TLO")
+WHI=$(worker_in "$THI")
+check "two townships with grid workers ($TLO $WLO, $THI $WHI)" [ -n "$WLO" -a -n "$WHI" -a "$TLO" != "$THI" ]
+before=$(sql "SELECT count(*) FROM report")
+
+hold_case wait2 16 "锁序 等待"
+session_open town
+session_send town "BEGIN; SELECT gr_lock_townships(ARRAY['$TLO'], ARRAY['red'], ARRAY[1]); SELECT 'held';"
+session_wait town held
+agent "$WHI" -W 1 report --grid "$(grid_of "$WHI")" --category 14 --colour red \
+	--people 1 --summary "锁序 后乡镇" >/dev/null
+agent "$WLO" -W 1 report --grid "$(grid_of "$WLO")" --category 14 --colour red \
+	--people 1 --summary "锁序 前乡镇" >/dev/null
+session_close wait2 "COMMIT;"
+gr_wait_for 20 "the next batch waits for township $TLO" sql_is 1 \
+	"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gr-collector' AND wait_event = 'advisory'"
+is "$(sql "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE a.application_name = 'gr-collector' AND l.locktype = 'advisory' AND l.granted")" 0 \
+	"waiting for township $TLO, the batch holds no township lock (not $THI's)"
+session_close town "COMMIT;"
+wait_count 20 $((before + 3)) "SELECT count(*) FROM report"
+rlo=$(idof "锁序 前乡镇")
+rhi=$(idof "锁序 后乡镇")
+is "$(sql "SELECT count(DISTINCT xmin::text) FROM report WHERE id IN ('$rlo', '$rhi')")" 1 \
+	"the two red reports were one batch"
+is "$(sql "SELECT string_agg(c.township_code, ' ' ORDER BY c.id) FROM \"case\" c JOIN case_flagged f ON f.case_id = c.id WHERE c.report_id IN ('$rlo', '$rhi')")" \
+	"$THI $TLO" "$THI's red case came first in the batch, and both are recorded as red"

@@ -1,0 +1,97 @@
+-- 0022_case_number_sequences.sql -- collectors of one county store side by
+-- side.  Two things made every batch wait for the one before it, whichever
+-- collector (or connection) sent it:
+--
+-- - The case number came from the county's case_counter row (0001), which
+--   each batch updated in its case statement and held locked to its
+--   commit.  It now comes from a sequence per county and year,
+--   case_no_{county}_{year}, made when its first number is asked for;
+--   nextval() takes no lock that lasts.  Numbers stay unique per county and
+--   year and rise in each batch's order, but a batch rolled back leaves a
+--   gap, and two collectors' numbers interleave in the order they were
+--   taken, not committed.
+-- - The 一案双查 trigger (0014) takes a township's advisory lock for each red
+--   or group case, in row order: two batches could each hold one township
+--   and wait for the other's (a deadlock).  gr_lock_townships() takes a
+--   batch's township locks first, in one order; the trigger's own lock is
+--   then already held.
+--
+-- case_counter's numbers carry over to the sequences, and the table goes.
+
+-- The sequence of a county's case numbers for a year, made when missing.
+CREATE FUNCTION gr_case_no_seq(p_county text, p_year integer)
+RETURNS regclass
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	name	text;
+	seq	regclass;
+BEGIN
+	IF p_county IS NULL OR p_county !~ '^[0-9]{6}$' OR p_year IS NULL OR
+	    p_year NOT BETWEEN 2000 AND 9999 THEN
+		RAISE EXCEPTION 'no case numbers for county % in year %',
+			p_county, p_year USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	name := format('case_no_%s_%s', p_county, p_year);
+	seq := to_regclass(name);
+	IF seq IS NULL THEN
+		BEGIN
+			EXECUTE format('CREATE SEQUENCE %I', name);
+		EXCEPTION WHEN duplicate_table OR unique_violation THEN
+			NULL;	-- another transaction made it meanwhile
+		END;
+		seq := to_regclass(name);
+	END IF;
+	RETURN seq;
+END;
+$$;
+
+-- One new case number for each element of p_counties, in their order:
+-- (k, no), k the element's position.
+CREATE FUNCTION gr_case_numbers(p_counties text[], p_year integer)
+RETURNS TABLE (k integer, no bigint)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	cur	text;
+	seq	regclass;
+BEGIN
+	FOR i IN 1 .. coalesce(array_length(p_counties, 1), 0) LOOP
+		IF cur IS DISTINCT FROM p_counties[i] THEN
+			cur := p_counties[i];
+			seq := gr_case_no_seq(cur, p_year);
+		END IF;
+		k := i;
+		no := nextval(seq);
+		RETURN NEXT;
+	END LOOP;
+END;
+$$;
+
+-- Take the 一案双查 locks of the townships a transaction adds red or group
+-- cases to (the new cases' townships, colours and numbers of people, as
+-- gr_case_alerts() tells them), in one order for every transaction; they
+-- are held to its end.
+CREATE FUNCTION gr_lock_townships(p_townships text[], p_colours text[],
+	p_people integer[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	t	text;
+BEGIN
+	FOR t IN SELECT DISTINCT u.t FROM unnest(p_townships, p_colours,
+	    p_people) u(t, colour, people)
+	    WHERE u.t IS NOT NULL AND (u.colour = 'red' OR u.people >= 5)
+	    ORDER BY u.t LOOP
+		PERFORM pg_advisory_xact_lock(hashtext('gr_double_check'),
+			hashtext(t));
+	END LOOP;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION gr_case_no_seq(text, integer),
+	gr_case_numbers(text[], integer), gr_lock_townships(text[], text[], integer[])
+	FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION gr_case_numbers(text[], integer),
+	gr_lock_townships(text[], text[], integer[]) TO gr_collector;
+
+SELECT setval(gr_case_no_seq(county_code, year), last_no)
+FROM case_counter WHERE last_no > 0;
+DROP TABLE case_counter;
