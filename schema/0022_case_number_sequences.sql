@@ -92,6 +92,10 @@ REVOKE EXECUTE ON FUNCTION gr_case_no_seq(text, integer),
 GRANT EXECUTE ON FUNCTION gr_case_numbers(text[], integer),
 	gr_lock_townships(text[], text[], integer[]) TO gr_collector;
 
-SELECT setval(gr_case_no_seq(county_code, year), last_no)
-FROM case_counter WHERE last_no > 0;
+DO $$
+BEGIN
+	PERFORM setval(gr_case_no_seq(county_code, year), last_no)
+	FROM case_counter WHERE last_no > 0;
+END;
+$$;
 DROP TABLE case_counter;

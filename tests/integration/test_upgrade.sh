@@ -1,0 +1,44 @@
+#!/bin/bash
+# test_upgrade.sh -- a county's database made by an earlier version is
+# brought up to date by schema/migrate.sh, its data kept: migration 0022
+# carries the case numbers of case_counter over to the county's sequences,
+# so that the collector's next case follows the last one numbered before
+# the upgrade.
+. "$(dirname "$0")/lib.sh"
+
+start_servers
+YEAR=$(sql "SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')")
+ADMIN="host=127.0.0.1 port=$GR_PG_PORT user=postgres"
+OLD="$ADMIN dbname=county_old"
+
+# The schema as it was before 0022: its migrations and what they read.
+mkdir "$T_DIR/schema-0021"
+cp "$GR_TOP/schema/migrate.sh" "$GR_TOP/schema/taxonomy.tsv" "$T_DIR/schema-0021/"
+for f in "$GR_TOP"/schema/[0-9][0-9][0-9][0-9]_*.sql; do
+	v=$(basename "$f")
+	[ "${v%%_*}" -lt 22 ] && cp "$f" "$T_DIR/schema-0021/"
+done
+psql "$ADMIN dbname=postgres" -Xq -c "CREATE DATABASE county_old" >/dev/null
+sh "$T_DIR/schema-0021/migrate.sh" "$OLD" >"$T_DIR/old-migrate.out" 2>&1
+is "$(tail -n 1 "$T_DIR/old-migrate.out")" "migrate: applied 0021_double_check_count_index_only" \
+	"a database at migration 0021"
+psql "$OLD" -Xq -v ON_ERROR_STOP=1 -f "$GR_TOP/schema/demo/530322.sql" >/dev/null
+# A county that numbered 41 cases this year and 17 last year.
+psql "$OLD" -XAtq -v ON_ERROR_STOP=1 -c "INSERT INTO case_counter VALUES ('530322', $YEAR, 41), ('530322', $((YEAR - 1)), 17)"
+
+out=$("$GR_TOP/schema/migrate.sh" "$OLD" 2>&1)
+is "$out" "migrate: applied 0022_case_number_sequences" \
+	"migrate.sh applies 0022 to it, and prints nothing else"
+is "$(psql "$OLD" -XAtq -c "SELECT to_regclass('case_counter') IS NULL")" t \
+	"case_counter is gone"
+is "$(psql "$OLD" -XAtq -c "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class WHERE relkind = 'S' AND relname LIKE 'case\\_no\\_%'")" \
+	"case_no_530322_$((YEAR - 1)) case_no_530322_$YEAR" "a sequence for each year counted"
+is "$(psql "$OLD" -XAtq -c "SELECT last_value FROM case_no_530322_$((YEAR - 1))")" 17 \
+	"last year's sequence stands at its last number"
+
+GR_DB=$OLD gr_collector_start "$T_DIR" "$BUILD"
+agent gw001 -W 20 report --grid "$(grid_of gw001)" --category 10 --colour green \
+	--people 1 --summary "升级之后" >/dev/null
+is "$?" 0 "a report is stored in the upgraded database"
+is "$(psql "$OLD" -XAtq -c "SELECT case_no FROM \"case\"")" "530322-$YEAR-000042" \
+	"its case is this year's 42nd"
