@@ -31,11 +31,13 @@ BEGIN
 		RAISE EXCEPTION 'no case numbers for county % in year %',
 			p_county, p_year USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	name := format('case_no_%s_%s', p_county, p_year);
+	-- schema-qualified: a temporary sequence of the caller's must not
+	-- stand in for it
+	name := format('public.case_no_%s_%s', p_county, p_year);
 	seq := to_regclass(name);
 	IF seq IS NULL THEN
 		BEGIN
-			EXECUTE format('CREATE SEQUENCE %I', name);
+			EXECUTE format('CREATE SEQUENCE %s', name);
 		EXCEPTION WHEN duplicate_table OR unique_violation THEN
 			NULL;	-- another transaction made it meanwhile
 		END;

@@ -128,6 +128,11 @@ SEQ=$(sql "SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE 'ca
 refused collector_login "$DENIED" "SELECT setval('$SEQ', 1)"
 refused collector_login "$DENIED" "SELECT nextval('$SEQ')"
 refused collector_login "$DENIED" "SELECT gr_case_no_seq('530322', 2000)"
+# A temporary sequence of the collector's own does not stand in for the
+# county's: the numbers come from the one in public.
+is "$(sql_as collector_login "CREATE TEMP SEQUENCE case_no_530322_2099 START 500" \
+	"SELECT no FROM gr_case_numbers(ARRAY['530322'], 2099)" 2>&1)" 1 \
+	"a temporary sequence named like the county's is not used"
 refused collector_login "$DENIED" "INSERT INTO route_rule (name, priority, level, reason) VALUES ('x', 1, 'county', 'x')"
 refused collector_login "$DENIED" "INSERT INTO dispatcher_unit VALUES ('collector_login', '530322')"
 refused collector_login "$DENIED" "SELECT rolpassword FROM pg_authid"
