@@ -70,8 +70,7 @@ static const struct {
 	  "INSERT INTO party (report_id, idx, role, name, phone, id_number,"
 	  " organisation) VALUES ($1, $2, $3::party_role, $4, $5, $6, $7)" },
 	{ "case",
-	  "WITH yr AS (SELECT extract(year FROM now() AT TIME ZONE"
-	  " 'Asia/Shanghai')::int AS y),"
+	  "WITH yr AS (SELECT gr_case_year() AS y),"
 	  " n AS (SELECT x.no AS last_no, yr.y AS year FROM yr,"
 	  "  gr_case_numbers(ARRAY[$2::text], yr.y) x),"
 	  " p AS (SELECT response_days, resolve_days FROM deadline_policy"
@@ -161,8 +160,7 @@ static const struct {
 	  " $5::text[], $6::text[], $7::text[]) WITH ORDINALITY"
 	  " AS b(rid, idx, role, nm, ph, idn, org, k) ORDER BY k" },
 	{ "cases",
-	  "WITH yr AS (SELECT extract(year FROM now() AT TIME ZONE"
-	  " 'Asia/Shanghai')::int AS y),"
+	  "WITH yr AS (SELECT gr_case_year() AS y),"
 	  " b AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
 	  "  $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],"
 	  "  $9::int[], $10::int[], $11::bigint[], $12::text[]) WITH ORDINALITY"
@@ -199,6 +197,8 @@ static const struct {
 	 * order (schema/0022_case_number_sequences.sql) */
 	{ "townships",
 	  "SELECT gr_lock_townships($1::text[], $2::text[], $3::int[])" },
+	/* the case number sequences a batch will need, made beforehand */
+	{ "numbers_ahead", "SELECT gr_case_numbers_ahead()" },
 	{ "rules",
 	  "SELECT name, coalesce(colour::text, ''), coalesce(min_people, -1),"
 	  " coalesce(min_amount_fen, -1), coalesce(category, ''),"
@@ -240,6 +240,7 @@ static const struct {
 };
 
 static int	 store_prepare(struct store *);
+static void	 numbers_ahead(struct store *);
 static int	 transient(struct store *);
 static const char *errline(const char *);
 static const char *db_error(struct store *, const PGresult *);
@@ -387,7 +388,28 @@ store_prepare(struct store *s)
 		}
 		PQclear(res);
 	}
+	numbers_ahead(s);
 	return 0;
+}
+
+/*
+ * Make this year's and next year's case number sequences of every county
+ * now, in a transaction of their own, so that no batch makes one and waits
+ * for it with township locks held (schema/0022_case_number_sequences.sql).
+ * A failure is only logged: a batch makes a missing one itself.
+ */
+static void
+numbers_ahead(struct store *s)
+{
+	PGresult *res;
+
+	if (!store_ok(s))
+		return;
+	res = run(s, "numbers_ahead", 0, NULL, NULL, NULL);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_warn("event=case-numbers-ahead-failed error=\"%s\"",
+		    db_error(s, res));
+	PQclear(res);
 }
 
 /* The first line of a libpq message, for a one-line log. */
@@ -1539,6 +1561,7 @@ store_sweep(struct store *s, long offset_s, struct swept *out, int max)
 	PGresult *res;
 	int n;
 
+	numbers_ahead(s);
 	snprintf(off, sizeof(off), "%ld", offset_s);
 	snprintf(lim, sizeof(lim), "%d", max);
 	res = run(s, "sweep", 2, p, NULL, NULL);

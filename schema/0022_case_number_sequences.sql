@@ -16,6 +16,13 @@
 --   batch's township locks first, in one order; the trigger's own lock is
 --   then already held.
 --
+-- A sequence is made in the transaction that first needs it, and another
+-- transaction wanting it waits for that one's commit: a wait that the
+-- township lock order does not cover.  So that batches need not make
+-- them, gr_case_numbers_ahead() makes this year's and next year's for
+-- every county beforehand; the collector calls it when it connects and at
+-- every sweep, in a transaction of its own, and this migration once.
+--
 -- case_counter's numbers carry over to the sequences, and the table goes.
 
 -- The sequence of a county's case numbers for a year, made when missing.
@@ -42,13 +49,32 @@ BEGIN
 			NULL;	-- another transaction made it meanwhile
 		END;
 		seq := to_regclass(name);
+		IF seq IS NULL THEN
+			-- made meanwhile, but not yet visible here: try again
+			RAISE EXCEPTION 'sequence % is being made', name
+				USING ERRCODE = 'serialization_failure';
+		END IF;
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = seq
+	    AND c.relkind = 'S' AND c.relowner =
+	    (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user)) THEN
+		RAISE EXCEPTION '% is not a sequence of the schema''s owner', name
+			USING ERRCODE = 'wrong_object_type';
 	END IF;
 	RETURN seq;
 END;
 $$;
 
--- One new case number for each element of p_counties, in their order:
--- (k, no), k the element's position.
+-- The year case numbers are counted in: the calendar year in China.
+CREATE FUNCTION gr_case_year() RETURNS integer
+LANGUAGE sql STABLE AS $$
+	SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::integer
+$$;
+
+-- One new case number for each element of p_counties (counties of table
+-- division), in their order: (k, no), k the element's position.  The year
+-- is this year, or the one before or after (a transaction begun on one
+-- side of midnight).
 CREATE FUNCTION gr_case_numbers(p_counties text[], p_year integer)
 RETURNS TABLE (k integer, no bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -56,15 +82,44 @@ DECLARE
 	cur	text;
 	seq	regclass;
 BEGIN
+	IF p_year IS NULL OR abs(p_year - gr_case_year()) > 1 THEN
+		RAISE EXCEPTION 'no case numbers for year %', p_year
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
 	FOR i IN 1 .. coalesce(array_length(p_counties, 1), 0) LOOP
 		IF cur IS DISTINCT FROM p_counties[i] THEN
 			cur := p_counties[i];
+			IF NOT EXISTS (SELECT 1 FROM division
+			    WHERE code = cur AND level = 'county') THEN
+				RAISE EXCEPTION 'no county %', cur
+					USING ERRCODE = 'invalid_parameter_value';
+			END IF;
 			seq := gr_case_no_seq(cur, p_year);
 		END IF;
 		k := i;
 		no := nextval(seq);
 		RETURN NEXT;
 	END LOOP;
+END;
+$$;
+
+-- Make this year's and next year's sequence of every county now, in the
+-- caller's transaction, so that no batch makes one (see above).  Returns
+-- how many there are.
+CREATE FUNCTION gr_case_numbers_ahead() RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	y	integer := gr_case_year();
+	n	integer := 0;
+	c	text;
+BEGIN
+	FOR c IN SELECT code FROM division WHERE level = 'county' ORDER BY code
+	LOOP
+		PERFORM gr_case_no_seq(c, y);
+		PERFORM gr_case_no_seq(c, y + 1);
+		n := n + 2;
+	END LOOP;
+	RETURN n;
 END;
 $$;
 
@@ -76,28 +131,31 @@ CREATE FUNCTION gr_lock_townships(p_townships text[], p_colours text[],
 	p_people integer[]) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
-	t	text;
+	h	integer;
 BEGIN
-	FOR t IN SELECT DISTINCT u.t FROM unnest(p_townships, p_colours,
-	    p_people) u(t, colour, people)
+	-- in the order of the lock keys themselves: two townships may share
+	-- a hash
+	FOR h IN SELECT DISTINCT hashtext(u.t) FROM unnest(p_townships,
+	    p_colours, p_people) u(t, colour, people)
 	    WHERE u.t IS NOT NULL AND (u.colour = 'red' OR u.people >= 5)
-	    ORDER BY u.t LOOP
-		PERFORM pg_advisory_xact_lock(hashtext('gr_double_check'),
-			hashtext(t));
+	    ORDER BY 1 LOOP
+		PERFORM pg_advisory_xact_lock(hashtext('gr_double_check'), h);
 	END LOOP;
 END;
 $$;
 
 REVOKE EXECUTE ON FUNCTION gr_case_no_seq(text, integer),
-	gr_case_numbers(text[], integer), gr_lock_townships(text[], text[], integer[])
-	FROM PUBLIC;
+	gr_case_numbers(text[], integer), gr_case_numbers_ahead(),
+	gr_lock_townships(text[], text[], integer[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION gr_case_numbers(text[], integer),
-	gr_lock_townships(text[], text[], integer[]) TO gr_collector;
+	gr_case_numbers_ahead(), gr_lock_townships(text[], text[], integer[])
+	TO gr_collector;
 
 DO $$
 BEGIN
 	PERFORM setval(gr_case_no_seq(county_code, year), last_no)
 	FROM case_counter WHERE last_no > 0;
+	PERFORM gr_case_numbers_ahead();
 END;
 $$;
 DROP TABLE case_counter;

@@ -73,7 +73,9 @@ cleanup() {
 		B_ECHO_PID=
 	fi
 	gr_collector_stop TERM
-	[ -n "${B_COLL2_PID:-}" ] && GR_COLLECTOR_PID=$B_COLL2_PID gr_collector_stop TERM
+	for B_PID in ${B_COLL_PID:-} ${B_COLL2_PID:-}; do
+		GR_COLLECTOR_PID=$B_PID gr_collector_stop TERM
+	done
 	gr_broker_stop "$B_DIR"
 	gr_pg_stop "$B_DIR"
 }
@@ -389,12 +391,14 @@ if grload_stage collector-rate -n "$B_RATE_COUNT" -r "$B_RATE" -d "$B_RATE_S" -P
 fi
 B_HWM=$(awk '/^VmHWM/ { print $2 }' "/proc/$B_COLL_PID/status")
 gr_collector_stop TERM
+B_COLL_PID=
 [ "$GR_COLLECTOR_RC" = 0 ] || fail "the collector exited $GR_COLLECTOR_RC"
 say "  collector   $(grep -o 'event=stopped.*' "$B_DIR/collector.log" | tail -n 1)"
 
 say ""
 say "-- two collectors on the shared subscription, full speed: each with its own connection (DESIGN.md 11; the README's scaling out)"
 : >"$B_DIR/collector2.log"
+B_LOG1=$(wc -l <"$B_DIR/collector.log")
 gr_collector_start "$B_DIR" "$B_BUILD" || exit 1
 B_COLL_PID=$GR_COLLECTOR_PID
 GR_COLLECTOR_LOG=$B_DIR/collector2.log gr_collector_start "$B_DIR" "$B_BUILD" || exit 1
@@ -413,8 +417,10 @@ for B_PID in "$B_COLL2_PID" "$B_COLL_PID"; do
 	GR_COLLECTOR_PID=$B_PID gr_collector_stop TERM
 	[ "$GR_COLLECTOR_RC" = 0 ] || fail "a collector exited $GR_COLLECTOR_RC"
 done
+B_COLL_PID=
 B_COLL2_PID=
-say "  collectors  $(grep -h -o 'stored=[0-9]*' "$B_DIR/collector.log" | tail -n 1) and $(grep -h -o 'stored=[0-9]*' "$B_DIR/collector2.log" | tail -n 1); deadlocks retried: $(grep -c 'sqlstate=40P01' "$B_DIR/collector.log" "$B_DIR/collector2.log" | awk -F: '{ n += $2 } END { print n }')"
+GR_COLLECTOR_PID=
+say "  collectors  $(grep -h -o 'stored=[0-9]*' "$B_DIR/collector.log" | tail -n 1) and $(grep -h -o 'stored=[0-9]*' "$B_DIR/collector2.log" | tail -n 1); batches retried for a deadlock: $({ tail -n +$((B_LOG1 + 1)) "$B_DIR/collector.log"; cat "$B_DIR/collector2.log"; } | grep -c 'sqlstate=40P01')"
 
 # ---------------------------------------------------------------- the table
 

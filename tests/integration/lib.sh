@@ -81,7 +81,14 @@ session_open() {
 	eval "SESSION_PID_$1=\$!"
 	eval "exec {SESSION_FD_$1}>\"\$T_DIR/$1.fifo\""
 }
-session_send() { eval "printf '%s\n' \"\$2\" >&\$SESSION_FD_$1"; }
+session_send() {
+	# a session that has ended would take the test down with SIGPIPE
+	if ! eval "kill -0 \$SESSION_PID_$1" 2>/dev/null; then
+		not_ok "session $1 is still there ($(tail -n 2 "$T_DIR/$1.out"))"
+		return 1
+	fi
+	eval "printf '%s\n' \"\$2\" >&\$SESSION_FD_$1"
+}
 session_wait() {
 	gr_wait_for 20 "session $1: $2" grep -q -- "$2" "$T_DIR/$1.out"
 }

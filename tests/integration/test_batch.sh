@@ -161,7 +161,11 @@ is "$(sql "SELECT right(case_no, 6)::int > $held FROM \"case\" WHERE report_id =
 # other waits for.  Another session holds the first township's lock; a
 # batch whose red report of the last township comes first waits for it
 # holding no lock at all (case by case, it would hold the last one's).
-read -r TLO THI <<<"$(sql "SELECT min(t) || ' ' || max(t) FROM (SELECT substr(wg.grid_code, 1, 9) AS t FROM worker_grid wg JOIN worker w ON w.id = wg.worker_id WHERE w.active) s")"
+# TLO and THI: the townships with grid workers whose locks come first and
+# last in that order (gr_lock_townships: by the lock key, hashtext).
+towns="SELECT DISTINCT substr(wg.grid_code, 1, 9) AS t FROM worker_grid wg JOIN worker w ON w.id = wg.worker_id WHERE w.active"
+TLO=$(sql "SELECT t FROM ($towns) s ORDER BY hashtext(t) LIMIT 1")
+THI=$(sql "SELECT t FROM ($towns) s ORDER BY hashtext(t) DESC LIMIT 1")
 worker_in() { sql "SELECT min(wg.worker_id) FROM worker_grid wg JOIN worker w ON w.id = wg.worker_id WHERE w.active AND substr(wg.grid_code, 1, 9) = '$1'"; }
 WLO=$(worker_in "$TLO")
 WHI=$(worker_in "$THI")

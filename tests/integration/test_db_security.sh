@@ -99,9 +99,12 @@ is "$(sql "SELECT count(*) FROM report")" 6 "6 report rows"
 is "$(sql "SELECT count(*) FROM \"case\"")" 6 "6 cases"
 is "$(sql "SELECT count(*) FROM case_event")" 12 "12 case events"
 is "$(sql "SELECT count(*) FROM party")" 6 "6 parties"
-is "$(sql "SELECT count(*) || ' ' || string_agg(relname, ' ') FROM pg_class WHERE relkind = 'S' AND relname LIKE 'case\_no\_%'")" \
-	"1 case_no_530322_$(sql "SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')")" \
-	"the case numbers come from one sequence, the county's for this year"
+YEAR=$(sql "SELECT gr_case_year()")
+is "$(sql "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class WHERE relkind = 'S' AND relname LIKE 'case\_no\_%'")" \
+	"case_no_530322_$YEAR case_no_530322_$((YEAR + 1))" \
+	"the county's case number sequences for this year and the next are made ahead"
+is "$(sql "SELECT last_value || ' ' || is_called FROM case_no_530322_$YEAR")" "6 true" \
+	"this year's has given the six cases their numbers"
 is "$(sql "SELECT reason FROM dead_letter")" not_registered "the rejected report is dead-lettered"
 is "$(grep -c 'event=report-stored' "$T_DIR/collector.log")" 6 "the collector logged 6 stored reports"
 is "$(grep 'level=error\|level=warn' "$T_DIR/collector.log")" "" "the collector logged no error or warning"
@@ -124,15 +127,18 @@ refused collector_login "$DENIED" "DELETE FROM case_event"
 refused collector_login "$DENIED" "TRUNCATE dead_letter"
 refused collector_login "$DENIED" "SELECT count(*) FROM party"
 refused collector_login "$DENIED" "SELECT payload FROM dead_letter"
-SEQ=$(sql "SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE 'case\_no\_%'")
+SEQ=case_no_530322_$YEAR
 refused collector_login "$DENIED" "SELECT setval('$SEQ', 1)"
 refused collector_login "$DENIED" "SELECT nextval('$SEQ')"
 refused collector_login "$DENIED" "SELECT gr_case_no_seq('530322', 2000)"
 # A temporary sequence of the collector's own does not stand in for the
-# county's: the numbers come from the one in public.
-is "$(sql_as collector_login "CREATE TEMP SEQUENCE case_no_530322_2099 START 500" \
-	"SELECT no FROM gr_case_numbers(ARRAY['530322'], 2099)" 2>&1)" 1 \
+# county's (last year's is not made ahead): the numbers come from one in
+# public, made for them.
+is "$(sql_as collector_login "CREATE TEMP SEQUENCE case_no_530322_$((YEAR - 1)) START 500" \
+	"SELECT no FROM gr_case_numbers(ARRAY['530322'], $((YEAR - 1)))" 2>&1)" 1 \
 	"a temporary sequence named like the county's is not used"
+refused collector_login "no county 530399" "SELECT * FROM gr_case_numbers(ARRAY['530399'], $YEAR)"
+refused collector_login "no case numbers for year $((YEAR + 2))" "SELECT * FROM gr_case_numbers(ARRAY['530322'], $((YEAR + 2)))"
 refused collector_login "$DENIED" "INSERT INTO route_rule (name, priority, level, reason) VALUES ('x', 1, 'county', 'x')"
 refused collector_login "$DENIED" "INSERT INTO dispatcher_unit VALUES ('collector_login', '530322')"
 refused collector_login "$DENIED" "SELECT rolpassword FROM pg_authid"

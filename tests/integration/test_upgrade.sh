@@ -32,7 +32,8 @@ is "$out" "migrate: applied 0022_case_number_sequences" \
 is "$(psql "$OLD" -XAtq -c "SELECT to_regclass('case_counter') IS NULL")" t \
 	"case_counter is gone"
 is "$(psql "$OLD" -XAtq -c "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class WHERE relkind = 'S' AND relname LIKE 'case\\_no\\_%'")" \
-	"case_no_530322_$((YEAR - 1)) case_no_530322_$YEAR" "a sequence for each year counted"
+	"case_no_530322_$((YEAR - 1)) case_no_530322_$YEAR case_no_530322_$((YEAR + 1))" \
+	"a sequence for each year counted, and next year's made ahead"
 is "$(psql "$OLD" -XAtq -c "SELECT last_value FROM case_no_530322_$((YEAR - 1))")" 17 \
 	"last year's sequence stands at its last number"
 
