@@ -193,3 +193,10 @@ is "$(sql "SELECT count(DISTINCT xmin::text) FROM report WHERE id IN ('$rlo', '$
 	"the two red reports were one batch"
 is "$(sql "SELECT string_agg(c.township_code, ' ' ORDER BY c.id) FROM \"case\" c JOIN case_flagged f ON f.case_id = c.id WHERE c.report_id IN ('$rlo', '$rhi')")" \
 	"$THI $TLO" "$THI's red case came first in the batch, and both are recorded as red"
+# Which cases need a township's lock: red ones and those of 5 people or
+# more (as gr_case_alerts() counts them for 一案双查), not the others.
+locked=$(psql "$GR_DB" -XAtq -v ON_ERROR_STOP=1 -c "BEGIN" \
+	-c "SELECT gr_lock_townships(ARRAY['$TLO', '$THI', '530322999', NULL], ARRAY['red', 'green', 'yellow', 'red'], ARRAY[1, 5, 4, 9])" \
+	-c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()" \
+	-c "ROLLBACK" | tail -n 1)
+is "$locked" 2 "a red case's and a 5-person case's townships are locked, not a yellow 4-person one's"
