@@ -56,8 +56,7 @@ BEGIN
 		END IF;
 	END IF;
 	IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = seq
-	    AND c.relkind = 'S' AND c.relowner =
-	    (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user)) THEN
+	    AND c.relkind = 'S' AND c.relowner = current_user::regrole) THEN
 		RAISE EXCEPTION '% is not a sequence of the schema''s owner', name
 			USING ERRCODE = 'wrong_object_type';
 	END IF;

@@ -81,28 +81,22 @@ check "... and marked published" wait_count 20 0 "SELECT count(*) FROM alert WHE
 
 # Two red reports of one township stored at the same moment (two
 # collectors): the second waits for the first to commit, then sees it.
-# Each transaction is a psql session of its own, fed through a FIFO.
+# Each transaction is a psql session of its own (lib.sh session_open).
 red_case() {	# red_case N: SQL opening a red case, number N, in township A
 	printf "INSERT INTO report (id, schema_version, worker_id, device_id, grid_code, created_at, category, colour, people, summary) VALUES ('01KCCCCCCCCCCCCCCCCCCCCC%02d', 1, 'gw001', 'd', '%s', now(), '10', 'red', 1, '并发');\n" "$1" "$GA"
 	printf "INSERT INTO \"case\" (case_no, report_id, county_code, township_code, level, unit_code, state, response_due, resolve_due, route_rule, route_reason) VALUES ('530322-2099-%06d', '01KCCCCCCCCCCCCCCCCCCCCC%02d', '530322', '%s', 'county', '530322', 'routed', now(), now(), 'red', 'test');\n" "$1" "$1" "$A"
 }
 sql "UPDATE \"case\" SET opened_at = opened_at - interval '60 days' WHERE township_code = '$A'" >/dev/null
-mkfifo "$T_DIR/tx1" "$T_DIR/tx2"
-psql "$GR_DB" -Xq -v ON_ERROR_STOP=1 <"$T_DIR/tx1" >"$T_DIR/tx1.out" 2>&1 &
-P1=$!
-exec 7>"$T_DIR/tx1"
-psql "$GR_DB" -Xq -v ON_ERROR_STOP=1 <"$T_DIR/tx2" >"$T_DIR/tx2.out" 2>&1 &
-P2=$!
-exec 8>"$T_DIR/tx2"
+session_open tx1
+session_open tx2
 advisory() { [ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted = $1")" -ge 1 ]; }
-{ echo "BEGIN;"; red_case 1; } >&7
+session_send tx1 "$(echo "BEGIN;"; red_case 1)"
 gr_wait_for 20 "the first case to be in" advisory true
-{ echo "BEGIN;"; red_case 2; echo "COMMIT;"; } >&8
+session_send tx2 "$(echo "BEGIN;"; red_case 2; echo "COMMIT;")"
 waiting() { advisory false; }
 check "the second red case of the township waits for the first to commit" gr_wait_for 20 "a lock wait" waiting
-echo "COMMIT;" >&7
-exec 7>&- 8>&-
-wait $P1 $P2
+session_close tx1 "COMMIT;"
+session_close tx2
 is "$(sql "SELECT array_to_string(related, ',') FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.case_no = '530322-2099-000002' AND kind = 'double_check'")" \
 	"530322-2099-000001" "... and then raises 一案双查 naming it"
 
