@@ -113,6 +113,72 @@ is "$(busy "cardinality(related) || ' ' || related[1] || ' ' || related[20]")" \
 check "... and its note counts all 24 before it" sh -c \
 	"psql '$GR_DB' -XAtq -c \"SELECT note FROM alert a JOIN \\\"case\\\" c ON c.id = a.case_id WHERE c.case_no = '530322-2099-000034' AND a.kind = 'double_check'\" | grep -q '第 25 起红色或群体性事件 (列出最近 20 起, 共 24 起)'"
 
+# Cases opened by one statement (as a collector's batch opens them) raise
+# the same alerts, in the same order, as the same cases opened one
+# statement each: 30 cases of two townships, red or green, some of 6
+# people, repeats of one earlier case, opened from now to 36 days ago, so
+# that later cases of the statement fall in earlier ones' windows.
+R1CASE=$(sql "SELECT id FROM \"case\" WHERE report_id = '$r1'")
+psql "$GR_DB" -XAtq -v ON_ERROR_STOP=1 >"$T_DIR/statement-alerts.out" <<SQL
+BEGIN;
+CREATE TEMP TABLE spec AS
+SELECT k, '01KDDDDDDDDDDDDDDDDDDDDD' || lpad(k::text, 2, '0') AS rid,
+	CASE WHEN k % 3 = 0 THEN '$B' ELSE '$A' END AS township,
+	CASE WHEN k % 3 = 0 THEN '$GB' ELSE '$GA' END AS grid,
+	CASE WHEN k % 3 = 0 THEN '$WB' ELSE 'gw001' END AS worker,
+	(CASE WHEN k % 2 = 1 THEN 'red' ELSE 'green' END)::colour AS colour,
+	CASE WHEN k % 5 = 0 THEN 6 ELSE 1 END AS people,
+	now() - make_interval(days => (k % 5) * 9) AS opened,
+	CASE WHEN k % 4 = 0 THEN $R1CASE END AS repeat_of
+FROM generate_series(1, 30) k;
+INSERT INTO report (id, schema_version, worker_id, device_id, grid_code,
+	created_at, category, colour, people, summary)
+SELECT rid, 1, worker, 'd', grid, now(), '10', colour, people, '同批'
+FROM spec ORDER BY k;
+SAVEPOINT one_by_one;
+DO \$\$
+DECLARE s record;
+BEGIN
+	FOR s IN SELECT * FROM spec ORDER BY k LOOP
+		INSERT INTO "case" (case_no, report_id, county_code, township_code,
+			level, unit_code, state, opened_at, response_due, resolve_due,
+			route_rule, route_reason, repeat_of)
+		VALUES ('530322-2098-' || lpad(s.k::text, 6, '0'), s.rid, '530322',
+			s.township, 'township', s.township, 'routed', s.opened, now(),
+			now(), 'test', 'test', s.repeat_of);
+	END LOOP;
+END;
+\$\$;
+SELECT string_agg(c.case_no || ' ' || a.kind || ' ' ||
+	array_to_string(a.related, ',') || ' ' || a.note, E'\\n' ORDER BY a.id)
+	AS one FROM alert a JOIN "case" c ON c.id = a.case_id
+	WHERE c.case_no LIKE '530322-2098-%' \gset
+ROLLBACK TO one_by_one;
+INSERT INTO "case" (case_no, report_id, county_code, township_code, level,
+	unit_code, state, opened_at, response_due, resolve_due, route_rule,
+	route_reason, repeat_of)
+SELECT '530322-2098-' || lpad(k::text, 6, '0'), rid, '530322', township,
+	'township', township, 'routed', opened, now(), now(), 'test', 'test',
+	repeat_of
+FROM spec ORDER BY k;
+SELECT string_agg(c.case_no || ' ' || a.kind || ' ' ||
+	array_to_string(a.related, ',') || ' ' || a.note, E'\\n' ORDER BY a.id)
+	AS many FROM alert a JOIN "case" c ON c.id = a.case_id
+	WHERE c.case_no LIKE '530322-2098-%' \gset
+ROLLBACK;
+\echo one
+\echo :one
+\echo many
+\echo :many
+SQL
+one=$(sed -n '/^one$/,/^many$/p' "$T_DIR/statement-alerts.out" | sed '1d;$d')
+many=$(sed '1,/^many$/d' "$T_DIR/statement-alerts.out")
+is "$many" "$one" "cases opened by one statement raise the alerts of cases opened one by one"
+is "$(printf '%s\n' "$one" | awk '{ print $2 }' | sort -u | tr '\n' ' ')" \
+	"double_check group repeat " \
+	"... repeats, group incidents and 一案双查 among them"
+check "... one of which names the 20 latest of more" grep -q '列出最近 20 起' <<<"$one"
+
 # A running collector publishes the alerts another collector left
 # unpublished (it died between its commit and the mark) at its sweep, once
 # they are ALERT_SETTLED_S (30 s) old; a younger one is still its own

@@ -194,7 +194,7 @@ is "$(sql "SELECT count(DISTINCT xmin::text) FROM report WHERE id IN ('$rlo', '$
 is "$(sql "SELECT string_agg(c.township_code, ' ' ORDER BY c.id) FROM \"case\" c JOIN case_flagged f ON f.case_id = c.id WHERE c.report_id IN ('$rlo', '$rhi')")" \
 	"$THI $TLO" "$THI's red case came first in the batch, and both are recorded as red"
 # Which cases need a township's lock: red ones and those of 5 people or
-# more (as gr_case_alerts() counts them for 一案双查), not the others.
+# more (as gr_cases_alerts() counts them for 一案双查), not the others.
 locked=$(psql "$GR_DB" -XAtq -v ON_ERROR_STOP=1 -c "BEGIN" \
 	-c "SELECT gr_lock_townships(ARRAY['$TLO', '$THI', '530322999', NULL], ARRAY['red', 'green', 'yellow', 'red'], ARRAY[1, 5, 4, 9])" \
 	-c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()" \
