@@ -97,8 +97,9 @@ static const struct {
 	 * The batch's reads, set-based: "dup" and "check" above for every
 	 * report of the batch in one statement, a row per report in batch
 	 * order; the check runs only for a report not stored yet.  The
-	 * petitioners' phones and ID numbers come as array literals, one per
-	 * report.
+	 * repeat search is one call for the whole batch (gr_find_repeats,
+	 * schema/0024_repeat_search_per_batch.sql).  The petitioners' phones
+	 * and ID numbers come as array literals, one per report.
 	 */
 	{ "checks",
 	  "SELECT b.k, d.worker_id, d.case_no, d.unit_code, d.name_zh, d.level,"
@@ -108,6 +109,8 @@ static const struct {
 	  " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
 	  " $5::text[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY"
 	  " AS b(id, w, g, cat, item, link, phones, ids, k)"
+	  " LEFT JOIN gr_find_repeats($6::text[], $3::text[], $4::text[],"
+	  "  $7::text[], $8::text[]) rep ON rep.k = b.k"
 	  " LEFT JOIN LATERAL (SELECT r.worker_id, c.case_no, c.unit_code,"
 	  "  d.name_zh, c.level, c.state, " MS("c.opened_at") " AS opened, "
 	  MS("c.response_due") " AS response, " MS("c.resolve_due")
@@ -120,8 +123,6 @@ static const struct {
 	  "  coalesce(rep.open, false) AS rep_open, rep.case_id AS rep_id,"
 	  "  rep.case_no AS rep_no"
 	  "  FROM (SELECT 1) one"
-	  "  LEFT JOIN gr_find_repeat(b.link, b.g, b.cat, b.phones::text[],"
-	  "   b.ids::text[]) rep ON true"
 	  "  LEFT JOIN worker w ON w.id = b.w"
 	  "  LEFT JOIN grid g ON g.code = b.g"
 	  "  LEFT JOIN worker_grid wg ON wg.worker_id = b.w AND wg.grid_code = b.g"
@@ -365,8 +366,8 @@ store_prepare(struct store *s)
 		return -1;
 	/*
 	 * One plan per statement, kept: otherwise a statement whose arrays
-	 * hold one or a few reports (the checks, the statements inside
-	 * gr_find_repeat) can be planned afresh on every call, 0.3 ms each,
+	 * hold one or a few reports (the checks) can be planned afresh on
+	 * every call, 0.3 ms each,
 	 * and that is most of the latency when reports come one at a time.
 	 * The plans are made again every PLANS_REFRESH_MS (store_batch), so
 	 * that none made when the tables were small outlives their growth.

@@ -216,6 +216,10 @@ refused disp_530322001 "$DENIED" "SELECT count(*) FROM dead_letter"
 refused disp_530322001 "$DENIED" "UPDATE route_rule SET enabled = false"
 refused disp_530322001 "$DENIED" "SELECT * FROM gr_case_numbers(ARRAY['530322'], 2000)"
 refused disp_530322001 "$DENIED" "SELECT gr_lock_townships(ARRAY['530322001'], ARRAY['red'], ARRAY[1])"
+# The repeat search reads the petitioners' phones and ID numbers: the
+# collector's alone.
+refused disp_530322001 "$DENIED" "SELECT * FROM gr_find_repeats(ARRAY[NULL], ARRAY['530322001001001'], ARRAY['10'], ARRAY['{13911112222}'], ARRAY['{}'])"
+refused analyst_1 "$DENIED" "SELECT * FROM gr_find_repeats(ARRAY[NULL], ARRAY['530322001001001'], ARRAY['10'], ARRAY['{}'], ARRAY['{11010519491231002X}'])"
 refused disp_530322 "$DENIED" "DELETE FROM report"
 # Taking a dispatcher off: its unit row goes, and it sees nothing at once.
 sql "DELETE FROM dispatcher_unit WHERE role_name = 'disp_530322101'"

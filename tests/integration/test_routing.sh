@@ -104,6 +104,19 @@ r5=$(agent gw005 -W 20 report --grid "$G5" --category 17 --colour green --people
 	--summary "身份证号相同" --party "petitioner:乙::$ID" | cut -d: -f1)
 is "$(repeat_of "$r5")" "$(caseno "$r4")" "the same ID-card number links to the earlier case"
 is "$(routed "$r5")" "township ${G5:0:9} territorial" "a repeat of a closed case stays in the township"
+# The search of a whole batch (gr_find_repeats: a row per report that
+# repeats a case, k in batch order): the link's case whatever its age; a
+# link to no case falls back to the search; else the newest hit that has
+# a case, by grid and category, phone or ID number (k 4: the ID number's
+# hit is newer than the grid's); no hit, no row.
+is "$(sql "SELECT string_agg(k || ':' || case_no, ' ' ORDER BY k) FROM gr_find_repeats(
+	ARRAY[NULL, '$r1', NULL, NULL, '01KZZZZZZZZZZZZZZZZZZZZZZZ', NULL, NULL],
+	ARRAY['$G', '$G', '$G', '$G', '$G', '$G', '$G'],
+	ARRAY['13', '13', '15', '13', '13', '16', 'none'],
+	ARRAY['{}', '{}', '{13911112222}', '{}', '{}', '{13911112222}', '{}'],
+	ARRAY['{}', '{}', '{}', '{$ID}', '{}', '{}', '{}'])")" \
+	"1:$(caseno "$r3") 2:$(caseno "$r1") 3:$(caseno "$r4") 4:$(caseno "$r5") 5:$(caseno "$r3") 6:$(caseno "$r2")" \
+	"the repeat search of a batch answers each report as its own search would"
 sql "UPDATE setting SET value = '0' WHERE name = 'repeat_window_days'" >/dev/null
 r6=$(report --category 13 --colour green --people 1)
 is "$(repeat_of "$r6")" - "outside the window the same grid and category are a new matter"
