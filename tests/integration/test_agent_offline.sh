@@ -304,7 +304,10 @@ is "$?" 0 "the case is resolved while the agent is stopped"
 run_agent 3
 gr_wait_for 20 "run to show the resolution made while it was stopped" grep -q "$C .*resolved" "$T_DIR/run.out"
 is "$?" 0 "the next run shows the update made while it was stopped"
-is "$(ob $W "SELECT case_state FROM outbox WHERE case_no = '$C'")" resolved "the outbox records it"
+# run prints an update before the transaction that records it commits
+ob_is() { [ "$(ob "$1" "$2")" = "$3" ]; }
+check "the outbox records it" gr_wait_for 20 "the outbox to record the resolution" \
+	ob_is $W "SELECT case_state FROM outbox WHERE case_no = '$C'" resolved
 kill -TERM $RUN_PID
 wait $RUN_PID
 is "$?" 0 "run exits 0 on SIGTERM again"
