@@ -19,6 +19,8 @@ struct store {
 	int	 piping;	/* run() sends into a pipeline, returns NULL */
 	int	 pipe_broken;	/* a send into the pipeline failed */
 	int64_t	 planned_ms;	/* mono_ms() of the last DISCARD PLANS */
+	int64_t	 planned_pages;	/* report's pages then; -1: unknown */
+	size_t	 unlooked;	/* reports sent since report's size was read */
 	/* the alerts raised by the reports of the last commit */
 	struct alert_row *fresh;
 	int	 nfresh, fresh_cap;
@@ -30,6 +32,8 @@ struct store {
 #define MS(x) "(extract(epoch FROM " x ") * 1000)::bigint"
 /* how long the plans of the statements are kept (store_prepare()) */
 #define PLANS_REFRESH_MS	60000
+/* reports stored between two looks at the size of report (plans_due()) */
+#define PLANS_LOOK_REPORTS	1000
 /* an alert as struct alert_row holds it (alert_fill()) */
 #define ALERT_COLS "SELECT id, kind, case_no, county_code, township_code," \
 	" township_name, array_to_string(related[1:16], ' '), note, " \
@@ -99,7 +103,10 @@ static const struct {
 	 * order; the check runs only for a report not stored yet.  The
 	 * repeat search is one call for the whole batch (gr_find_repeats,
 	 * schema/0024_repeat_search_per_batch.sql).  The petitioners' phones
-	 * and ID numbers come as array literals, one per report.
+	 * and ID numbers come as array literals, one per report.  OFFSET 0
+	 * keeps the duplicate lookup a lookup by key for each report: joined
+	 * to the batch instead, a plan made while the tables were small (as
+	 * after a TRUNCATE) hashes the whole of "case" and report.
 	 */
 	{ "checks",
 	  "SELECT b.k, d.worker_id, d.case_no, d.unit_code, d.name_zh, d.level,"
@@ -115,7 +122,8 @@ static const struct {
 	  "  d.name_zh, c.level, c.state, " MS("c.opened_at") " AS opened, "
 	  MS("c.response_due") " AS response, " MS("c.resolve_due")
 	  "  AS resolve FROM report r JOIN \"case\" c ON c.report_id = r.id"
-	  "  JOIN division d ON d.code = c.unit_code WHERE r.id = b.id) d"
+	  "  JOIN division d ON d.code = c.unit_code WHERE r.id = b.id"
+	  "  OFFSET 0) d"
 	  "  ON true"
 	  " LEFT JOIN LATERAL (SELECT w.active, g.code IS NOT NULL AS grid_ok,"
 	  "  wg.worker_id IS NOT NULL AS registered, cat.county_level,"
@@ -241,6 +249,7 @@ static const struct {
 };
 
 static int	 store_prepare(struct store *);
+static int64_t	 report_pages(struct store *);
 static void	 numbers_ahead(struct store *);
 static int	 transient(struct store *);
 static const char *errline(const char *);
@@ -369,12 +378,15 @@ store_prepare(struct store *s)
 	 * hold one or a few reports (the checks) can be planned afresh on
 	 * every call, 0.3 ms each,
 	 * and that is most of the latency when reports come one at a time.
-	 * The plans are made again every PLANS_REFRESH_MS (store_batch), so
-	 * that none made when the tables were small outlives their growth.
+	 * The plans are made again every PLANS_REFRESH_MS, and sooner when
+	 * the tables have doubled or shrunk (plans_due()), so that none made
+	 * when the tables were small outlives their growth.
 	 */
 	if (command(s, "SET plan_cache_mode = force_generic_plan") < 0)
 		return -1;
 	s->planned_ms = mono_ms();
+	s->planned_pages = report_pages(s);
+	s->unlooked = 0;
 	for (size_t i = 0; i < sizeof(statements) / sizeof(statements[0]);
 	    i++) {
 		PGresult *res = PQprepare(s->conn, statements[i].name,
@@ -1273,6 +1285,72 @@ batch_failed(struct store *s, const char *stage)
 	return BATCH_SINGLY;
 }
 
+/*
+ * Whether the plans made when report had planned_pages pages (-1: not
+ * known) are due to be made again, now that it has pages: once it has
+ * doubled since (the plans' estimates are then off by more than half),
+ * or shrunk (emptied: the plans were made again on the first statement
+ * after, for tables that were next to empty then).  Growth by ten
+ * pages or less does not count.
+ */
+int
+plans_due(int64_t planned_pages, int64_t pages)
+{
+	if (pages < 0)
+		return 0;
+	if (planned_pages < 0)
+		return 1;
+	return pages < planned_pages || pages > 2 * planned_pages + 10;
+}
+
+/* Report's size in pages, as the planner reads it; -1 if unknown. */
+static int64_t
+report_pages(struct store *s)
+{
+	PGresult *res = PQexec(s->conn, "SELECT pg_relation_size('report')"
+	    " / current_setting('block_size')::bigint");
+	int64_t pages = -1;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		pages = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return pages;
+}
+
+/*
+ * Make the plans again (DISCARD PLANS: the statements', the functions'
+ * and the foreign-key checks') every PLANS_REFRESH_MS, and when report has
+ * doubled or shrunk since they were made, looked at every
+ * PLANS_LOOK_REPORTS reports: a plan made for a near-empty table (a new
+ * county's database, or one just emptied) reads whole tables that grow
+ * by thousands of rows a minute at full speed.
+ */
+static void
+plans_refresh(struct store *s, size_t n)
+{
+	int64_t pages = -1;
+	int due = mono_ms() - s->planned_ms > PLANS_REFRESH_MS;
+
+	s->unlooked += n;
+	if (!due && s->unlooked >= PLANS_LOOK_REPORTS) {
+		s->unlooked = 0;
+		pages = report_pages(s);
+		if (plans_due(s->planned_pages, pages)) {
+			log_info("event=db-plans-refresh pages=%" PRId64
+			    " planned_pages=%" PRId64, pages,
+			    s->planned_pages);
+			due = 1;
+		}
+	}
+	if (!due)
+		return;
+	/* a lost connection fails the checks that follow */
+	s->planned_ms = mono_ms();
+	s->planned_pages = pages >= 0 ? pages : report_pages(s);
+	s->unlooked = 0;
+	(void)command(s, "DISCARD PLANS");
+}
+
 enum store_batch_result
 store_batch(struct store *s, struct store_item *it, size_t n,
     const struct ruleset *rules)
@@ -1283,11 +1361,7 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 
 	s->sqlstate[0] = '\0';
 	s->nfresh = 0;
-	if (mono_ms() - s->planned_ms > PLANS_REFRESH_MS) {
-		/* a lost connection fails the checks below */
-		s->planned_ms = mono_ms();
-		(void)command(s, "DISCARD PLANS");
-	}
+	plans_refresh(s, n);
 	for (i = 0; i < n; i++) {
 		memset(&it[i].c, 0, sizeof(it[i].c));
 		memset(&it[i].facts, 0, sizeof(it[i].facts));

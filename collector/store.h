@@ -125,6 +125,10 @@ enum store_batch_result store_batch(struct store *, struct store_item *,
  * petitioner's phone or ID number. */
 int		 store_conflicts(const Gr__Report *a, const Gr__Report *b);
 
+/* Whether plans made when report had planned_pages pages are to be made
+ * again now that it has pages (-1: not known). */
+int		 plans_due(int64_t planned_pages, int64_t pages);
+
 /* Replace rs with the enabled routing rules, in priority order.  0, or -1
  * with rs unchanged. */
 int		 store_load_rules(struct store *, struct ruleset *);

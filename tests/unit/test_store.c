@@ -1,5 +1,6 @@
 /* test_store.c -- unit tests of what collector/store.c decides without a
- * database: which reports may share a batch (store_conflicts). */
+ * database: which reports may share a batch (store_conflicts), and when
+ * the plans are made again (plans_due). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -96,6 +97,23 @@ test_petitioners(void **state)
 	assert_false(store_conflicts(&a.r, &b.r));
 }
 
+/* When the plans are made again for report's size. */
+static void
+test_plans_due(void **state)
+{
+	(void)state;
+	assert_true(plans_due(-1, 0));		/* never looked */
+	assert_false(plans_due(-1, -1));	/* cannot look */
+	assert_false(plans_due(40, -1));
+	assert_false(plans_due(0, 10));		/* ten pages or less */
+	assert_true(plans_due(0, 11));
+	assert_false(plans_due(1000, 2010));	/* not yet doubled */
+	assert_true(plans_due(1000, 2011));
+	assert_false(plans_due(1000, 1000));
+	assert_true(plans_due(1000, 999));	/* shrunk: emptied */
+	assert_true(plans_due(20000, 0));
+}
+
 int
 main(void)
 {
@@ -103,6 +121,7 @@ main(void)
 		cmocka_unit_test(test_independent),
 		cmocka_unit_test(test_same_matter),
 		cmocka_unit_test(test_petitioners),
+		cmocka_unit_test(test_plans_due),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
