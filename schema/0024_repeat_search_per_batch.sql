@@ -80,14 +80,18 @@ BEGIN
 END;
 $$;
 
+-- (PL/pgSQL, not SQL: a SQL function that is not inlined plans its query
+-- at every call.)
 CREATE OR REPLACE FUNCTION gr_find_repeat(p_link text, p_grid text,
 	p_category text, p_phones text[], p_ids text[])
 RETURNS TABLE (case_id bigint, case_no text, open boolean)
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = public, pg_temp AS $$
-	SELECT r.case_id, r.case_no, r.open
+BEGIN
+	RETURN QUERY SELECT r.case_id, r.case_no, r.open
 	FROM gr_find_repeats(ARRAY[p_link], ARRAY[p_grid], ARRAY[p_category],
-		ARRAY[p_phones::text], ARRAY[p_ids::text]) r
+		ARRAY[p_phones::text], ARRAY[p_ids::text]) r;
+END;
 $$;
 
 REVOKE EXECUTE ON FUNCTION gr_find_repeats(text[], text[], text[], text[],
