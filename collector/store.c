@@ -101,7 +101,8 @@ static const struct {
 	 * The batch's reads, set-based: "dup" and "check" above for every
 	 * report of the batch in one statement, a row per report in batch
 	 * order; the check runs only for a report not stored yet.  The
-	 * repeat search is one call for the whole batch (gr_find_repeats,
+	 * repeat search is one call for the whole batch, stored reports
+	 * included (gr_find_repeats,
 	 * schema/0024_repeat_search_per_batch.sql).  The petitioners' phones
 	 * and ID numbers come as array literals, one per report.  OFFSET 0
 	 * keeps the duplicate lookup a lookup by key for each report: joined

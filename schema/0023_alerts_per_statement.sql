@@ -25,6 +25,13 @@
 --
 -- The townships' locks are taken first, all of them, in the order of
 -- gr_lock_townships() (0022); the collector's batch holds them already.
+--
+-- Made for the collector's batches (up to a hundred cases): the later
+-- cases of the statement are found by reading all of its flagged cases
+-- for each one, so a single statement of thousands of cases costs time
+-- in their square (8,000 red or green cases: 177 s, against 10 s one by
+-- one).  Bulk loads run with triggers off and fill case_flagged
+-- themselves (tests/bench/big-data.sql).
 DROP TRIGGER case_alerts ON "case";
 DROP FUNCTION gr_case_alerts();
 
@@ -33,9 +40,6 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
 	days	integer;
 BEGIN
-	SELECT value::integer INTO days FROM setting
-		WHERE name = 'double_check_days';
-
 	-- Each new case's report (and a repeat's earlier case) is read by
 	-- its key, case by case: OFFSET 0 keeps the planner from joining
 	-- them by a hash of the whole table, the plan it would keep from a
@@ -53,6 +57,12 @@ BEGIN
 		FROM report r WHERE r.id = n.report_id OFFSET 0) rp
 	WHERE rp.colour = 'red' OR rp.people >= 5
 	ORDER BY n.id;
+	-- read only when a case is red or group, as one by one: no 一案双查
+	-- without it (days NULL)
+	IF FOUND THEN
+		SELECT value::integer INTO days FROM setting
+			WHERE name = 'double_check_days';
+	END IF;
 
 	INSERT INTO alert (kind, case_id, county_code, township_code, related,
 		note, raised_at)
