@@ -32,7 +32,7 @@ struct store {
 #define MS(x) "(extract(epoch FROM " x ") * 1000)::bigint"
 /* how long the plans of the statements are kept (store_prepare()) */
 #define PLANS_REFRESH_MS	60000
-/* reports stored between two looks at the size of report (plans_due()) */
+/* reports stored between two looks at the size of report (store_plans_due()) */
 #define PLANS_LOOK_REPORTS	1000
 /* an alert as struct alert_row holds it (alert_fill()) */
 #define ALERT_COLS "SELECT id, kind, case_no, county_code, township_code," \
@@ -380,7 +380,7 @@ store_prepare(struct store *s)
 	 * every call, 0.3 ms each,
 	 * and that is most of the latency when reports come one at a time.
 	 * The plans are made again every PLANS_REFRESH_MS, and sooner when
-	 * the tables have doubled or shrunk (plans_due()), so that none made
+	 * the tables have doubled or shrunk (store_plans_due()), so that none made
 	 * when the tables were small outlives their growth.
 	 */
 	if (command(s, "SET plan_cache_mode = force_generic_plan") < 0)
@@ -1295,7 +1295,7 @@ batch_failed(struct store *s, const char *stage)
  * pages or less does not count.
  */
 int
-plans_due(int64_t planned_pages, int64_t pages)
+store_plans_due(int64_t planned_pages, int64_t pages)
 {
 	if (pages < 0)
 		return 0;
@@ -1336,7 +1336,7 @@ plans_refresh(struct store *s, size_t n)
 	if (!due && s->unlooked >= PLANS_LOOK_REPORTS) {
 		s->unlooked = 0;
 		pages = report_pages(s);
-		if (plans_due(s->planned_pages, pages)) {
+		if (store_plans_due(s->planned_pages, pages)) {
 			log_info("event=db-plans-refresh pages=%" PRId64
 			    " planned_pages=%" PRId64, pages,
 			    s->planned_pages);

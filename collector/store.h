@@ -127,7 +127,7 @@ int		 store_conflicts(const Gr__Report *a, const Gr__Report *b);
 
 /* Whether plans made when report had planned_pages pages are to be made
  * again now that it has pages (-1: not known). */
-int		 plans_due(int64_t planned_pages, int64_t pages);
+int		 store_plans_due(int64_t planned_pages, int64_t pages);
 
 /* Replace rs with the enabled routing rules, in priority order.  0, or -1
  * with rs unchanged. */

@@ -1,6 +1,6 @@
 /* test_store.c -- unit tests of what collector/store.c decides without a
  * database: which reports may share a batch (store_conflicts), and when
- * the plans are made again (plans_due). */
+ * the plans are made again (store_plans_due). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -102,16 +102,16 @@ static void
 test_plans_due(void **state)
 {
 	(void)state;
-	assert_true(plans_due(-1, 0));		/* never looked */
-	assert_false(plans_due(-1, -1));	/* cannot look */
-	assert_false(plans_due(40, -1));
-	assert_false(plans_due(0, 10));		/* ten pages or less */
-	assert_true(plans_due(0, 11));
-	assert_false(plans_due(1000, 2010));	/* not yet doubled */
-	assert_true(plans_due(1000, 2011));
-	assert_false(plans_due(1000, 1000));
-	assert_true(plans_due(1000, 999));	/* shrunk: emptied */
-	assert_true(plans_due(20000, 0));
+	assert_true(store_plans_due(-1, 0));		/* never looked */
+	assert_false(store_plans_due(-1, -1));	/* cannot look */
+	assert_false(store_plans_due(40, -1));
+	assert_false(store_plans_due(0, 10));		/* ten pages or less */
+	assert_true(store_plans_due(0, 11));
+	assert_false(store_plans_due(1000, 2010));	/* not yet doubled */
+	assert_true(store_plans_due(1000, 2011));
+	assert_false(store_plans_due(1000, 1000));
+	assert_true(store_plans_due(1000, 999));	/* shrunk: emptied */
+	assert_true(store_plans_due(20000, 0));
 }
 
 int
