@@ -14,6 +14,7 @@ struct queue {
 	pthread_cond_t	 nonfull;
 	struct qmsg	*head, *tail;
 	size_t		 len, cap;
+	uint64_t	 seq;		/* of the last message pushed */
 	int		 woken;
 	int		 closed;
 };
@@ -72,7 +73,8 @@ queue_push(struct queue *q, const char *topic, const void *payload, size_t len)
 		q->head = m;
 	q->tail = m;
 	q->len++;
-	pthread_cond_signal(&q->nonempty);
+	m->seq = ++q->seq;
+	pthread_cond_broadcast(&q->nonempty);
 	pthread_mutex_unlock(&q->lock);
 }
 
@@ -101,6 +103,24 @@ queue_pop(struct queue *q, int timeout_ms)
 	return m;
 }
 
+int
+queue_wait(struct queue *q, int timeout_ms)
+{
+	struct timespec ts;
+	int ready;
+
+	deadline_after(&ts, timeout_ms);
+	pthread_mutex_lock(&q->lock);
+	while (q->head == NULL && !q->woken)
+		if (pthread_cond_timedwait(&q->nonempty, &q->lock, &ts) ==
+		    ETIMEDOUT)
+			break;
+	q->woken = 0;
+	ready = q->head != NULL;
+	pthread_mutex_unlock(&q->lock);
+	return ready;
+}
+
 size_t
 queue_len(struct queue *q)
 {
@@ -126,7 +146,7 @@ queue_wake(struct queue *q)
 {
 	pthread_mutex_lock(&q->lock);
 	q->woken = 1;
-	pthread_cond_signal(&q->nonempty);
+	pthread_cond_broadcast(&q->nonempty);
 	pthread_mutex_unlock(&q->lock);
 }
 

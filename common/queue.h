@@ -12,6 +12,7 @@ struct qmsg {
 	uint8_t		*payload;
 	size_t		 len;
 	int64_t		 t_us;	/* when it was pushed: mono_us() */
+	uint64_t	 seq;	/* its place in the queue's order, from 1 */
 	struct qmsg	*next;
 };
 
@@ -29,6 +30,11 @@ void		 queue_push(struct queue *, const char *topic, const void *,
  * The caller frees it with qmsg_free(). */
 struct qmsg	*queue_pop(struct queue *, int timeout_ms);
 size_t		 queue_len(struct queue *);
+
+/* Wait at most timeout_ms for a message without taking it (several
+ * threads take from one queue under a lock of their own).  1 when one is
+ * there, 0 on time-out or queue_wake(). */
+int		 queue_wait(struct queue *, int timeout_ms);
 
 /* Refuse further pushes and release any thread blocked in queue_push(),
  * so that the MQTT client can be shut down; queue_pop() still returns what

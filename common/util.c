@@ -98,6 +98,14 @@ deadline_after(struct timespec *ts, int ms)
 	}
 }
 
+void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
 int
 token_valid(const char *s, const char *extra, size_t min, size_t max)
 {

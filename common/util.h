@@ -22,6 +22,8 @@ int64_t	 mono_us(void);
  * pthread_cond_timedwait(). */
 struct timespec;
 void	 deadline_after(struct timespec *, int ms);
+/* Sleep ms, or less when a signal comes. */
+void	 pause_ms(long ms);
 
 /* 1 when s has min to max characters, each a letter, a digit or one of
  * extra; else 0. */

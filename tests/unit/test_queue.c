@@ -29,6 +29,7 @@ static void	 test_bounded_push_blocks(void **);
 static void	 test_wake(void **);
 static void	 test_wake_before_pop(void **);
 static void	 test_free_with_messages(void **);
+static void	 test_wait_and_order(void **);
 
 static int64_t
 mono_now(void)
@@ -240,6 +241,49 @@ test_free_with_messages(void **state)
 	qmsg_free(NULL);
 }
 
+static void *
+push_later(void *arg)
+{
+	sleep_ms(50);
+	queue_push(arg, "gr/v1/report/w09", "later", 5);
+	return NULL;
+}
+
+/* queue_wait() waits without taking; every message has its place. */
+static void
+test_wait_and_order(void **state)
+{
+	struct queue *q = queue_new(4);
+	struct qmsg *a, *b;
+	pthread_t th;
+
+	(void)state;
+	assert_int_equal(queue_wait(q, 50), 0);
+	queue_push(q, "t1", "a", 1);
+	queue_push(q, "t2", "b", 1);
+	assert_int_equal(queue_wait(q, 5000), 1);
+	assert_int_equal(queue_len(q), 2);
+	a = queue_pop(q, 0);
+	b = queue_pop(q, 0);
+	assert_string_equal(a->topic, "t1");
+	assert_true(a->seq > 0);
+	assert_int_equal(b->seq, a->seq + 1);
+	qmsg_free(a);
+	qmsg_free(b);
+	/* a wake ends the wait, with nothing there */
+	queue_wake(q);
+	assert_int_equal(queue_wait(q, 5000), 0);
+	/* a message pushed meanwhile ends it, and stays */
+	assert_int_equal(pthread_create(&th, NULL, push_later, q), 0);
+	assert_int_equal(queue_wait(q, 5000), 1);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	a = queue_pop(q, 0);
+	assert_non_null(a);
+	assert_int_equal(a->seq, 3);
+	qmsg_free(a);
+	queue_free(q);
+}
+
 int
 main(void)
 {
@@ -251,6 +295,7 @@ main(void)
 		cmocka_unit_test(test_wake),
 		cmocka_unit_test(test_wake_before_pop),
 		cmocka_unit_test(test_free_with_messages),
+		cmocka_unit_test(test_wait_and_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
