@@ -205,8 +205,10 @@ static const struct {
 	  " LEFT JOIN division d ON d.code = b.unit ORDER BY b.k" },
 	/* the batch's 一案双查 township locks, before its cases, in one
 	 * order (schema/0022_case_number_sequences.sql) */
+	/* before the cases: 一案双查's townships, then the cases repeated */
 	{ "townships",
-	  "SELECT gr_lock_townships($1::text[], $2::text[], $3::int[])" },
+	  "SELECT gr_lock_batch($1::text[], $2::text[], $3::int[],"
+	  " $4::bigint[])" },
 	/* the case number sequences a batch will need, made beforehand */
 	{ "numbers_ahead", "SELECT gr_case_numbers_ahead()" },
 	{ "rules",
@@ -276,6 +278,9 @@ static int	 dup_parse(PGresult *, const Gr__Report *, struct stored_case *,
 		    struct verr *);
 static int	 dup_row(const PGresult *, int, int, const Gr__Report *,
 		    struct stored_case *, struct verr *);
+static PGresult	*townships_send(struct store *, const struct store_item *,
+		    size_t);
+static int	 lock_case(struct store *, const struct store_item *);
 static PGresult	*check_send(struct store *, const Gr__Report *);
 static int	 check_row(const PGresult *, int, int, const Gr__Report *,
 		    struct route_facts *, struct verr *);
@@ -870,6 +875,20 @@ case_parse(struct store *s, PGresult *res, const Gr__Report *r,
 	return ok ? 0 : -1;
 }
 
+/* The locks a new case takes before it is opened (townships_send()). */
+static int
+lock_case(struct store *s, const struct store_item *one)
+{
+	PGresult *res = townships_send(s, one, 1);
+	int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		log_warn("event=db-error statement=townships error=\"%s\"",
+		    db_error(s, res));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
 enum store_result
 store_report(struct store *s, const Gr__Report *r, const struct ruleset *rules,
     struct route *rt, struct stored_case *c, struct verr *e)
@@ -912,10 +931,13 @@ store_report(struct store *s, const Gr__Report *r, const struct ruleset *rules,
 	default:
 		goto failed;
 	}
-	if (insert_parties(s, r) < 0 || open_case(s, r, rt, &facts, c) < 0)
-		goto failed;
 	one.r = r;
 	one.result = STORE_NEW;
+	one.rt = *rt;
+	one.facts = facts;
+	if (insert_parties(s, r) < 0 || lock_case(s, &one) < 0 ||
+	    open_case(s, r, rt, &facts, c) < 0)
+		goto failed;
 	if ((nfresh = fresh_parse(s, fresh_send(s, &one, 1))) < 0)
 		goto failed;
 	res = PQexec(s->conn, "COMMIT");
@@ -1078,14 +1100,15 @@ parties_send(struct store *s, const struct store_item *it, size_t n)
 	return any;
 }
 
-/* The "townships" statement for the new cases of a batch. */
-static void
+/* The "townships" statement (the locks) for the new cases of a batch. */
+static PGresult *
 townships_send(struct store *s, const struct store_item *it, size_t n)
 {
-	struct pgarr a[3];
+	struct pgarr a[4];
 
 	memset(a, 0, sizeof(a));
 	for (size_t i = 0; i < n; i++) {
+		const char *rep = it[i].facts.repeat_case_id;
 		char people[12];
 
 		if (it[i].result != STORE_NEW)
@@ -1094,8 +1117,9 @@ townships_send(struct store *s, const struct store_item *it, size_t n)
 		pgarr_put(&a[0], it[i].rt.township);
 		pgarr_put(&a[1], colour_names[it[i].r->colour]);
 		pgarr_put(&a[2], people);
+		pgarr_put(&a[3], rep[0] != '\0' ? rep : NULL);
 	}
-	arr_send(s, "townships", a, 3);
+	return arr_send(s, "townships", a, 4);
 }
 
 /* The "cases" statement for the new reports of a batch. */
@@ -1413,7 +1437,7 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 	pipe_command(s, "BEGIN");
 	reports_send(s, it, n);
 	parties = parties_send(s, it, n);
-	townships_send(s, it, n);
+	(void)townships_send(s, it, n);
 	cases_send(s, it, n);
 	/* the marks of alerts published since: no commit of their own */
 	if ((nmarks = s->nmarks) > 0)
