@@ -19,19 +19,74 @@
 /* protobuf-c can need far more memory than the payload; bound it. */
 #define ARENA_BYTES	(REPORT_MAX_BYTES * 80)
 
+/* Before the first load: every report goes to its township. */
+static const struct ruleset no_rules = { NULL, 0 };
+
 static int	reject(struct ingest *, const char *, const char *,
 		    const char *, const struct verr *, const uint8_t *, size_t);
 static void	hand_marks(struct ingest *);
 static void	send_new_alerts(struct ingest *);
 
 void
+ingest_shared_init(struct ingest_shared *sh)
+{
+	memset(sh, 0, sizeof(*sh));
+	pthread_mutex_init(&sh->take, NULL);
+	pthread_mutex_init(&sh->lock, NULL);
+	pthread_cond_init(&sh->landed, NULL);
+	atomic_init(&sh->reload_wanted, 0);
+}
+
+static void
+rules_drop(struct ingest_shared *sh, struct rules_ref *ref)
+{
+	int left;
+
+	if (ref == NULL)
+		return;
+	pthread_mutex_lock(&sh->lock);
+	left = --ref->refs;
+	pthread_mutex_unlock(&sh->lock);
+	if (left == 0) {
+		ruleset_free(&ref->rs);
+		free(ref);
+	}
+}
+
+/* The rules in force, kept until rules_drop(); NULL before any load. */
+static struct rules_ref *
+rules_hold(struct ingest_shared *sh)
+{
+	struct rules_ref *ref;
+
+	pthread_mutex_lock(&sh->lock);
+	if ((ref = sh->rules) != NULL)
+		ref->refs++;
+	pthread_mutex_unlock(&sh->lock);
+	return ref;
+}
+
+void
+ingest_shared_free(struct ingest_shared *sh)
+{
+	rules_drop(sh, sh->rules);
+	sh->rules = NULL;
+	pthread_cond_destroy(&sh->landed);
+	pthread_mutex_destroy(&sh->lock);
+	pthread_mutex_destroy(&sh->take);
+}
+
+void
 ingest_init(struct ingest *in, struct store *store, struct mqtt *mqtt,
-    struct metrics *metrics, size_t batch_max)
+    struct metrics *metrics, size_t batch_max, struct ingest_shared *sh,
+    int slot)
 {
 	memset(in, 0, sizeof(*in));
 	in->store = store;
 	in->mqtt = mqtt;
 	in->metrics = metrics;
+	in->shared = sh;
+	in->slot = slot < INGEST_WORKERS_MAX ? slot : -1;
 	in->batch_max = batch_max < 1 ? 1 : batch_max > INGEST_BATCH_MAX ?
 	    INGEST_BATCH_MAX : batch_max;
 	codec_arena_init(&in->arena, ARENA_BYTES);
@@ -40,20 +95,75 @@ ingest_init(struct ingest *in, struct store *store, struct mqtt *mqtt,
 void
 ingest_cleanup(struct ingest *in)
 {
+	struct ingest_shared *sh = in->shared;
+
+	if (in->slot >= 0) {
+		/* what it held is in the arena: the others must let go */
+		pthread_mutex_lock(&sh->lock);
+		sh->nowned[in->slot] = 0;
+		sh->landings++;
+		pthread_cond_broadcast(&sh->landed);
+		pthread_mutex_unlock(&sh->lock);
+	}
 	codec_arena_free(&in->arena);
-	ruleset_free(&in->rules);
 }
 
 int
 ingest_reload_rules(struct ingest *in, const char *why)
 {
-	if (store_load_rules(in->store, &in->rules) < 0) {
+	struct ingest_shared *sh = in->shared;
+	struct rules_ref *fresh, *old;
+	size_t n;
+
+	fresh = xcalloc(1, sizeof(*fresh));
+	fresh->refs = 1;	/* the shared pointer's */
+	if (store_load_rules(in->store, &fresh->rs) < 0) {
+		free(fresh);
+		old = rules_hold(sh);
 		log_error("event=rules-kept source=%s count=%zu", why,
-		    in->rules.n);
+		    old != NULL ? old->rs.n : 0);
+		rules_drop(sh, old);
 		return -1;
 	}
-	log_info("event=rules-loaded source=%s count=%zu", why, in->rules.n);
+	n = fresh->rs.n;
+	pthread_mutex_lock(&sh->lock);
+	old = sh->rules;
+	sh->rules = fresh;
+	pthread_mutex_unlock(&sh->lock);
+	rules_drop(sh, old);
+	log_info("event=rules-loaded source=%s count=%zu", why, n);
 	return 0;
+}
+
+void
+ingest_stats_add(struct ingest_stats *sum, const struct ingest_stats *st)
+{
+	sum->received += st->received;
+	sum->stored += st->stored;
+	sum->duplicates += st->duplicates;
+	sum->rejected += st->rejected;
+	sum->failed += st->failed;
+	sum->actions += st->actions;
+	sum->actions_refused += st->actions_refused;
+	sum->supervised += st->supervised;
+	sum->alerts += st->alerts;
+}
+
+size_t
+ingest_take(struct ingest *in, struct queue *q, struct qmsg **b, size_t n,
+    int wait_ms)
+{
+	struct qmsg *m;
+
+	while (n < in->batch_max &&
+	    (m = queue_pop(q, n == 0 ? wait_ms : 0)) != NULL) {
+		b[n++] = m;
+		in->stats.received++;
+		metrics_count(in->metrics, M_RECEIVED);
+	}
+	if (in->slot >= 0)	/* the gauge is of reports */
+		metrics_queue(in->metrics, queue_len(q) + n);
+	return n;
 }
 
 /* Dead-letter a message, then tell the worker when the topic names one. */
@@ -203,8 +313,9 @@ settle(struct ingest *in, const char *topic, const char *w,
 
 /* One report alone, in its own transaction. */
 static int
-store_one(struct ingest *in, const char *topic, const char *w,
-    const Gr__Report *r, const uint8_t *buf, size_t len, int64_t t_recv)
+store_one(struct ingest *in, const struct ruleset *rules, const char *topic,
+    const char *w, const Gr__Report *r, const uint8_t *buf, size_t len,
+    int64_t t_recv)
 {
 	struct verr e = { NULL, "" };
 	struct stored_case c;
@@ -214,7 +325,7 @@ store_one(struct ingest *in, const char *topic, const char *w,
 	int rc;
 
 	memset(&rt, 0, sizeof(rt));
-	res = store_report(in->store, r, &in->rules, &rt, &c, &e);
+	res = store_report(in->store, r, rules, &rt, &c, &e);
 	if (res == STORE_NEW)
 		metrics_commit(in->metrics, 1, mono_us() - t0);
 	rc = settle(in, topic, w, r, res, &rt, &c, &e, buf, len, t_recv);
@@ -227,6 +338,7 @@ int
 ingest_report(struct ingest *in, const char *topic, const uint8_t *buf,
     size_t len)
 {
+	struct rules_ref *held;
 	char worker[64];
 	Gr__Report *r;
 	int rc;
@@ -234,11 +346,15 @@ ingest_report(struct ingest *in, const char *topic, const uint8_t *buf,
 	if ((rc = screen(in, topic, buf, len, worker, sizeof(worker), 0,
 	    &r)) != 0)
 		return rc < 0 ? -1 : 0;
-	return store_one(in, topic, worker, r, buf, len, mono_us());
+	held = rules_hold(in->shared);
+	rc = store_one(in, held != NULL ? &held->rs : &no_rules, topic, worker,
+	    r, buf, len, mono_us());
+	rules_drop(in->shared, held);
+	return rc;
 }
 
-static int
-is_action(const char *topic)
+int
+ingest_is_action(const char *topic)
 {
 	static const char action_prefix[] = "gr/v1/" TOPIC_ACTION "/";
 
@@ -263,59 +379,62 @@ compact(struct qmsg **q, unsigned char *done, size_t n)
 	return k;
 }
 
-/*
- * One round: decode what fits, store the reports that do not depend on
- * each other in one batch, answer them.  Marks what it is done with.
- * 0, or -1 when the database is unavailable.
- */
+/* 1 when r (the queue's seq) depends on an earlier report that another
+ * store worker holds.  Under the lock take. */
 static int
-round_once(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
+held_elsewhere(struct ingest *in, const Gr__Report *r, uint64_t seq)
+{
+	struct ingest_shared *sh = in->shared;
+	int busy = 0;
+
+	pthread_mutex_lock(&sh->lock);
+	for (int w = 0; w < INGEST_WORKERS_MAX && !busy; w++)
+		for (size_t i = 0; w != in->slot && i < sh->nowned[w] && !busy;
+		    i++)
+			busy = sh->owned[w][i].seq < seq &&
+			    store_conflicts(sh->owned[w][i].r, r);
+	pthread_mutex_unlock(&sh->lock);
+	return busy;
+}
+
+/* The batch is answered, or given up: what is done is no longer held. */
+static void
+land(struct ingest *in, const unsigned char *done)
+{
+	struct ingest_shared *sh = in->shared;
+	struct ingest_owned *o;
+	size_t k = 0;
+
+	if (in->slot < 0)
+		return;
+	o = sh->owned[in->slot];
+	pthread_mutex_lock(&sh->lock);
+	for (size_t i = 0; i < sh->nowned[in->slot]; i++) {
+		if (done[o[i].msg])
+			continue;
+		o[k] = o[i];
+		o[k++].flying = 0;
+	}
+	sh->nowned[in->slot] = k;
+	sh->landings++;
+	pthread_cond_broadcast(&sh->landed);
+	pthread_mutex_unlock(&sh->lock);
+}
+
+/* Store the batch in[0 .. k) and answer it. */
+static int
+store_round(struct ingest *in, const struct ruleset *rules, struct qmsg **q,
+    unsigned char *done, size_t k)
 {
 	struct ingest_slot *sl = in->slots;
-	size_t k = 0, ncand = 0, i, j;
-	const Gr__Report *cand[INGEST_BATCH_MAX];
 	enum store_batch_result br;
 	int64_t t0;
-	Gr__Report *r;
+	size_t j;
 	int rc;
 
-	codec_arena_reset(&in->arena);
-	for (i = 0; i < n && k < in->batch_max; i++) {
-		struct qmsg *m = q[i];
-
-		if (is_action(m->topic)) {
-			/* Alone, while the arena holds nothing else. */
-			if (ncand > 0)
-				continue;
-			if (ingest_action(in, m->topic, m->payload, m->len) < 0)
-				return -1;
-			codec_arena_reset(&in->arena);
-			done[i] = 1;
-			continue;
-		}
-		rc = screen(in, m->topic, m->payload, m->len, sl[k].worker,
-		    sizeof(sl[k].worker), 1, &r);
-		if (rc < 0)
-			return -1;
-		if (rc == 1)
-			done[i] = 1;
-		if (rc != 0)
-			continue;
-		for (j = 0; j < ncand; j++)
-			if (store_conflicts(cand[j], r))
-				break;
-		cand[ncand++] = r;
-		if (j < ncand - 1)
-			continue;	/* after this batch commits */
-		sl[k].msg = i;
-		in->items[k].r = r;
-		k++;
-	}
-	if (k == 0)
-		return 0;
 	hand_marks(in);
 	t0 = mono_us();
-	br = store_batch(in->store, in->items, k, &in->rules);
+	br = store_batch(in->store, in->items, k, rules);
 	if (br == BATCH_RETRY)
 		return -1;
 	if (br == BATCH_DONE) {
@@ -342,8 +461,9 @@ round_once(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 			if (done[sl[j].msg] || committed != (pass == 0))
 				continue;
 			if (br == BATCH_SINGLY)
-				rc = store_one(in, m->topic, sl[j].worker,
-				    x->r, m->payload, m->len, m->t_us);
+				rc = store_one(in, rules, m->topic,
+				    sl[j].worker, x->r, m->payload, m->len,
+				    m->t_us);
 			else
 				rc = settle(in, m->topic, sl[j].worker, x->r,
 				    x->result, &x->rt, &x->c, &x->e,
@@ -356,6 +476,101 @@ round_once(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 			send_new_alerts(in);
 	}
 	return 0;
+}
+
+/*
+ * Choose the batch: decode what fits, leave out each report that depends on
+ * an earlier one (of this batch, or held by another store worker).  Marks
+ * the messages it is done with (dead letters, actions).  The batch's size,
+ * or -1 when the database is unavailable.  A store worker calls it under
+ * the lock take, and its holdings are known to the others when it returns.
+ */
+static int
+choose(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
+{
+	struct ingest_slot *sl = in->slots;
+	struct ingest_shared *sh = in->shared;
+	struct ingest_owned held[INGEST_BATCH_MAX];
+	size_t k = 0, ncand = 0, i, j;
+	Gr__Report *r;
+	int rc;
+
+	if (in->slot >= 0) {
+		/* the arena is reused: nobody may read what it held */
+		pthread_mutex_lock(&sh->lock);
+		sh->nowned[in->slot] = 0;
+		pthread_mutex_unlock(&sh->lock);
+	}
+	codec_arena_reset(&in->arena);
+	for (i = 0; i < n && k < in->batch_max; i++) {
+		struct qmsg *m = q[i];
+
+		if (ingest_is_action(m->topic)) {
+			/* Alone, while the arena holds nothing else. */
+			if (ncand > 0)
+				continue;
+			if (ingest_action(in, m->topic, m->payload, m->len) < 0)
+				return -1;
+			codec_arena_reset(&in->arena);
+			done[i] = 1;
+			continue;
+		}
+		rc = screen(in, m->topic, m->payload, m->len, sl[k].worker,
+		    sizeof(sl[k].worker), 1, &r);
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			done[i] = 1;
+		if (rc != 0)
+			continue;
+		for (j = 0; j < ncand; j++)
+			if (store_conflicts(held[j].r, r))
+				break;
+		held[ncand].r = r;
+		held[ncand].seq = m->seq;
+		held[ncand].msg = i;
+		held[ncand].flying = j == ncand &&
+		    (in->slot < 0 || !held_elsewhere(in, r, m->seq));
+		if (!held[ncand++].flying)
+			continue;	/* after the one it depends on */
+		sl[k].msg = i;
+		in->items[k].r = r;
+		k++;
+	}
+	if (in->slot >= 0) {
+		pthread_mutex_lock(&sh->lock);
+		memcpy(sh->owned[in->slot], held, ncand * sizeof(held[0]));
+		sh->nowned[in->slot] = ncand;
+		pthread_mutex_unlock(&sh->lock);
+	}
+	return (int)k;
+}
+
+/* Store and answer the chosen batch, by the rules in force. */
+static int
+store_held(struct ingest *in, struct qmsg **q, unsigned char *done, size_t k)
+{
+	struct rules_ref *held = rules_hold(in->shared);
+	int rc;
+
+	rc = store_round(in, held != NULL ? &held->rs : &no_rules, q, done, k);
+	rules_drop(in->shared, held);
+	land(in, done);
+	return rc;
+}
+
+/*
+ * One round: choose a batch, store it in one transaction, answer it.
+ * Marks what it is done with.  0, or -1 when the database is unavailable.
+ */
+static int
+round_once(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
+{
+	int k;
+
+	if ((k = choose(in, q, done, n)) <= 0)
+		return k;
+	return store_held(in, q, done, (size_t)k);
 }
 
 int
@@ -373,11 +588,86 @@ ingest_batch(struct ingest *in, struct qmsg **q, size_t *np)
 	return rc;
 }
 
+size_t
+ingest_drain(struct ingest *in, struct queue *q, struct qmsg **b, size_t n,
+    int64_t until)
+{
+	size_t left;
+	int rc;
+
+	for (;;) {
+		if (in->slot >= 0) {
+			if (n == 0 && queue_len(q) == 0)
+				break;
+			rc = ingest_round(in, q, b, &n);
+		} else {
+			if ((n = ingest_take(in, q, b, n, 0)) == 0)
+				break;
+			rc = ingest_batch(in, b, &n);
+		}
+		if (rc == 0)
+			continue;
+		if (mono_ms() > until)
+			break;
+		pause_ms(BACKOFF_MIN_MS);
+		if (!store_ok(in->store))
+			store_reconnect(in->store);
+	}
+	left = queue_len(q) + n;
+	if (left > 0)
+		log_warn("event=drain-incomplete unstored=%zu "
+		    "note=\"the agents will send these again\"", left);
+	while (n > 0)
+		qmsg_free(b[--n]);
+	return left;
+}
+
+int
+ingest_round(struct ingest *in, struct queue *queue, struct qmsg **b,
+    size_t *np)
+{
+	unsigned char done[INGEST_BATCH_MAX] = { 0 };
+	struct ingest_shared *sh = in->shared;
+	unsigned long seen;
+	size_t n, i;
+	int k, rc = 0;
+
+	pthread_mutex_lock(&sh->take);
+	n = ingest_take(in, queue, b, *np, 0);
+	pthread_mutex_lock(&sh->lock);
+	seen = sh->landings;
+	pthread_mutex_unlock(&sh->lock);
+	k = n > 0 ? choose(in, b, done, n) : 0;
+	pthread_mutex_unlock(&sh->take);
+	if (k > 0)
+		rc = store_held(in, b, done, (size_t)k);
+	else if (k < 0)
+		rc = -1;
+	else {
+		for (i = 0; i < n && done[i]; i++)
+			;
+		if (i < n) {
+			/* each waits for another worker's: until it lands */
+			struct timespec until;
+
+			deadline_after(&until, 100);
+			pthread_mutex_lock(&sh->lock);
+			while (sh->landings == seen &&
+			    pthread_cond_timedwait(&sh->landed, &sh->lock,
+			    &until) == 0)
+				;
+			pthread_mutex_unlock(&sh->lock);
+		}
+	}
+	*np = compact(b, done, n);
+	return rc;
+}
+
 int
 ingest_message(struct ingest *in, const char *topic, const uint8_t *buf,
     size_t len)
 {
-	if (is_action(topic))
+	if (ingest_is_action(topic))
 		return ingest_action(in, topic, buf, len);
 	return ingest_report(in, topic, buf, len);
 }

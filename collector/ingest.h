@@ -3,6 +3,8 @@
 #ifndef GR_INGEST_H
 #define GR_INGEST_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,10 +25,53 @@ struct ingest_stats {
 	unsigned long	alerts;		/* alerts published */
 };
 
+/* Waits between two tries while the database is away. */
+#define BACKOFF_MIN_MS	250
+#define BACKOFF_MAX_MS	16000
+
 /* Reports stored in one transaction at most (setting batch_max). */
 #define INGEST_BATCH_MAX	100
 
 struct metrics;
+
+/* Store workers one collector runs at most (setting store_workers). */
+#define INGEST_WORKERS_MAX	8
+
+/* A set of routing rules, kept while a batch routes by it. */
+struct rules_ref {
+	struct ruleset	 rs;
+	int		 refs;
+};
+
+/* A report a store worker holds, in flight or waiting for a later batch. */
+struct ingest_owned {
+	const Gr__Report	*r;	/* in the worker's arena */
+	uint64_t		 seq;	/* struct qmsg's */
+	size_t			 msg;	/* index in the worker's messages */
+	int			 flying;
+};
+
+/*
+ * What the collector's threads share: the routing rules in force, and the
+ * reports each store worker holds.  A worker chooses its batch under the
+ * lock take, from the queue's head: a report that depends on an earlier
+ * one another worker holds (store_conflicts()) waits until that one is
+ * answered, so that reports are stored in the order they came, as by one
+ * worker.
+ */
+struct ingest_shared {
+	pthread_mutex_t		 take;
+	pthread_mutex_t		 lock;		/* what follows */
+	pthread_cond_t		 landed;	/* a batch was answered */
+	unsigned long		 landings;
+	struct rules_ref	*rules;
+	struct ingest_owned	 owned[INGEST_WORKERS_MAX][INGEST_BATCH_MAX];
+	size_t			 nowned[INGEST_WORKERS_MAX];
+	atomic_int		 reload_wanted;	/* a worker reconnected */
+};
+
+void	ingest_shared_init(struct ingest_shared *);
+void	ingest_shared_free(struct ingest_shared *);
 
 /* Where a report of the batch came from. */
 struct ingest_slot {
@@ -45,7 +90,8 @@ struct ingest {
 	struct store		*store;
 	struct mqtt		*mqtt;
 	struct metrics		*metrics;	/* may be NULL */
-	struct ruleset		 rules;	/* owned; see ingest_reload_rules() */
+	struct ingest_shared	*shared;
+	int			 slot;	/* a store worker's; -1: none */
 	struct codec_arena	 arena;
 	struct ingest_stats	 stats;
 	size_t			 batch_max;
@@ -55,13 +101,27 @@ struct ingest {
 	struct ingest_slot	 slots[INGEST_BATCH_MAX];
 };
 
+/* slot: the store worker's number, below INGEST_WORKERS_MAX, or -1 for a
+ * thread that takes no reports in batches. */
 void	ingest_init(struct ingest *, struct store *, struct mqtt *,
-	    struct metrics *, size_t batch_max);
+	    struct metrics *, size_t batch_max, struct ingest_shared *,
+	    int slot);
 void	ingest_cleanup(struct ingest *);
 
-/* Load the routing rules again; why is "startup", "sighup" or "notify".
- * On failure the rules in force stay.  0 or -1. */
+/* Load the routing rules again, for every thread; why is "startup",
+ * "sighup", "notify" or "reconnect".  A batch under way keeps the rules it
+ * started with.  On failure the rules in force stay.  0 or -1. */
 int	ingest_reload_rules(struct ingest *, const char *why);
+
+/* 1 when the topic is a dispatcher's action, 0 when a report's. */
+int	ingest_is_action(const char *topic);
+
+void	ingest_stats_add(struct ingest_stats *sum, const struct ingest_stats *);
+
+/* Fill b (n held already) up to the batch size from q, waiting at most
+ * wait_ms for the first message when it is empty.  The new count. */
+size_t	ingest_take(struct ingest *, struct queue *q, struct qmsg **b,
+	    size_t n, int wait_ms);
 
 /* Handle one message by its topic: a report or a dispatcher's action.
  * Returns as ingest_report() does. */
@@ -96,6 +156,24 @@ int	ingest_sweep(struct ingest *, long clock_offset);
  * again later with what is left).
  */
 int	ingest_batch(struct ingest *, struct qmsg **q, size_t *np);
+
+/*
+ * A store worker's turn: take from queue q what fits beside the n messages
+ * b holds, and store and answer one batch (or, when every report waits for
+ * another worker's, wait a little for one to be answered).  Returns as
+ * ingest_batch(), *np the messages still held.
+ */
+int	ingest_round(struct ingest *, struct queue *q, struct qmsg **b,
+	    size_t *np);
+
+/*
+ * After the stop: handle b[0 .. n) and what q still holds, until q is empty
+ * or, with the database away, until the time until (mono_ms()) has passed.
+ * Frees the messages; returns how many were left unanswered (logged: the
+ * agents send them again).
+ */
+size_t	ingest_drain(struct ingest *, struct queue *q, struct qmsg **b,
+	    size_t n, int64_t until);
 
 /*
  * The alerts of the reports it stores are published by ingest_batch() and

@@ -1,7 +1,10 @@
 /* main.c -- the collector: options, signals, the main loop and the drain.
  *
- * Reports arrive on Paho's thread and wait in a bounded queue; the main
- * loop stores each one and publishes its Ack only after the commit. */
+ * Messages arrive on Paho's thread and wait in two bounded queues.  The
+ * store workers (workers.c) take the reports, store them in batches and
+ * publish each Ack only after the commit; the main loop applies the
+ * dispatchers' actions, sweeps overdue cases, republishes alerts left
+ * unpublished and reloads the rules. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -20,13 +23,12 @@
 #include "store.h"
 #include "topic.h"
 #include "util.h"
+#include "workers.h"
 
 #ifndef GR_VERSION
 #define GR_VERSION "0.1.0"
 #endif
 
-#define BACKOFF_MIN_MS	250
-#define BACKOFF_MAX_MS	16000
 #define DRAIN_MS	10000
 
 static volatile sig_atomic_t quit;
@@ -34,12 +36,8 @@ static volatile sig_atomic_t reload;
 
 static void	usage(FILE *);
 static void	on_signal(int);
-static void	pause_ms(long);
 static void	load_config(struct collector_conf *, const char *, int, char **);
 static void	do_reload(struct collector_conf *, const char *);
-static size_t	take(struct queue *, struct ingest *, struct qmsg **, size_t,
-		    int);
-static void	drain(struct queue *, struct ingest *, struct qmsg **, size_t);
 static void	db_back(struct ingest *);
 
 static const struct option longopts[] = {
@@ -90,15 +88,6 @@ on_signal(int sig)
 		reload = 1;
 	else
 		quit = 1;
-}
-
-/* Sleep, but return early on a signal. */
-static void
-pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
 }
 
 /* Defaults, then the config file, then the flags. */
@@ -171,25 +160,19 @@ do_reload(struct collector_conf *c, const char *path)
 	conf_free(collector_opts, collector_nopts, &fresh);
 }
 
-/*
- * Fill the batch b (n held already) up to the batch size with what the
- * queue holds, waiting at most wait_ms for the first when it is empty, but
- * never to fill it.  Returns the new count.
- */
-static size_t
-take(struct queue *q, struct ingest *in, struct qmsg **b, size_t n,
-    int wait_ms)
-{
-	struct qmsg *m;
+/* Paho's thread: reports to the store workers, actions to the main loop. */
+struct inbox {
+	struct queue	*actions;
+	struct queue	*reports;
+};
 
-	while (n < in->batch_max &&
-	    (m = queue_pop(q, n == 0 ? wait_ms : 0)) != NULL) {
-		b[n++] = m;
-		in->stats.received++;
-		metrics_count(in->metrics, M_RECEIVED);
-	}
-	metrics_queue(in->metrics, queue_len(q) + n);
-	return n;
+static void
+to_inbox(void *arg, const char *topic, const void *payload, size_t len)
+{
+	struct inbox *ib = arg;
+
+	queue_push(ingest_is_action(topic) ? ib->actions : ib->reports, topic,
+	    payload, len);
 }
 
 /*
@@ -207,33 +190,6 @@ db_back(struct ingest *in)
 		;
 }
 
-/* Store and acknowledge what was taken in, then stop. */
-static void
-drain(struct queue *q, struct ingest *in, struct qmsg **b, size_t n)
-{
-	int64_t until = mono_ms() + DRAIN_MS;
-	size_t left;
-
-	log_info("event=draining queued=%zu", queue_len(q) + n);
-	for (;;) {
-		if ((n = take(q, in, b, n, 0)) == 0)
-			break;
-		if (ingest_batch(in, b, &n) < 0) {
-			if (mono_ms() > until)
-				break;
-			pause_ms(BACKOFF_MIN_MS);
-			if (!store_ok(in->store))
-				store_reconnect(in->store);
-		}
-	}
-	left = queue_len(q) + n;
-	if (left > 0)
-		log_warn("event=drain-incomplete unstored=%zu "
-		    "note=\"the agents will send these again\"", left);
-	while (n > 0)
-		qmsg_free(b[--n]);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -241,7 +197,12 @@ main(int argc, char **argv)
 	struct mqtt_opts mo;
 	struct sigaction sa;
 	struct ingest in;
-	struct queue *q;
+	struct ingest_shared shared;
+	struct ingest_stats st;
+	struct inbox inbox;
+	struct workers_conf wc;
+	struct workers *workers = NULL;
+	struct queue *q, *rq;
 	struct store *store = NULL;
 	struct mqtt *mqtt = NULL;
 	struct metrics *metrics = NULL;
@@ -310,7 +271,9 @@ main(int argc, char **argv)
 	if (!quit && (metrics = metrics_new((int)conf.metrics_port)) == NULL)
 		fatalx("event=startup error=\"cannot listen on metrics_port "
 		    "%ld\"", conf.metrics_port);
-	q = queue_new((size_t)conf.queue_max);
+	ingest_shared_init(&shared);
+	q = inbox.actions = queue_new((size_t)conf.queue_max);
+	rq = inbox.reports = queue_new((size_t)conf.queue_max);
 	memset(&mo, 0, sizeof(mo));
 	mqtt_opts_endpoint(&mo, &conf.mq);
 	mo.client_id = client_id;
@@ -322,7 +285,7 @@ main(int argc, char **argv)
 	mo.nodelay = conf.tcp_nodelay;
 	mo.subs = subs;
 	mo.nsubs = 2;
-	if (!quit && (mqtt = mqtt_new(&mo, mqtt_to_queue, q)) == NULL)
+	if (!quit && (mqtt = mqtt_new(&mo, to_inbox, &inbox)) == NULL)
 		fatalx("event=startup error=\"bad broker URI\"");
 	backoff = BACKOFF_MIN_MS;
 	while (!quit && mqtt_connect(mqtt, 10000) < 0) {
@@ -334,7 +297,7 @@ main(int argc, char **argv)
 	}
 	if (store != NULL) {
 		ingest_init(&in, store, mqtt, metrics,
-		    (size_t)conf.batch_max);
+		    (size_t)conf.batch_max, &shared, -1);
 		in.snapshot_interval_ms = conf.snapshot_interval * 1000L;
 		if (!quit && ingest_reload_rules(&in, "startup") < 0)
 			fatalx("event=startup error=\"cannot load the routing "
@@ -342,6 +305,16 @@ main(int argc, char **argv)
 		/* those a collector left: none of ours can be waiting */
 		while (!quit && ingest_alerts(&in, 0) == ALERT_BATCH)
 			;
+		memset(&wc, 0, sizeof(wc));
+		wc.n = (int)conf.store_workers;
+		wc.db = conf.db;
+		wc.batch_max = (size_t)conf.batch_max;
+		wc.q = rq;
+		wc.mqtt = mqtt;
+		wc.metrics = metrics;
+		wc.shared = &shared;
+		if (!quit)
+			workers = workers_start(&wc);
 	}
 	if (!quit)
 		log_info("event=started version=%s broker=%s client_id=%s",
@@ -380,7 +353,9 @@ main(int argc, char **argv)
 			status = 1;
 			break;
 		}
-		if ((nbatch = take(q, &in, batch, nbatch, 200)) == 0) {
+		if (atomic_exchange(&shared.reload_wanted, 0))
+			ingest_reload_rules(&in, "reconnect");
+		if ((nbatch = ingest_take(&in, q, batch, nbatch, 200)) == 0) {
 			ingest_idle(&in);
 			continue;
 		}
@@ -403,23 +378,31 @@ main(int argc, char **argv)
 
 	if (mqtt != NULL && store != NULL) {
 		mqtt_unsubscribe(mqtt, 2000);
-		drain(q, &in, batch, nbatch);
+		log_info("event=draining queued=%zu", queue_len(rq) +
+		    queue_len(q) + nbatch);
+		memset(&st, 0, sizeof(st));
+		workers_stop(workers, DRAIN_MS, &st);
+		(void)ingest_drain(&in, q, batch, nbatch, mono_ms() + DRAIN_MS);
+		ingest_stats_add(&st, &in.stats);
 		mqtt_wait_idle(mqtt, 5000);
 		if (ingest_idle(&in) < 0)
 			log_warn("event=alert-marks-lost note=\"published "
 			    "again at a sweep\"");
 		log_info("event=stopped received=%lu stored=%lu duplicates=%lu "
 		    "rejected=%lu failed=%lu actions=%lu actions_refused=%lu "
-		    "alerts=%lu", in.stats.received, in.stats.stored,
-		    in.stats.duplicates, in.stats.rejected, in.stats.failed,
-		    in.stats.actions, in.stats.actions_refused, in.stats.alerts);
+		    "alerts=%lu", st.received, st.stored, st.duplicates,
+		    st.rejected, st.failed, st.actions, st.actions_refused,
+		    st.alerts);
 		ingest_cleanup(&in);
 	} else
 		while (nbatch > 0)
 			qmsg_free(batch[--nbatch]);
 	queue_close(q);		/* release Paho's thread if it waits on us */
+	queue_close(rq);
 	mqtt_free(mqtt, 2000);
 	queue_free(q);
+	queue_free(rq);
+	ingest_shared_free(&shared);
 	store_close(store);
 	metrics_free(metrics);
 	free(conf.mq.password);

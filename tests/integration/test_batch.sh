@@ -10,11 +10,12 @@
 # by holding a lock on table "case" until the reports have arrived.  Then
 # what lets collectors store side by side (schema/0022): a case number
 # taken by an open transaction holds nothing up, and a batch takes its
-# 一案双查 township locks first, in one order.
+# 一案双查 township locks first, in one order.  One store worker, whose
+# batches these are (test_workers.sh: two side by side).
 . "$(dirname "$0")/lib.sh"
 
 start_servers
-gr_collector_start "$T_DIR" "$BUILD"
+gr_collector_start "$T_DIR" "$BUILD" -o store_workers=1
 sql "UPDATE setting SET value = '0' WHERE name = 'repeat_window_days'" >/dev/null
 G=$(grid_of gw001)
 OTHER=$(sql "SELECT code FROM grid WHERE code NOT IN (SELECT grid_code FROM worker_grid WHERE worker_id = 'gw001') ORDER BY 1 LIMIT 1")

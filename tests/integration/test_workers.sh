@@ -1,0 +1,94 @@
+#!/bin/bash
+# test_workers.sh -- the collector's store workers (collector/workers.c)
+# store side by side, each in its own transaction, with the results of one
+# worker: a report that depends on an earlier one held by the other worker
+# waits for that one's commit (collector/ingest.c, choose()), and two
+# repeats of one case stored at once are counted 第 2 次 and 第 3 次
+# (schema/0025_repeat_locks.sql).  A session holds table "case" locked:
+# the first worker's batch waits on it while the second takes the next
+# report.
+. "$(dirname "$0")/lib.sh"
+
+start_servers
+port=$(gr_free_port)
+gr_collector_start "$T_DIR" "$BUILD" -o store_workers=2 -o metrics_port="$port"
+sql "UPDATE setting SET value = '0' WHERE name = 'repeat_window_days'" >/dev/null
+G=$(grid_of gw001)
+caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
+idof() { sql "SELECT id FROM report WHERE summary = '$1'"; }
+# other OUTBOX ARGS...: gw001 with an outbox of its own
+other() {
+	o=$1; shift
+	"$BUILD/field-agent" -b "$GR_BROKER" -o "$T_DIR/agents/gw001-$o.db" \
+		-w gw001 -d dev-gw001 "$@" | cut -d: -f1
+}
+# waiting N EVENT: N of the collector's connections wait for a lock of
+# the kind EVENT (relation, advisory)
+waiting() {
+	sql_is "$1" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gr-collector' AND wait_event_type = 'Lock' AND wait_event = '$2'"
+}
+# received: how many messages the collector has taken from the broker
+received() {
+	curl -sf --max-time 10 "http://127.0.0.1:$port/metrics" |
+		awk '$1 == "gr_collector_received_total" { print $2 }'
+}
+received_is() { [ "$(received)" = "$1" ]; }
+# hold NAME: session NAME locks table "case" until session_close NAME
+hold() {
+	session_open "$1"
+	session_send "$1" "BEGIN; LOCK TABLE \"case\" IN EXCLUSIVE MODE; SELECT 'locked';"
+	session_wait "$1" locked
+}
+
+check "the collector runs two store workers, a connection each" \
+	gr_wait_for 20 "three connections" sql_is 3 \
+	"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gr-collector'"
+
+agent gw001 -W 20 report --grid "$G" --category 15 --colour green --people 1 \
+	--summary "并行 原案" >/dev/null
+r0=$(idof "并行 原案")
+c0=$(caseof "$r0")
+check "the first report is stored ($c0)" [ -n "$c0" ]
+
+# ---- Two repeats of one case, one per worker ------------------------------
+# Of other categories, linked to the first report and not to each other:
+# nothing makes one wait for the other in the collector.  The first takes
+# the case's repeat lock before its case, and waits on table "case"; the
+# second waits on the repeat lock, not on the table.
+hold one
+r1=$(other a -W 1 report --grid "$G" --category 10 --colour green --people 1 \
+	--summary "并行 重访一" --link "$r0")
+check "the first repeat's batch waits on table case" \
+	gr_wait_for 20 "a worker waiting on table case" waiting 1 relation
+r2=$(other b -W 1 report --grid "$G" --category 13 --colour green --people 1 \
+	--summary "并行 重访二" --link "$r0")
+check "the second repeat, taken by the other worker, waits for the first's repeat lock" \
+	gr_wait_for 20 "a worker waiting on the repeat lock" waiting 1 advisory
+session_close one "COMMIT;"
+wait_count 20 3 "SELECT count(*) FROM report"
+is "$(sql "SELECT count(DISTINCT xmin::text) FROM report WHERE id IN ('$r1', '$r2')")" 2 \
+	"the two repeats were stored in two transactions"
+is "$(sql "SELECT string_agg(c.report_id || ' ' || substring(a.note from '第 [0-9]+ 次'), ',' ORDER BY c.id) FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE a.kind = 'repeat' AND c.report_id IN ('$r1', '$r2')")" \
+	"$r1 第 2 次,$r2 第 3 次" "the repeats are counted 第 2 次, then 第 3 次, in the order they were stored"
+
+# ---- A report that depends on one the other worker holds ------------------
+# The second links to the first while the first waits on table "case": the
+# other worker takes it, and holds it until the first is stored, so that it
+# is stored as the first's repeat.
+hold two
+x=$(other c -W 1 report --grid "$G" --category 11 --colour green --people 1 \
+	--summary "并行 在先")
+gr_wait_for 20 "a worker waiting on table case" waiting 1 relation
+n=$(received)
+y=$(other d -W 1 report --grid "$G" --category 12 --colour green --people 1 \
+	--summary "并行 在后" --link "$x")
+check "the collector has taken the later report too" \
+	gr_wait_for 20 "the collector to take it" received_is $((n + 1))
+session_close two "COMMIT;"
+wait_count 20 5 "SELECT count(*) FROM report"
+is "$(sql "SELECT r.case_no FROM \"case\" c JOIN \"case\" r ON r.id = c.repeat_of WHERE c.report_id = '$y'")" \
+	"$(caseof "$x")" "the later report is stored after the one it links to, as its repeat"
+is "$(sql "SELECT (SELECT id FROM \"case\" WHERE report_id = '$x') < (SELECT id FROM \"case\" WHERE report_id = '$y')")" t \
+	"and its case comes after"
+
+finish
