@@ -93,6 +93,15 @@ cpu_ticks() {
 	done
 }
 
+# sum_ticks PID...: their clock ticks added up, as one of cpu_ticks
+sum_ticks() {
+	local p t=0
+	for p in "$@"; do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	printf '%d ' "$t"
+}
+
 # cpu_line "NAME..." "TICKS-BEFORE" "TICKS-AFTER" SECONDS: CPU seconds each
 cpu_line() {
 	awk -v n="$1" -v a="$2" -v b="$3" -v s="$4" -v hz="$B_HZ" 'BEGIN {
@@ -368,12 +377,14 @@ say ""
 say "-- collector: agents -> Mosquitto -> collector -> PostgreSQL (one transaction per batch of reports) -> Ack"
 gr_collector_start "$B_DIR" "$B_BUILD" || exit 1
 B_COLL_PID=$GR_COLLECTOR_PID
-B_BACKEND_PID=$(sql "SELECT pid FROM pg_stat_activity WHERE application_name = 'gr-collector' LIMIT 1")
+# its connections: the main thread's and one per store worker (default 2)
+gr_wait_for 20 "the collector's connections" sh -c "[ \$(psql '$GR_DB' -XAtq -c \"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gr-collector'\") -ge 3 ]" || exit 1
+B_BACKEND_PIDS=$(sql "SELECT pid FROM pg_stat_activity WHERE application_name = 'gr-collector'")
 fresh_tables
-B_C0=$(cpu_ticks "$B_MOSQ_PID" "$B_COLL_PID" "${B_BACKEND_PID:-0}")
+B_C0="$(cpu_ticks "$B_MOSQ_PID" "$B_COLL_PID")$(sum_ticks $B_BACKEND_PIDS)"
 if grload_stage collector-full -n "$B_FULL" -d "$B_FULL_S" -P 5; then
-	B_C1=$(cpu_ticks "$B_MOSQ_PID" "$B_COLL_PID" "${B_BACKEND_PID:-0}")
-	B_COLL_CPU="grload $(field "$B_RES" cpu) s, $(cpu_line "mosquitto collector its-PostgreSQL-backend" "$B_C0" "$B_C1" "$(field "$B_RES" elapsed)")"
+	B_C1="$(cpu_ticks "$B_MOSQ_PID" "$B_COLL_PID")$(sum_ticks $B_BACKEND_PIDS)"
+	B_COLL_CPU="grload $(field "$B_RES" cpu) s, $(cpu_line "mosquitto collector its-PostgreSQL-backends" "$B_C0" "$B_C1" "$(field "$B_RES" elapsed)")"
 	say "  cpu         $B_COLL_CPU"
 	check_rows collector-full
 	B_COLL_RPS=$(field "$B_RES" rps)
@@ -436,8 +447,8 @@ say ""
 say "collector / raw end-to-end ceiling     $(pct_of "${B_COLL_RPS:-0}" "${B_RAW_RPS:-0}")  (full speed; the issue's target is 60 %)"
 say "two collectors / raw ceiling          $(pct_of "${B_COLL2_RPS:-0}" "${B_RAW_RPS:-0}")  (full speed; two collectors / one: $(pct_of "${B_COLL2_RPS:-0}" "${B_COLL_RPS:-0}"))"
 say "collector / broker alone               $(pct_of "${B_COLL_RPS:-0}" "${B_BROKER_RPS:-0}")  (full speed)"
-say "collector / database alone, batches   $(pct_of "${B_COLL_RPS:-0}" "${B_DBB_RPS:-0}")  (the same store_batch() on one connection, without MQTT)"
-say "collector / database alone, 1 conn     $(pct_of "${B_COLL_RPS:-0}" "${B_DB1_TPS:-0}")  (the collector uses one connection)"
+say "collector / database alone, batches   $(pct_of "${B_COLL_RPS:-0}" "${B_DBB_RPS:-0}")  (the same store_batch() on one connection, without MQTT; each store worker of the collector has one)"
+say "collector / database alone, 1 conn     $(pct_of "${B_COLL_RPS:-0}" "${B_DB1_TPS:-0}")"
 say "collector / database alone, 4 conns    $(pct_of "${B_COLL_RPS:-0}" "${B_DB4_TPS:-0}")"
 [ -n "${B_TREND:-}" ] && say "collector at full speed                $B_TREND"
 if [ "${B_HWM:-0}" -gt 0 ] && [ "$B_HWM" -lt "$B_RSS_LIMIT_KB" ]; then
