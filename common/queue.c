@@ -78,11 +78,12 @@ queue_push(struct queue *q, const char *topic, const void *payload, size_t len)
 	pthread_mutex_unlock(&q->lock);
 }
 
-struct qmsg *
-queue_pop(struct queue *q, int timeout_ms)
+/* Lock q and wait at most timeout_ms for a message or a wake; returns
+ * with the lock held. */
+static void
+lock_waiting(struct queue *q, int timeout_ms)
 {
 	struct timespec ts;
-	struct qmsg *m = NULL;
 
 	deadline_after(&ts, timeout_ms);
 	pthread_mutex_lock(&q->lock);
@@ -91,6 +92,14 @@ queue_pop(struct queue *q, int timeout_ms)
 		    ETIMEDOUT)
 			break;
 	q->woken = 0;
+}
+
+struct qmsg *
+queue_pop(struct queue *q, int timeout_ms)
+{
+	struct qmsg *m;
+
+	lock_waiting(q, timeout_ms);
 	if ((m = q->head) != NULL) {
 		q->head = m->next;
 		if (q->head == NULL)
@@ -106,16 +115,9 @@ queue_pop(struct queue *q, int timeout_ms)
 int
 queue_wait(struct queue *q, int timeout_ms)
 {
-	struct timespec ts;
 	int ready;
 
-	deadline_after(&ts, timeout_ms);
-	pthread_mutex_lock(&q->lock);
-	while (q->head == NULL && !q->woken)
-		if (pthread_cond_timedwait(&q->nonempty, &q->lock, &ts) ==
-		    ETIMEDOUT)
-			break;
-	q->woken = 0;
+	lock_waiting(q, timeout_ms);
 	ready = q->head != NULL;
 	pthread_mutex_unlock(&q->lock);
 	return ready;
