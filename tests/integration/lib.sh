@@ -44,6 +44,23 @@ agent() {
 		-d "dev-$w" "$@"
 }
 
+# agent_outbox WORKER OUTBOX ARGS...: the field agent as WORKER with an
+# outbox named OUTBOX of its own, so that a sync of one does not send the
+# reports of another again
+agent_outbox() {
+	w=$1; o=$2; shift 2
+	"$BUILD/field-agent" -b "$GR_BROKER" -o "$T_DIR/agents/$w-$o.db" \
+		-w "$w" -d "dev-$w" "$@"
+}
+
+# lock_cases NAME: session NAME holds table "case" locked against writes
+# until session_close NAME
+lock_cases() {
+	session_open "$1"
+	session_send "$1" "BEGIN; LOCK TABLE \"case\" IN EXCLUSIVE MODE; SELECT 'locked';"
+	session_wait "$1" locked
+}
+
 # grid_of WORKER: a grid the worker is registered for
 grid_of() { sql "SELECT grid_code FROM worker_grid WHERE worker_id = '$1' ORDER BY 1 LIMIT 1"; }
 

@@ -23,21 +23,14 @@ caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
 idof() { sql "SELECT id FROM report WHERE summary = '$1'"; }
 # alerts_of ID: "kind related note-count" of the alerts of the report's case
 alerts_of() { sql "SELECT string_agg(a.kind || ' ' || array_to_string(a.related, ',') || ' ' || coalesce(substring(a.note from '第 [0-9]+ 起'), substring(a.note from '[0-9]+ 人'), ''), '; ' ORDER BY a.kind::text) FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.report_id = '$1'"; }
-# other OUTBOX ARGS...: gw001 with an outbox of its own, so that a sync of
-# one does not send the reports of another again
-other() {
-	o=$1; shift
-	"$BUILD/field-agent" -b "$GR_BROKER" -o "$T_DIR/agents/gw001-$o.db" \
-		-w gw001 -d dev-gw001 "$@"
-}
+# other OUTBOX ARGS...: gw001 with an outbox of its own
+other() { agent_outbox gw001 "$@"; }
 # hold_case NAME CATEGORY SUMMARY: session NAME locks table "case", and a
 # report (of CATEGORY, with SUMMARY) comes that waits for it: the
 # collector's next write waits, and what arrives meanwhile queues up for
 # one batch, stored once session_close NAME COMMIT; lets the first go.
 hold_case() {
-	session_open "$1"
-	session_send "$1" "BEGIN; LOCK TABLE \"case\" IN EXCLUSIVE MODE; SELECT 'locked';"
-	session_wait "$1" locked
+	lock_cases "$1"
 	other "$1" -W 1 report --grid "$G" --category "$2" --colour green \
 		--people 1 --summary "$3" >/dev/null
 	gr_wait_for 20 "the collector waits for table case" sql_is 1 \

@@ -16,12 +16,8 @@ sql "UPDATE setting SET value = '0' WHERE name = 'repeat_window_days'" >/dev/nul
 G=$(grid_of gw001)
 caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
 idof() { sql "SELECT id FROM report WHERE summary = '$1'"; }
-# other OUTBOX ARGS...: gw001 with an outbox of its own
-other() {
-	o=$1; shift
-	"$BUILD/field-agent" -b "$GR_BROKER" -o "$T_DIR/agents/gw001-$o.db" \
-		-w gw001 -d dev-gw001 "$@" | cut -d: -f1
-}
+# other OUTBOX ARGS...: gw001 with an outbox of its own; prints the id
+other() { agent_outbox gw001 "$@" | cut -d: -f1; }
 # waiting N EVENT: N of the collector's connections wait for a lock of
 # the kind EVENT (relation, advisory)
 waiting() {
@@ -33,12 +29,6 @@ received() {
 		awk '$1 == "gr_collector_received_total" { print $2 }'
 }
 received_is() { [ "$(received)" = "$1" ]; }
-# hold NAME: session NAME locks table "case" until session_close NAME
-hold() {
-	session_open "$1"
-	session_send "$1" "BEGIN; LOCK TABLE \"case\" IN EXCLUSIVE MODE; SELECT 'locked';"
-	session_wait "$1" locked
-}
 
 check "the collector runs two store workers, a connection each" \
 	gr_wait_for 20 "three connections" sql_is 3 \
@@ -55,7 +45,7 @@ check "the first report is stored ($c0)" [ -n "$c0" ]
 # nothing makes one wait for the other in the collector.  The first takes
 # the case's repeat lock before its case, and waits on table "case"; the
 # second waits on the repeat lock, not on the table.
-hold one
+lock_cases one
 r1=$(other a -W 1 report --grid "$G" --category 10 --colour green --people 1 \
 	--summary "并行 重访一" --link "$r0")
 check "the first repeat's batch waits on table case" \
@@ -75,7 +65,7 @@ is "$(sql "SELECT string_agg(c.report_id || ' ' || substring(a.note from '第 [0
 # The second links to the first while the first waits on table "case": the
 # other worker takes it, and holds it until the first is stored, so that it
 # is stored as the first's repeat.
-hold two
+lock_cases two
 x=$(other c -W 1 report --grid "$G" --category 11 --colour green --people 1 \
 	--summary "并行 在先")
 gr_wait_for 20 "a worker waiting on table case" waiting 1 relation
