@@ -7,6 +7,7 @@
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 #   make SANITIZE=address,undefined BUILD=build/san   sanitizer build
+#   make SANITIZE=thread BUILD=build/tsan              ThreadSanitizer build
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -152,8 +153,9 @@ unit: all
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory all BUILD=build/san SANITIZE=address,undefined OPT='-O1 -g'
+	@$(MAKE) --no-print-directory all BUILD=build/tsan SANITIZE=thread OPT='-O1 -g'
 	@$(MAKE) --no-print-directory fuzz-build
-	@sh tests/run.sh build build/san valgrind:build fuzz:build/fuzz
+	@sh tests/run.sh build build/san tsan:build/tsan valgrind:build fuzz:build/fuzz
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh -- run every test against one or more builds and print one summary.
 #
-#   tests/run.sh [--unit-only] BUILD|valgrind:BUILD|fuzz:BUILD ...
+#   tests/run.sh [--unit-only] BUILD|valgrind:BUILD|tsan:BUILD|fuzz:BUILD ...
 #
 # Unit tests are cmocka programs in BUILD/tests/test_*; integration tests
 # are tests/integration/test_*.sh printing TAP lines ("ok N - ..." and
@@ -45,6 +45,13 @@ for arg in "$@"; do
 		fi
 		continue
 		;;
+	tsan:*)
+		# "tsan:BUILD" (ThreadSanitizer) runs the unit tests and the
+		# integration tests marked "# gr-test: threads".
+		build=${arg#tsan:}
+		name=tsan
+		unset GR_WRAP
+		;;
 	valgrind:*)
 		build=${arg#valgrind:}
 		name=valgrind
@@ -78,6 +85,9 @@ for arg in "$@"; do
 		[ -f "$t" ] || continue
 		# A test that runs none of our programs needs only one pass.
 		if [ "$name" != build ] && grep -q '^# gr-test: once' "$t"; then
+			continue
+		fi
+		if [ "$name" = tsan ] && ! grep -q '^# gr-test: threads' "$t"; then
 			continue
 		fi
 		log=$logdir/$name-$(basename "$t" .sh).log

@@ -171,10 +171,10 @@ start_servers() {
 
 # Sanitizer and valgrind reports in the collector's log fail the test.
 check_logs() {
-	if grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:\|ERROR SUMMARY: [1-9]\|are \(definitely\|indirectly\) lost\|Invalid \(read\|write\|free\)\|uninitialised" \
+	if grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|WARNING: ThreadSanitizer\|runtime error:\|ERROR SUMMARY: [1-9]\|are \(definitely\|indirectly\) lost\|Invalid \(read\|write\|free\)\|uninitialised" \
 		"$T_DIR"/collector*.log 2>/dev/null; then
 		not_ok "collector log has no sanitizer or valgrind report"
-		grep -B 5 -A 20 "ERROR: \|runtime error:\|ERROR SUMMARY\|definitely lost" \
+		grep -B 5 -A 20 "ERROR: \|WARNING: ThreadSanitizer\|runtime error:\|ERROR SUMMARY\|definitely lost" \
 			"$T_DIR"/collector*.log | head -n 80
 	else
 		ok "collector log has no sanitizer or valgrind report"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# gr-test: threads
 # test_restart.sh -- the collector stops while agents report (not running,
 # SIGKILL, SIGTERM mid-stream), then starts again: every report lands
 # exactly once when the agents send again, and a drained collector has

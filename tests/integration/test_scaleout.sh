@@ -1,4 +1,5 @@
 #!/bin/bash
+# gr-test: threads
 # test_scaleout.sh -- two collectors on the shared subscription split a
 # stream of reports from several agents and store each exactly once; then
 # PostgreSQL stops and starts again in the middle of a stream: both

@@ -1,4 +1,5 @@
 #!/bin/bash
+# gr-test: threads
 # test_workers.sh -- the collector's store workers (collector/workers.c)
 # store side by side, each in its own transaction, with the results of one
 # worker: a report that depends on an earlier one held by the other worker
