@@ -412,8 +412,7 @@ land(struct ingest *in, const unsigned char *done)
 	for (size_t i = 0; i < sh->nowned[in->slot]; i++) {
 		if (done[o[i].msg])
 			continue;
-		o[k] = o[i];
-		o[k++].flying = 0;
+		o[k++] = o[i];
 	}
 	sh->nowned[in->slot] = k;
 	sh->landings++;
@@ -529,9 +528,9 @@ choose(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 		held[ncand].r = r;
 		held[ncand].seq = m->seq;
 		held[ncand].msg = i;
-		held[ncand].flying = j == ncand &&
-		    (in->slot < 0 || !held_elsewhere(in, r, m->seq));
-		if (!held[ncand++].flying)
+		ncand++;
+		if (j < ncand - 1 ||
+		    (in->slot >= 0 && held_elsewhere(in, r, m->seq)))
 			continue;	/* after the one it depends on */
 		sl[k].msg = i;
 		in->items[k].r = r;

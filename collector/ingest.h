@@ -43,12 +43,11 @@ struct rules_ref {
 	int		 refs;
 };
 
-/* A report a store worker holds, in flight or waiting for a later batch. */
+/* A report a store worker holds, in its batch or waiting for a later one. */
 struct ingest_owned {
 	const Gr__Report	*r;	/* in the worker's arena */
 	uint64_t		 seq;	/* struct qmsg's */
 	size_t			 msg;	/* index in the worker's messages */
-	int			 flying;
 };
 
 /*
