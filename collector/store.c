@@ -203,9 +203,13 @@ static const struct {
 	  MS("c.opened_at") ", " MS("c.response_due") ", " MS("c.resolve_due")
 	  " FROM c JOIN b ON b.rid = c.report_id"
 	  " LEFT JOIN division d ON d.code = b.unit ORDER BY b.k" },
-	/* the batch's 一案双查 township locks, before its cases, in one
-	 * order (schema/0022_case_number_sequences.sql) */
-	/* before the cases: 一案双查's townships, then the cases repeated */
+	/* first in a transaction that stores reports, before the repeat
+	 * search: the locks of their matters (schema/0027_matter_locks.sql) */
+	{ "matters",
+	  "SELECT gr_lock_matters($1::text[], $2::text[], $3::text[],"
+	  " $4::text[], $5::text[], $6::text[])" },
+	/* before the cases: 一案双查's townships, then the cases repeated
+	 * (schema/0025_repeat_locks.sql) */
 	{ "townships",
 	  "SELECT gr_lock_batch($1::text[], $2::text[], $3::int[],"
 	  " $4::bigint[])" },
@@ -281,6 +285,9 @@ static int	 dup_row(const PGresult *, int, int, const Gr__Report *,
 static PGresult	*townships_send(struct store *, const struct store_item *,
 		    size_t);
 static int	 lock_case(struct store *, const struct store_item *);
+static PGresult	*matters_send(struct store *, const struct store_item *,
+		    size_t);
+static int	 lock_matters(struct store *, const struct store_item *);
 static PGresult	*check_send(struct store *, const Gr__Report *);
 static int	 check_row(const PGresult *, int, int, const Gr__Report *,
 		    struct route_facts *, struct verr *);
@@ -889,6 +896,20 @@ lock_case(struct store *s, const struct store_item *one)
 	return ok ? 0 : -1;
 }
 
+/* The matter locks of one report, taken.  0, or -1 on error. */
+static int
+lock_matters(struct store *s, const struct store_item *one)
+{
+	PGresult *res = matters_send(s, one, 1);
+	int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		log_warn("event=db-error statement=matters error=\"%s\"",
+		    db_error(s, res));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
 enum store_result
 store_report(struct store *s, const Gr__Report *r, const struct ruleset *rules,
     struct route *rt, struct stored_case *c, struct verr *e)
@@ -903,9 +924,11 @@ store_report(struct store *s, const Gr__Report *r, const struct ruleset *rules,
 	memset(&one, 0, sizeof(one));
 	s->sqlstate[0] = '\0';
 	s->nfresh = 0;
+	one.r = r;
 	if (command(s, "BEGIN") < 0)
 		return STORE_RETRY;
-	if ((rc = find_duplicate(s, r, c, e)) < 0)
+	if (lock_matters(s, &one) < 0 ||
+	    (rc = find_duplicate(s, r, c, e)) < 0)
 		goto failed;
 	if (rc > 0)
 		goto done_read;
@@ -931,7 +954,6 @@ store_report(struct store *s, const Gr__Report *r, const struct ruleset *rules,
 	default:
 		goto failed;
 	}
-	one.r = r;
 	one.result = STORE_NEW;
 	one.rt = *rt;
 	one.facts = facts;
@@ -1010,6 +1032,28 @@ checks_run(struct store *s, const struct store_item *it, size_t n)
 		pgarr_put(&a[7], ids);
 	}
 	return arr_send(s, "checks", a, 8);
+}
+
+/* The "matters" statement (the locks) for the n reports of a batch. */
+static PGresult *
+matters_send(struct store *s, const struct store_item *it, size_t n)
+{
+	struct pgarr a[6];
+
+	memset(a, 0, sizeof(a));
+	for (size_t i = 0; i < n; i++) {
+		const Gr__Report *r = it[i].r;
+		char phones[LIMIT_PARTIES * 24 + 3], ids[LIMIT_PARTIES * 22 + 3];
+
+		petitioner_arrays(r, phones, sizeof(phones), ids, sizeof(ids));
+		pgarr_put(&a[0], r->id);
+		pgarr_put(&a[1], r->link_report_id);
+		pgarr_put(&a[2], r->grid_code);
+		pgarr_put(&a[3], r->category);
+		pgarr_put(&a[4], phones);
+		pgarr_put(&a[5], ids);
+	}
+	return arr_send(s, "matters", a, 6);
 }
 
 /* The "reports" statement for the new reports of a batch. */
@@ -1245,6 +1289,22 @@ pipe_result(struct store *s)
 	return res;
 }
 
+/* The next result of the pipeline, checked and cleared: 0 when its status
+ * is want, -1 otherwise (logged with the statement's name, unless the
+ * connection failed). */
+static int
+pipe_expect(struct store *s, ExecStatusType want, const char *stmt)
+{
+	PGresult *res = pipe_result(s);
+	int ok = res != NULL && PQresultStatus(res) == want;
+
+	if (res != NULL && !ok)
+		log_warn("event=db-error statement=%s error=\"%s\"", stmt,
+		    db_error(s, res));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
 /* Read what is left of the pipeline up to its sync point, and leave
  * pipeline mode.  0, or -1 when the connection failed. */
 static int
@@ -1395,14 +1455,30 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 		it[i].result = STORE_RETRY;
 	}
 
-	/* Reads: is it a duplicate, and what the database knows of it. */
-	res = checks_run(s, it, n);
+	/* Reads, in the transaction that writes: the locks of the batch's
+	 * matters first, so that the repeat search runs after the commit of
+	 * any other transaction storing a report of one of them. */
+	if (pipe_start(s) < 0)
+		return batch_failed(s, "enter");
+	pipe_command(s, "BEGIN");
+	(void)matters_send(s, it, n);
+	(void)checks_run(s, it, n);
+	if (PQpipelineSync(s->conn) != 1)
+		s->pipe_broken = 1;
+	if (s->pipe_broken || pipe_expect(s, PGRES_COMMAND_OK, "begin") < 0 ||
+	    pipe_expect(s, PGRES_TUPLES_OK, "matters") < 0 ||
+	    (res = pipe_result(s)) == NULL)
+		goto broken;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK ||
 	    (size_t)PQntuples(res) != n) {
 		if (PQresultStatus(res) == PGRES_TUPLES_OK)
 			strlcpy_gr(s->sqlstate, "XX000", sizeof(s->sqlstate));
 		log_warn("event=db-error statement=checks reports=%zu error=\"%s\"",
 		    n, db_error(s, res));
+		PQclear(res);
+		goto broken;
+	}
+	if (pipe_end(s) < 0) {
 		PQclear(res);
 		return batch_failed(s, "read");
 	}
@@ -1423,8 +1499,11 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 		nnew++;
 	}
 	PQclear(res);
-	if (nnew == 0)
+	if (nnew == 0) {
+		/* nothing to write: the answers do not wait for an end */
+		(void)command(s, "ROLLBACK");
 		return BATCH_DONE;
+	}
 
 	/* Writes, in one transaction. */
 	for (i = 0; i < n; i++)
@@ -1434,7 +1513,6 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 			    it[i].r->id);
 	if (pipe_start(s) < 0)
 		return batch_failed(s, "enter");
-	pipe_command(s, "BEGIN");
 	reports_send(s, it, n);
 	parties = parties_send(s, it, n);
 	(void)townships_send(s, it, n);
@@ -1449,14 +1527,9 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 		goto broken;
 	if ((res = pipe_result(s)) == NULL)
 		goto broken;
-	rc = PQresultStatus(res) == PGRES_COMMAND_OK;
-	PQclear(res);
-	if (!rc)
-		goto broken;
-	if ((res = pipe_result(s)) == NULL)
-		goto broken;
-	/* Fewer rows: another collector stored one first, or the batch
-	 * holds an id twice; sort it out one at a time. */
+	/* Fewer rows: the batch holds an id twice (another collector
+	 * storing it waits on the id's matter lock); sort it out one at a
+	 * time. */
 	rc = PQresultStatus(res) == PGRES_TUPLES_OK &&
 	    (size_t)PQntuples(res) == nnew;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -1471,30 +1544,14 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 		if (party_parse(res) < 0)
 			goto broken;
 	}
-	if ((res = pipe_result(s)) == NULL)
-		goto broken;
-	rc = PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!rc)
-		log_warn("event=db-error statement=townships error=\"%s\"",
-		    db_error(s, res));
-	PQclear(res);
-	if (!rc)
-		goto broken;
-	if ((res = pipe_result(s)) == NULL)
+	if (pipe_expect(s, PGRES_TUPLES_OK, "townships") < 0 ||
+	    (res = pipe_result(s)) == NULL)
 		goto broken;
 	if (cases_parse(s, res, it, n, nnew) < 0)
 		goto broken;
-	if (nmarks > 0) {
-		if ((res = pipe_result(s)) == NULL)
-			goto broken;
-		rc = PQresultStatus(res) == PGRES_TUPLES_OK;
-		if (!rc)
-			log_warn("event=db-error statement=alerts_done "
-			    "error=\"%s\"", db_error(s, res));
-		PQclear(res);
-		if (!rc)
-			goto broken;
-	}
+	if (nmarks > 0 &&
+	    pipe_expect(s, PGRES_TUPLES_OK, "alerts_done") < 0)
+		goto broken;
 	if ((res = pipe_result(s)) == NULL ||
 	    (nfresh = fresh_parse(s, res)) < 0)
 		goto broken;

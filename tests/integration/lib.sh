@@ -61,6 +61,26 @@ lock_cases() {
 	session_wait "$1" locked
 }
 
+# lock_waits N EVENT: N of the collectors' connections wait for a lock of
+# the kind EVENT (relation, advisory)
+lock_waits() {
+	sql_is "$1" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gr-collector' AND wait_event_type = 'Lock' AND wait_event = '$2'"
+}
+
+# advisory_waits N CLASS: N transactions wait for an advisory lock of
+# CLASS (gr_matter, gr_repeat, ...: the first key, hashtext(CLASS))
+advisory_waits() {
+	sql_is "$1" "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = hashtext('$2')::oid"
+}
+
+# received PORT: how many messages the collector with its metrics on PORT
+# has taken from the broker
+received() {
+	curl -sf --max-time 10 "http://127.0.0.1:$1/metrics" |
+		awk '$1 == "gr_collector_received_total" { print $2 }'
+}
+received_is() { [ "$(received "$1")" = "$2" ]; }
+
 # grid_of WORKER: a grid the worker is registered for
 grid_of() { sql "SELECT grid_code FROM worker_grid WHERE worker_id = '$1' ORDER BY 1 LIMIT 1"; }
 

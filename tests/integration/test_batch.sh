@@ -175,9 +175,8 @@ agent "$WHI" -W 1 report --grid "$(grid_of "$WHI")" --category 14 --colour red \
 agent "$WLO" -W 1 report --grid "$(grid_of "$WLO")" --category 14 --colour red \
 	--people 1 --summary "锁序 前乡镇" >/dev/null
 session_close wait2 "COMMIT;"
-gr_wait_for 20 "the next batch waits for township $TLO" sql_is 1 \
-	"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gr-collector' AND wait_event = 'advisory'"
-is "$(sql "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE a.application_name = 'gr-collector' AND l.locktype = 'advisory' AND l.granted")" 0 \
+gr_wait_for 20 "the next batch waits for township $TLO" advisory_waits 1 gr_double_check
+is "$(sql "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE a.application_name = 'gr-collector' AND l.locktype = 'advisory' AND l.classid = hashtext('gr_double_check')::oid AND l.granted")" 0 \
 	"waiting for township $TLO, the batch holds no township lock (not $THI's)"
 session_close town "COMMIT;"
 wait_count 20 $((before + 3)) "SELECT count(*) FROM report"

@@ -19,17 +19,6 @@ caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
 idof() { sql "SELECT id FROM report WHERE summary = '$1'"; }
 # other OUTBOX ARGS...: gw001 with an outbox of its own; prints the id
 other() { agent_outbox gw001 "$@" | cut -d: -f1; }
-# waiting N EVENT: N of the collector's connections wait for a lock of
-# the kind EVENT (relation, advisory)
-waiting() {
-	sql_is "$1" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gr-collector' AND wait_event_type = 'Lock' AND wait_event = '$2'"
-}
-# received: how many messages the collector has taken from the broker
-received() {
-	curl -sf --max-time 10 "http://127.0.0.1:$port/metrics" |
-		awk '$1 == "gr_collector_received_total" { print $2 }'
-}
-received_is() { [ "$(received)" = "$1" ]; }
 
 check "the collector runs two store workers, a connection each" \
 	gr_wait_for 20 "three connections" sql_is 3 \
@@ -50,11 +39,11 @@ lock_cases one
 r1=$(other a -W 1 report --grid "$G" --category 10 --colour green --people 1 \
 	--summary "并行 重访一" --link "$r0")
 check "the first repeat's batch waits on table case" \
-	gr_wait_for 20 "a worker waiting on table case" waiting 1 relation
+	gr_wait_for 20 "a worker waiting on table case" lock_waits 1 relation
 r2=$(other b -W 1 report --grid "$G" --category 13 --colour green --people 1 \
 	--summary "并行 重访二" --link "$r0")
 check "the second repeat, taken by the other worker, waits for the first's repeat lock" \
-	gr_wait_for 20 "a worker waiting on the repeat lock" waiting 1 advisory
+	gr_wait_for 20 "a worker waiting on the repeat lock" lock_waits 1 advisory
 session_close one "COMMIT;"
 wait_count 20 3 "SELECT count(*) FROM report"
 is "$(sql "SELECT count(DISTINCT xmin::text) FROM report WHERE id IN ('$r1', '$r2')")" 2 \
@@ -69,12 +58,12 @@ is "$(sql "SELECT string_agg(c.report_id || ' ' || substring(a.note from '第 [0
 lock_cases two
 x=$(other c -W 1 report --grid "$G" --category 11 --colour green --people 1 \
 	--summary "并行 在先")
-gr_wait_for 20 "a worker waiting on table case" waiting 1 relation
-n=$(received)
+gr_wait_for 20 "a worker waiting on table case" lock_waits 1 relation
+n=$(received "$port")
 y=$(other d -W 1 report --grid "$G" --category 12 --colour green --people 1 \
 	--summary "并行 在后" --link "$x")
 check "the collector has taken the later report too" \
-	gr_wait_for 20 "the collector to take it" received_is $((n + 1))
+	gr_wait_for 20 "the collector to take it" received_is "$port" $((n + 1))
 session_close two "COMMIT;"
 wait_count 20 5 "SELECT count(*) FROM report"
 is "$(sql "SELECT r.case_no FROM \"case\" c JOIN \"case\" r ON r.id = c.repeat_of WHERE c.report_id = '$y'")" \
