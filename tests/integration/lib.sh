@@ -37,6 +37,28 @@ is() {
 
 sql() { psql "$GR_DB" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 
+# conn_as ROLE [DB]: a conninfo for ROLE on the test cluster
+conn_as() { echo "host=127.0.0.1 port=$GR_PG_PORT user=$1 dbname=${2:-gridreport}"; }
+# sql_as ROLE SQL...: one session, one -c per statement, their results
+sql_as() {
+	local role=$1 a=()
+	shift
+	for s in "$@"; do a+=(-c "$s"); done
+	psql "$(conn_as "$role")" -XAtq -v ON_ERROR_STOP=1 "${a[@]}"
+}
+# sql_refused ROLE PATTERN SQL...: the session fails with an error matching PATTERN
+sql_refused() {
+	local role=$1 pat=$2 out
+	shift 2
+	if out=$(sql_as "$role" "$@" 2>&1); then
+		not_ok "$role: $* is refused (it succeeded: $out)"
+	elif echo "$out" | grep -q -- "$pat"; then
+		ok "$role: $* is refused"
+	else
+		not_ok "$role: $* is refused with '$pat' (got: $out)"
+	fi
+}
+
 # agent WORKER ARGS...: run the field agent as WORKER with its own outbox
 agent() {
 	w=$1; shift

@@ -179,6 +179,19 @@ is "$(printf '%s\n' "$one" | awk '{ print $2 }' | sort -u | tr '\n' ' ')" \
 	"... repeats, group incidents and 一案双查 among them"
 check "... one of which names the 20 latest of more" grep -q '列出最近 20 起' <<<"$one"
 
+# A case's county and unit follow from its township, and so do an
+# alert's county (schema/0028_case_units_checked.sql): checked in the row,
+# with no foreign key of their own.
+c1=$(sql "SELECT id FROM \"case\" WHERE report_id = '$r1'")
+sql_refused postgres case_township_county "UPDATE \"case\" SET county_code = '530323' WHERE id = $c1"
+sql_refused postgres case_township_county "UPDATE \"case\" SET township_code = '${GA:0:12}', unit_code = '${GA:0:12}' WHERE id = $c1"
+sql_refused postgres case_unit_of_level "UPDATE \"case\" SET unit_code = '$B' WHERE id = $c1"
+sql_refused postgres case_unit_of_level "UPDATE \"case\" SET level = 'county' WHERE id = $c1"
+sql_refused postgres case_township_code_fkey "UPDATE \"case\" SET county_code = '530399', township_code = '530399001', unit_code = '530399001' WHERE id = $c1"
+sql_refused postgres alert_township_county "UPDATE alert SET county_code = '530323' WHERE id = (SELECT min(id) FROM alert)"
+is "$(sql_as postgres "BEGIN" "UPDATE \"case\" SET level = 'county', unit_code = county_code WHERE id = $c1 RETURNING unit_code" "ROLLBACK")" \
+	530322 "a case goes to its county, level and unit together"
+
 # A running collector publishes the alerts another collector left
 # unpublished (it died between its commit and the mark) at its sweep, once
 # they are ALERT_SETTLED_S (30 s) old; a younger one is still its own

@@ -17,26 +17,6 @@ P2_NAME=李秀英 P2_PHONE=13800005678 P2_ID=530322199003014563
 P3_NAME=段春花 P3_PHONE=13700001111
 SECRETS="$P1_NAME $P1_PHONE $P1_ID $P2_NAME $P2_PHONE $P2_ID $P3_NAME $P3_PHONE"
 
-conn_as() { echo "host=127.0.0.1 port=$GR_PG_PORT user=$1 dbname=${2:-gridreport}"; }
-# sql_as ROLE SQL...: one session, one -c per statement, their results
-sql_as() {
-	local role=$1 a=()
-	shift
-	for s in "$@"; do a+=(-c "$s"); done
-	psql "$(conn_as "$role")" -XAtq -v ON_ERROR_STOP=1 "${a[@]}"
-}
-# refused ROLE PATTERN SQL...: the session fails with an error matching PATTERN
-refused() {
-	local role=$1 pat=$2 out
-	shift 2
-	if out=$(sql_as "$role" "$@" 2>&1); then
-		not_ok "$role: $* is refused (it succeeded: $out)"
-	elif echo "$out" | grep -q -- "$pat"; then
-		ok "$role: $* is refused"
-	else
-		not_ok "$role: $* is refused with '$pat' (got: $out)"
-	fi
-}
 DENIED="permission denied"
 
 # ---- Login roles, as a deployment makes them --------------------------------
@@ -55,9 +35,9 @@ is "$(sql "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class
 	WHERE relrowsecurity AND NOT relforcerowsecurity AND relnamespace = 'public'::regnamespace")" \
 	"case case_event dispatcher_unit party report" \
 	"row-level security is enabled (not forced) on case, case_event, dispatcher_unit, party, report"
-refused postgres "not a member of gr_dispatcher" "INSERT INTO dispatcher_unit VALUES ('analyst_1', '530322')"
-refused postgres "does not exist" "INSERT INTO dispatcher_unit VALUES ('nobody', '530322')"
-refused postgres "violates check constraint" "INSERT INTO dispatcher_unit VALUES ('disp_530322', '530322001001')"
+sql_refused postgres "not a member of gr_dispatcher" "INSERT INTO dispatcher_unit VALUES ('analyst_1', '530322')"
+sql_refused postgres "does not exist" "INSERT INTO dispatcher_unit VALUES ('nobody', '530322')"
+sql_refused postgres "violates check constraint" "INSERT INTO dispatcher_unit VALUES ('disp_530322', '530322001001')"
 
 # ---- The real collector as collector_login -----------------------------------
 # Everything the collector does at work (store, dead-letter, the overdue
@@ -119,34 +99,34 @@ is "$?:$(sqlite3 "$T_DIR/agents/gw002.db" "SELECT duplicate FROM outbox WHERE id
 	"a resent report gets its duplicate Ack under gr_collector"
 
 # ---- What the collector role cannot do ---------------------------------------
-refused collector_login "$DENIED" "DELETE FROM report"
-refused collector_login "$DENIED" "UPDATE report SET summary = 'x'"
-refused collector_login "$DENIED" "UPDATE \"case\" SET state = 'closed'"
-refused collector_login "$DENIED" "DELETE FROM \"case\""
-refused collector_login "$DENIED" "DELETE FROM case_event"
-refused collector_login "$DENIED" "TRUNCATE dead_letter"
-refused collector_login "$DENIED" "SELECT count(*) FROM party"
-refused collector_login "$DENIED" "SELECT payload FROM dead_letter"
+sql_refused collector_login "$DENIED" "DELETE FROM report"
+sql_refused collector_login "$DENIED" "UPDATE report SET summary = 'x'"
+sql_refused collector_login "$DENIED" "UPDATE \"case\" SET state = 'closed'"
+sql_refused collector_login "$DENIED" "DELETE FROM \"case\""
+sql_refused collector_login "$DENIED" "DELETE FROM case_event"
+sql_refused collector_login "$DENIED" "TRUNCATE dead_letter"
+sql_refused collector_login "$DENIED" "SELECT count(*) FROM party"
+sql_refused collector_login "$DENIED" "SELECT payload FROM dead_letter"
 SEQ=case_no_530322_$YEAR
-refused collector_login "$DENIED" "SELECT setval('$SEQ', 1)"
-refused collector_login "$DENIED" "SELECT nextval('$SEQ')"
-refused collector_login "$DENIED" "SELECT gr_case_no_seq('530322', 2000)"
+sql_refused collector_login "$DENIED" "SELECT setval('$SEQ', 1)"
+sql_refused collector_login "$DENIED" "SELECT nextval('$SEQ')"
+sql_refused collector_login "$DENIED" "SELECT gr_case_no_seq('530322', 2000)"
 # A temporary sequence of the collector's own does not stand in for the
 # county's (last year's is not made ahead): the numbers come from one in
 # public, made for them.
 is "$(sql_as collector_login "CREATE TEMP SEQUENCE case_no_530322_$((YEAR - 1)) START 500" \
 	"SELECT no FROM gr_case_numbers(ARRAY['530322'], $((YEAR - 1)))" 2>&1)" 1 \
 	"a temporary sequence named like the county's is not used"
-refused collector_login "no county 530399" "SELECT * FROM gr_case_numbers(ARRAY['530399'], $YEAR)"
-refused collector_login "no case numbers for year $((YEAR + 2))" "SELECT * FROM gr_case_numbers(ARRAY['530322'], $((YEAR + 2)))"
-refused collector_login "$DENIED" "INSERT INTO route_rule (name, priority, level, reason) VALUES ('x', 1, 'county', 'x')"
-refused collector_login "$DENIED" "INSERT INTO dispatcher_unit VALUES ('collector_login', '530322')"
-refused collector_login "$DENIED" "SELECT rolpassword FROM pg_authid"
-refused collector_login "$DENIED" "SELECT pg_read_file('PG_VERSION')"
-refused collector_login "$DENIED" "CREATE TABLE stash (x text)"
-refused collector_login "superuser\|$DENIED" "COPY report TO PROGRAM 'cat'"
-refused collector_login "$DENIED" "SET ROLE postgres"
-refused collector_login "must be owner" "ALTER TABLE report DISABLE ROW LEVEL SECURITY"
+sql_refused collector_login "no county 530399" "SELECT * FROM gr_case_numbers(ARRAY['530399'], $YEAR)"
+sql_refused collector_login "no case numbers for year $((YEAR + 2))" "SELECT * FROM gr_case_numbers(ARRAY['530322'], $((YEAR + 2)))"
+sql_refused collector_login "$DENIED" "INSERT INTO route_rule (name, priority, level, reason) VALUES ('x', 1, 'county', 'x')"
+sql_refused collector_login "$DENIED" "INSERT INTO dispatcher_unit VALUES ('collector_login', '530322')"
+sql_refused collector_login "$DENIED" "SELECT rolpassword FROM pg_authid"
+sql_refused collector_login "$DENIED" "SELECT pg_read_file('PG_VERSION')"
+sql_refused collector_login "$DENIED" "CREATE TABLE stash (x text)"
+sql_refused collector_login "superuser\|$DENIED" "COPY report TO PROGRAM 'cat'"
+sql_refused collector_login "$DENIED" "SET ROLE postgres"
+sql_refused collector_login "must be owner" "ALTER TABLE report DISABLE ROW LEVEL SECURITY"
 
 # ---- Dispatchers: row-level security -----------------------------------------
 # counts ROLE: "reports cases parties events" as ROLE sees them
@@ -200,42 +180,42 @@ is "$(sql_as disp_530322001 "CREATE TEMP TABLE dispatcher_unit (role_name name, 
 	"SELECT count(*) FROM report")" 3 "a temporary dispatcher_unit does not stand in for the real one"
 is "$(sql_as disp_530322001 "SET ROLE gr_dispatcher" "SELECT count(*) FROM \"case\"")" 0 \
 	"SET ROLE gr_dispatcher (no unit) sees nothing"
-refused disp_530322001 "$DENIED" "SET ROLE disp_530322"
-refused disp_530322001 "$DENIED" "SET SESSION AUTHORIZATION disp_530322"
-refused disp_530322001 "row-level security" "SET row_security = off" "SELECT count(*) FROM report"
+sql_refused disp_530322001 "$DENIED" "SET ROLE disp_530322"
+sql_refused disp_530322001 "$DENIED" "SET SESSION AUTHORIZATION disp_530322"
+sql_refused disp_530322001 "row-level security" "SET row_security = off" "SELECT count(*) FROM report"
 
 # A dispatcher writes nothing (case actions go through the collector).
-refused disp_530322001 "$DENIED" "INSERT INTO report (id, schema_version, worker_id, device_id, grid_code, created_at, category, colour, people, summary) VALUES ('01J00000000000000000000000', 1, 'gw001', 'x', '530322001001001', now(), '10', 'green', 1, 'x')"
-refused disp_530322001 "$DENIED" "UPDATE \"case\" SET state = 'closed'"
-refused disp_530322001 "$DENIED" "DELETE FROM party"
-refused disp_530322001 "$DENIED" "UPDATE party SET phone = NULL"
-refused disp_530322001 "$DENIED" "INSERT INTO case_event (case_id, actor, to_state) SELECT id, 'me', 'closed' FROM \"case\" LIMIT 1"
-refused disp_530322001 "$DENIED" "UPDATE dispatcher_unit SET unit_code = '530322'"
-refused disp_530322001 "$DENIED" "INSERT INTO dispatcher_unit VALUES ('disp_x', '530322')"
-refused disp_530322001 "$DENIED" "SELECT count(*) FROM dead_letter"
-refused disp_530322001 "$DENIED" "UPDATE route_rule SET enabled = false"
-refused disp_530322001 "$DENIED" "SELECT * FROM gr_case_numbers(ARRAY['530322'], 2000)"
-refused disp_530322001 "$DENIED" "SELECT gr_lock_townships(ARRAY['530322001'], ARRAY['red'], ARRAY[1])"
-refused disp_530322001 "$DENIED" "SELECT gr_lock_batch(ARRAY['530322001'], ARRAY['red'], ARRAY[1], ARRAY[1::bigint])"
-refused disp_530322001 "$DENIED" "SELECT gr_lock_matters(ARRAY['r1'], ARRAY[NULL], ARRAY['530322001001001'], ARRAY['10'], ARRAY['{13911112222}'], ARRAY['{}'])"
+sql_refused disp_530322001 "$DENIED" "INSERT INTO report (id, schema_version, worker_id, device_id, grid_code, created_at, category, colour, people, summary) VALUES ('01J00000000000000000000000', 1, 'gw001', 'x', '530322001001001', now(), '10', 'green', 1, 'x')"
+sql_refused disp_530322001 "$DENIED" "UPDATE \"case\" SET state = 'closed'"
+sql_refused disp_530322001 "$DENIED" "DELETE FROM party"
+sql_refused disp_530322001 "$DENIED" "UPDATE party SET phone = NULL"
+sql_refused disp_530322001 "$DENIED" "INSERT INTO case_event (case_id, actor, to_state) SELECT id, 'me', 'closed' FROM \"case\" LIMIT 1"
+sql_refused disp_530322001 "$DENIED" "UPDATE dispatcher_unit SET unit_code = '530322'"
+sql_refused disp_530322001 "$DENIED" "INSERT INTO dispatcher_unit VALUES ('disp_x', '530322')"
+sql_refused disp_530322001 "$DENIED" "SELECT count(*) FROM dead_letter"
+sql_refused disp_530322001 "$DENIED" "UPDATE route_rule SET enabled = false"
+sql_refused disp_530322001 "$DENIED" "SELECT * FROM gr_case_numbers(ARRAY['530322'], 2000)"
+sql_refused disp_530322001 "$DENIED" "SELECT gr_lock_townships(ARRAY['530322001'], ARRAY['red'], ARRAY[1])"
+sql_refused disp_530322001 "$DENIED" "SELECT gr_lock_batch(ARRAY['530322001'], ARRAY['red'], ARRAY[1], ARRAY[1::bigint])"
+sql_refused disp_530322001 "$DENIED" "SELECT gr_lock_matters(ARRAY['r1'], ARRAY[NULL], ARRAY['530322001001001'], ARRAY['10'], ARRAY['{13911112222}'], ARRAY['{}'])"
 # The repeat search reads the petitioners' phones and ID numbers: the
 # collector's alone.
-refused disp_530322001 "$DENIED" "SELECT * FROM gr_find_repeats(ARRAY[NULL], ARRAY['530322001001001'], ARRAY['10'], ARRAY['{13911112222}'], ARRAY['{}'])"
-refused analyst_1 "$DENIED" "SELECT * FROM gr_find_repeats(ARRAY[NULL], ARRAY['530322001001001'], ARRAY['10'], ARRAY['{}'], ARRAY['{11010519491231002X}'])"
-refused disp_530322 "$DENIED" "DELETE FROM report"
+sql_refused disp_530322001 "$DENIED" "SELECT * FROM gr_find_repeats(ARRAY[NULL], ARRAY['530322001001001'], ARRAY['10'], ARRAY['{13911112222}'], ARRAY['{}'])"
+sql_refused analyst_1 "$DENIED" "SELECT * FROM gr_find_repeats(ARRAY[NULL], ARRAY['530322001001001'], ARRAY['10'], ARRAY['{}'], ARRAY['{11010519491231002X}'])"
+sql_refused disp_530322 "$DENIED" "DELETE FROM report"
 # Taking a dispatcher off: its unit row goes, and it sees nothing at once.
 sql "DELETE FROM dispatcher_unit WHERE role_name = 'disp_530322101'"
 is "$(counts disp_530322101)" "0 0 0 0" "a dispatcher without a unit sees nothing"
 
 # ---- Analysts: masked views only ---------------------------------------------
-refused analyst_1 "$DENIED" "SELECT count(*) FROM party"
-refused analyst_1 "$DENIED" "SELECT count(*) FROM report"
-refused analyst_1 "$DENIED" "SELECT count(*) FROM \"case\""
-refused analyst_1 "$DENIED" "SELECT count(*) FROM case_event"
-refused analyst_1 "$DENIED" "SELECT payload FROM dead_letter"
-refused analyst_1 "$DENIED" "SELECT phone FROM worker"
-refused analyst_1 "does not exist" "SELECT payload FROM analyst_dead_letter"
-refused analyst_1 "does not exist" "SELECT description FROM analyst_report"
+sql_refused analyst_1 "$DENIED" "SELECT count(*) FROM party"
+sql_refused analyst_1 "$DENIED" "SELECT count(*) FROM report"
+sql_refused analyst_1 "$DENIED" "SELECT count(*) FROM \"case\""
+sql_refused analyst_1 "$DENIED" "SELECT count(*) FROM case_event"
+sql_refused analyst_1 "$DENIED" "SELECT payload FROM dead_letter"
+sql_refused analyst_1 "$DENIED" "SELECT phone FROM worker"
+sql_refused analyst_1 "does not exist" "SELECT payload FROM analyst_dead_letter"
+sql_refused analyst_1 "does not exist" "SELECT description FROM analyst_report"
 P1_REPORT=$(sql "SELECT report_id FROM party WHERE phone = '$P1_PHONE' AND id_number IS NOT NULL")
 is "$(sql_as analyst_1 "SELECT name || ' ' || phone || ' ' || id_number FROM analyst_party WHERE report_id = '$P1_REPORT' AND idx = 1")" \
 	"欧阳* 139****0001 5303**********123X" "the analyst sees 欧阳明华's name, phone and ID masked"
@@ -269,14 +249,14 @@ for s in $SECRETS; do
 done
 is "$leaks" "" "no party's phone, ID number or full name in any analyst view"
 
-refused analyst_1 "$DENIED" "INSERT INTO analyst_party (report_id, idx, role) VALUES ('$P1_REPORT', 9, 'other')"
-refused analyst_1 "$DENIED" "UPDATE analyst_report SET people = 1"
-refused analyst_1 "$DENIED" "DELETE FROM analyst_case"
-refused analyst_1 "$DENIED" "DELETE FROM analyst_dead_letter"
-refused analyst_1 "$DENIED" "INSERT INTO division VALUES ('530399', 'county', NULL, 'x', 'x')"
-refused analyst_1 "$DENIED" "UPDATE route_rule SET enabled = false"
-refused analyst_1 "$DENIED" "CREATE TABLE stash (x text)"
-refused analyst_1 "$DENIED" "SELECT count(*) FROM dispatcher_unit"
+sql_refused analyst_1 "$DENIED" "INSERT INTO analyst_party (report_id, idx, role) VALUES ('$P1_REPORT', 9, 'other')"
+sql_refused analyst_1 "$DENIED" "UPDATE analyst_report SET people = 1"
+sql_refused analyst_1 "$DENIED" "DELETE FROM analyst_case"
+sql_refused analyst_1 "$DENIED" "DELETE FROM analyst_dead_letter"
+sql_refused analyst_1 "$DENIED" "INSERT INTO division VALUES ('530399', 'county', NULL, 'x', 'x')"
+sql_refused analyst_1 "$DENIED" "UPDATE route_rule SET enabled = false"
+sql_refused analyst_1 "$DENIED" "CREATE TABLE stash (x text)"
+sql_refused analyst_1 "$DENIED" "SELECT count(*) FROM dispatcher_unit"
 
 # ---- The logs ------------------------------------------------------------------
 gr_collector_stop TERM
