@@ -30,13 +30,14 @@ CREATE FUNCTION gr_lock_matters(p_ids text[], p_links text[],
 	p_grids text[], p_categories text[], p_phones text[],
 	p_id_numbers text[]) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-	h	integer;
-	mine	boolean;
 BEGIN
 	-- p_phones and p_id_numbers: one array literal per report, of its
-	-- petitioners' (as gr_find_repeats() takes them)
-	FOR h, mine IN SELECT hashtext(k.k), bool_or(k.mine) FROM (
+	-- petitioners' (as gr_find_repeats() takes them).  One statement,
+	-- the locks taken row by row in the order of the subquery.
+	PERFORM CASE WHEN k.mine
+		THEN pg_advisory_xact_lock(hashtext('gr_matter'), k.h)
+		ELSE pg_advisory_xact_lock_shared(hashtext('gr_matter'), k.h) END
+	FROM (SELECT hashtext(x.k) AS h, bool_or(x.mine) AS mine FROM (
 		SELECT 'report ' || r, true FROM unnest(p_ids) r
 		UNION ALL
 		SELECT 'report ' || l, false FROM unnest(p_links) l
@@ -49,14 +50,7 @@ BEGIN
 		UNION ALL
 		SELECT 'id ' || i, true FROM unnest(p_id_numbers) a,
 			unnest(a::text[]) i
-	) k(k, mine) WHERE k.k IS NOT NULL GROUP BY 1 ORDER BY 1 LOOP
-		IF mine THEN
-			PERFORM pg_advisory_xact_lock(hashtext('gr_matter'), h);
-		ELSE
-			PERFORM pg_advisory_xact_lock_shared(hashtext('gr_matter'),
-				h);
-		END IF;
-	END LOOP;
+	) x(k, mine) WHERE x.k IS NOT NULL GROUP BY 1 ORDER BY 1) k;
 END;
 $$;
 
