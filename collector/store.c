@@ -204,10 +204,12 @@ static const struct {
 	  " FROM c JOIN b ON b.rid = c.report_id"
 	  " LEFT JOIN division d ON d.code = b.unit ORDER BY b.k" },
 	/* first in a transaction that stores reports, before the repeat
-	 * search: the locks of their matters (schema/0027_matter_locks.sql) */
+	 * search: the locks of their matters (matters_send()), taken row by
+	 * row in the order given, $2 whether exclusive */
 	{ "matters",
-	  "SELECT gr_lock_matters($1::text[], $2::text[], $3::text[],"
-	  " $4::text[], $5::text[], $6::text[])" },
+	  "SELECT CASE WHEN m THEN pg_advisory_xact_lock(hashtext('gr_matter'), h)"
+	  " ELSE pg_advisory_xact_lock_shared(hashtext('gr_matter'), h) END"
+	  " FROM unnest($1::int[], $2::bool[]) AS u(h, m)" },
 	/* before the cases: 一案双查's townships, then the cases repeated
 	 * (schema/0025_repeat_locks.sql) */
 	{ "townships",
@@ -1034,26 +1036,116 @@ checks_run(struct store *s, const struct store_item *it, size_t n)
 	return arr_send(s, "checks", a, 8);
 }
 
+/*
+ * Matter locks.  A report is routed as a repeat (重访) when the repeat search
+ * finds an earlier report of the same matter: the report it links to, the
+ * same grid and category, or a petitioner with the same phone or ID number
+ * (gr_find_repeats(), schema/0024_repeat_search_per_batch.sql).  The search
+ * sees committed reports only: two collectors (or store workers) storing
+ * reports of one matter at the same moment would each search without the
+ * other's report, and both open a new case.
+ *
+ * So a transaction that stores reports begins with one advisory lock per
+ * key its reports can be found by (its id, its grid and category, each
+ * petitioner's phone and ID number), and runs the search in the next
+ * statement, after the commit of any transaction that held one of them.  A
+ * report that links to another takes the other's id lock shared: it waits
+ * for the report it links to, but two reports linking to one report do not
+ * wait for each other.  These are the keys of store_conflicts(), which
+ * keeps such reports apart within one collector, so its own workers do not
+ * wait on them.
+ *
+ * The locks are taken in the order of the keys' hashes, in one statement,
+ * before the township and repeat locks (gr_lock_batch(),
+ * schema/0025_repeat_locks.sql) in every transaction: a transaction waiting
+ * here holds no lock of the later kinds, so no two wait on each other.
+ * Two keys with one hash share a lock: a wait that was not needed, no more.
+ */
+/* FNV-1a of a kind letter and a key */
+static uint32_t
+matter_hash(char kind, const char *a, const char *b)
+{
+	uint32_t h = 2166136261u;
+
+	h = (h ^ (unsigned char)kind) * 16777619u;
+	for (; *a != '\0'; a++)
+		h = (h ^ (unsigned char)*a) * 16777619u;
+	if (b != NULL) {
+		h = (h ^ 0x1f) * 16777619u;
+		for (; *b != '\0'; b++)
+			h = (h ^ (unsigned char)*b) * 16777619u;
+	}
+	return h;
+}
+
+static int
+matter_cmp(const void *a, const void *b)
+{
+	const struct matter_key *x = a, *y = b;
+
+	return x->h < y->h ? -1 : x->h > y->h;
+}
+
+size_t
+store_matter_keys(const struct store_item *it, size_t n,
+    struct matter_key **out)
+{
+	struct matter_key *k = xcalloc(n * (3 + 2 * LIMIT_PARTIES) + 1,
+	    sizeof(*k));
+	size_t nk = 0, u = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const Gr__Report *r = it[i].r;
+
+		k[nk++] = (struct matter_key){ matter_hash('r', r->id, NULL), 1 };
+		if (r->link_report_id != NULL)
+			k[nk++] = (struct matter_key){
+			    matter_hash('r', r->link_report_id, NULL), 0 };
+		k[nk++] = (struct matter_key){
+		    matter_hash('g', r->grid_code, r->category), 1 };
+		for (size_t j = 0; j < r->n_parties &&
+		    j < LIMIT_PARTIES; j++) {
+			const Gr__Party *p = r->parties[j];
+
+			if (p->role != GR__PARTY_ROLE__PETITIONER)
+				continue;
+			if (p->phone != NULL)
+				k[nk++] = (struct matter_key){
+				    matter_hash('p', p->phone, NULL), 1 };
+			if (p->id_number != NULL)
+				k[nk++] = (struct matter_key){
+				    matter_hash('i', p->id_number, NULL), 1 };
+		}
+	}
+	qsort(k, nk, sizeof(*k), matter_cmp);
+	for (size_t i = 0; i < nk; i++) {
+		if (u > 0 && k[u - 1].h == k[i].h)
+			k[u - 1].mine |= k[i].mine;
+		else
+			k[u++] = k[i];
+	}
+	*out = k;
+	return u;
+}
+
 /* The "matters" statement (the locks) for the n reports of a batch. */
 static PGresult *
 matters_send(struct store *s, const struct store_item *it, size_t n)
 {
-	struct pgarr a[6];
+	struct matter_key *k;
+	struct pgarr a[2];
+	size_t nk = store_matter_keys(it, n, &k);
 
 	memset(a, 0, sizeof(a));
-	for (size_t i = 0; i < n; i++) {
-		const Gr__Report *r = it[i].r;
-		char phones[LIMIT_PARTIES * 24 + 3], ids[LIMIT_PARTIES * 22 + 3];
+	for (size_t i = 0; i < nk; i++) {
+		char h[12];
 
-		petitioner_arrays(r, phones, sizeof(phones), ids, sizeof(ids));
-		pgarr_put(&a[0], r->id);
-		pgarr_put(&a[1], r->link_report_id);
-		pgarr_put(&a[2], r->grid_code);
-		pgarr_put(&a[3], r->category);
-		pgarr_put(&a[4], phones);
-		pgarr_put(&a[5], ids);
+		snprintf(h, sizeof(h), "%" PRId32, (int32_t)k[i].h);
+		pgarr_put(&a[0], h);
+		pgarr_put(&a[1], k[i].mine ? "t" : "f");
 	}
-	return arr_send(s, "matters", a, 6);
+	free(k);
+	return arr_send(s, "matters", a, 2);
 }
 
 /* The "reports" statement for the new reports of a batch. */

@@ -125,6 +125,21 @@ enum store_batch_result store_batch(struct store *, struct store_item *,
  * petitioner's phone or ID number. */
 int		 store_conflicts(const Gr__Report *a, const Gr__Report *b);
 
+/* A lock of a batch's matters (collector/store.c, "Matter locks"): the
+ * hash of a key its repeat search finds reports by. */
+struct matter_key {
+	uint32_t	 h;
+	int		 mine;	/* exclusive; shared for a report linked to */
+};
+
+/* The matter locks of the n reports of a batch, in the order they are
+ * taken (by hash), one per hash (exclusive if any report wants it).  Two
+ * reports' locks meet, one of them exclusive, exactly when one conflicts
+ * with the other (store_conflicts()).  Returns their number; *out is to be
+ * freed. */
+size_t		 store_matter_keys(const struct store_item *, size_t,
+		    struct matter_key **out);
+
 /* Whether plans made when report had planned_pages pages are to be made
  * again now that it has pages (-1: not known). */
 int		 store_plans_due(int64_t planned_pages, int64_t pages);

@@ -180,7 +180,7 @@ is "$(printf '%s\n' "$one" | awk '{ print $2 }' | sort -u | tr '\n' ' ')" \
 check "... one of which names the 20 latest of more" grep -q '列出最近 20 起' <<<"$one"
 
 # A case's county and unit follow from its township, and so do an
-# alert's county (schema/0028_case_units_checked.sql): checked in the row,
+# alert's county (schema/0027_case_units_checked.sql): checked in the row,
 # with no foreign key of their own.
 c1=$(sql "SELECT id FROM \"case\" WHERE report_id = '$r1'")
 sql_refused postgres case_township_county "UPDATE \"case\" SET county_code = '530323' WHERE id = $c1"

@@ -197,7 +197,6 @@ sql_refused disp_530322001 "$DENIED" "UPDATE route_rule SET enabled = false"
 sql_refused disp_530322001 "$DENIED" "SELECT * FROM gr_case_numbers(ARRAY['530322'], 2000)"
 sql_refused disp_530322001 "$DENIED" "SELECT gr_lock_townships(ARRAY['530322001'], ARRAY['red'], ARRAY[1])"
 sql_refused disp_530322001 "$DENIED" "SELECT gr_lock_batch(ARRAY['530322001'], ARRAY['red'], ARRAY[1], ARRAY[1::bigint])"
-sql_refused disp_530322001 "$DENIED" "SELECT gr_lock_matters(ARRAY['r1'], ARRAY[NULL], ARRAY['530322001001001'], ARRAY['10'], ARRAY['{13911112222}'], ARRAY['{}'])"
 # The repeat search reads the petitioners' phones and ID numbers: the
 # collector's alone.
 sql_refused disp_530322001 "$DENIED" "SELECT * FROM gr_find_repeats(ARRAY[NULL], ARRAY['530322001001001'], ARRAY['10'], ARRAY['{13911112222}'], ARRAY['{}'])"

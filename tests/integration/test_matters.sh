@@ -3,7 +3,7 @@
 # test_matters.sh -- two collectors storing reports of one matter at the
 # same moment: the second waits for the first's commit before its repeat
 # search, and is routed as the first's repeat (重访), not as a new case
-# (schema/0027_matter_locks.sql).  A session holds table "case" locked, so
+# (matter locks: collector/store.c).  A session holds table "case" locked, so
 # that the first collector's transaction is held open after its report.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,12 +1,14 @@
 /* test_store.c -- unit tests of what collector/store.c decides without a
- * database: which reports may share a batch (store_conflicts), and when
- * the plans are made again (store_plans_due). */
+ * database: which reports may share a batch (store_conflicts), the locks
+ * of a batch's matters (store_matter_keys), and when the plans are made
+ * again (store_plans_due). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../collector/store.h"
@@ -14,6 +16,8 @@
 static void	test_independent(void **);
 static void	test_same_matter(void **);
 static void	test_petitioners(void **);
+static void	test_matter_locks(void **);
+static void	test_matter_order(void **);
 
 /* A report of grid g and category c by one petitioner (phone, id). */
 struct fixture {
@@ -97,6 +101,98 @@ test_petitioners(void **state)
 	assert_false(store_conflicts(&a.r, &b.r));
 }
 
+/* Whether the matter locks of a and b (each stored alone) meet, at least
+ * one of the two exclusive: then one waits for the other. */
+static int
+locks_meet(const Gr__Report *a, const Gr__Report *b)
+{
+	struct store_item x = { .r = a }, y = { .r = b };
+	struct matter_key *ka, *kb;
+	size_t na = store_matter_keys(&x, 1, &ka);
+	size_t nb = store_matter_keys(&y, 1, &kb);
+	int meet = 0;
+
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++)
+			if (ka[i].h == kb[j].h && (ka[i].mine || kb[j].mine))
+				meet = 1;
+	free(ka);
+	free(kb);
+	return meet;
+}
+
+/* The locks meet exactly where the repeat search could link the two. */
+static void
+matter_as_conflict(const Gr__Report *a, const Gr__Report *b)
+{
+	int conflict = store_conflicts(a, b) || store_conflicts(b, a);
+
+	assert_int_equal(locks_meet(a, b), conflict);
+}
+
+static void
+test_matter_locks(void **state)
+{
+	struct fixture a, b;
+
+	(void)state;
+	make(&a, "A1", "530322001001001", "10", "13911111111",
+	    "53032219800101001X");
+	make(&b, "B1", "530322001001002", "10", "13922222222", NULL);
+	matter_as_conflict(&a.r, &b.r);		/* independent */
+	make(&b, "A1", "530322002001001", "12", NULL, NULL);
+	matter_as_conflict(&a.r, &b.r);		/* same id */
+	make(&b, "B1", "530322001001001", "10", NULL, NULL);
+	matter_as_conflict(&a.r, &b.r);		/* grid and category */
+	make(&b, "B1", "530322001001001", "11", NULL, NULL);
+	matter_as_conflict(&a.r, &b.r);		/* grid, not category */
+	make(&b, "B1", "530322002001001", "12", "13911111111", NULL);
+	matter_as_conflict(&a.r, &b.r);		/* same phone */
+	make(&b, "B1", "530322002001001", "12", NULL, "53032219800101001X");
+	matter_as_conflict(&a.r, &b.r);		/* same ID number */
+	make(&b, "B1", "530322002001001", "12", "13900000000", NULL);
+	matter_as_conflict(&a.r, &b.r);		/* a's respondent's number */
+	make(&b, "B1", "530322002001001", "12", NULL, NULL);
+	b.r.link_report_id = (char *)(uintptr_t)"A1";
+	matter_as_conflict(&a.r, &b.r);		/* b links to a */
+	assert_true(locks_meet(&a.r, &b.r));
+	/* two reports linking to one report: no wait (shared locks) */
+	make(&a, "C1", "530322003001001", "13", NULL, NULL);
+	a.r.link_report_id = (char *)(uintptr_t)"A1";
+	matter_as_conflict(&a.r, &b.r);
+	assert_false(locks_meet(&a.r, &b.r));
+}
+
+/* A batch's locks: ascending, one per hash, exclusive where any report
+ * wants it exclusive. */
+static void
+test_matter_order(void **state)
+{
+	struct fixture a, b, c;
+	struct store_item it[3];
+	struct matter_key *k;
+	size_t n;
+
+	(void)state;
+	make(&a, "A1", "530322001001001", "10", "13911111111", NULL);
+	make(&b, "B1", "530322001001001", "10", "13911111111", NULL);
+	make(&c, "C1", "530322002001001", "12", NULL, NULL);
+	c.r.link_report_id = (char *)(uintptr_t)"A1";
+	memset(it, 0, sizeof(it));
+	it[0].r = &c.r;		/* the link to A1 comes first */
+	it[1].r = &a.r;
+	it[2].r = &b.r;
+	n = store_matter_keys(it, 3, &k);
+	/* ids A1 B1 C1, two grids, one phone */
+	assert_int_equal(n, 6);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			assert_true(k[i - 1].h < k[i].h);
+		assert_true(k[i].mine);	/* A1's own lock is exclusive */
+	}
+	free(k);
+}
+
 /* When the plans are made again for report's size. */
 static void
 test_plans_due(void **state)
@@ -121,6 +217,8 @@ main(void)
 		cmocka_unit_test(test_independent),
 		cmocka_unit_test(test_same_matter),
 		cmocka_unit_test(test_petitioners),
+		cmocka_unit_test(test_matter_locks),
+		cmocka_unit_test(test_matter_order),
 		cmocka_unit_test(test_plans_due),
 	};
 

@@ -1,4 +1,4 @@
--- 0028_case_units_checked.sql -- a case's county and unit follow from its
+-- 0027_case_units_checked.sql -- a case's county and unit follow from its
 -- township, checked in the row.
 --
 -- A case's county is the first six digits of its township's code, and its
