@@ -286,10 +286,10 @@ static int	 dup_row(const PGresult *, int, int, const Gr__Report *,
 		    struct stored_case *, struct verr *);
 static PGresult	*townships_send(struct store *, const struct store_item *,
 		    size_t);
-static int	 lock_case(struct store *, const struct store_item *);
+static int	 expect(struct store *, PGresult *, ExecStatusType,
+		    const char *);
 static PGresult	*matters_send(struct store *, const struct store_item *,
 		    size_t);
-static int	 lock_matters(struct store *, const struct store_item *);
 static PGresult	*check_send(struct store *, const Gr__Report *);
 static int	 check_row(const PGresult *, int, int, const Gr__Report *,
 		    struct route_facts *, struct verr *);
@@ -885,28 +885,16 @@ case_parse(struct store *s, PGresult *res, const Gr__Report *r,
 }
 
 /* The locks a new case takes before it is opened (townships_send()). */
+/* A statement's result, checked and cleared: 0 when its status is want,
+ * -1 otherwise (logged with the statement's name; res NULL: the pipeline's
+ * connection failed, nothing to log). */
 static int
-lock_case(struct store *s, const struct store_item *one)
+expect(struct store *s, PGresult *res, ExecStatusType want, const char *stmt)
 {
-	PGresult *res = townships_send(s, one, 1);
-	int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	int ok = res != NULL && PQresultStatus(res) == want;
 
-	if (!ok)
-		log_warn("event=db-error statement=townships error=\"%s\"",
-		    db_error(s, res));
-	PQclear(res);
-	return ok ? 0 : -1;
-}
-
-/* The matter locks of one report, taken.  0, or -1 on error. */
-static int
-lock_matters(struct store *s, const struct store_item *one)
-{
-	PGresult *res = matters_send(s, one, 1);
-	int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-
-	if (!ok)
-		log_warn("event=db-error statement=matters error=\"%s\"",
+	if (res != NULL && !ok)
+		log_warn("event=db-error statement=%s error=\"%s\"", stmt,
 		    db_error(s, res));
 	PQclear(res);
 	return ok ? 0 : -1;
@@ -929,7 +917,8 @@ store_report(struct store *s, const Gr__Report *r, const struct ruleset *rules,
 	one.r = r;
 	if (command(s, "BEGIN") < 0)
 		return STORE_RETRY;
-	if (lock_matters(s, &one) < 0 ||
+	if (expect(s, matters_send(s, &one, 1), PGRES_TUPLES_OK,
+	    "matters") < 0 ||
 	    (rc = find_duplicate(s, r, c, e)) < 0)
 		goto failed;
 	if (rc > 0)
@@ -959,7 +948,9 @@ store_report(struct store *s, const Gr__Report *r, const struct ruleset *rules,
 	one.result = STORE_NEW;
 	one.rt = *rt;
 	one.facts = facts;
-	if (insert_parties(s, r) < 0 || lock_case(s, &one) < 0 ||
+	if (insert_parties(s, r) < 0 ||
+	    expect(s, townships_send(s, &one, 1), PGRES_TUPLES_OK,
+	    "townships") < 0 ||
 	    open_case(s, r, rt, &facts, c) < 0)
 		goto failed;
 	if ((nfresh = fresh_parse(s, fresh_send(s, &one, 1))) < 0)
@@ -1381,22 +1372,6 @@ pipe_result(struct store *s)
 	return res;
 }
 
-/* The next result of the pipeline, checked and cleared: 0 when its status
- * is want, -1 otherwise (logged with the statement's name, unless the
- * connection failed). */
-static int
-pipe_expect(struct store *s, ExecStatusType want, const char *stmt)
-{
-	PGresult *res = pipe_result(s);
-	int ok = res != NULL && PQresultStatus(res) == want;
-
-	if (res != NULL && !ok)
-		log_warn("event=db-error statement=%s error=\"%s\"", stmt,
-		    db_error(s, res));
-	PQclear(res);
-	return ok ? 0 : -1;
-}
-
 /* Read what is left of the pipeline up to its sync point, and leave
  * pipeline mode.  0, or -1 when the connection failed. */
 static int
@@ -1557,8 +1532,9 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 	(void)checks_run(s, it, n);
 	if (PQpipelineSync(s->conn) != 1)
 		s->pipe_broken = 1;
-	if (s->pipe_broken || pipe_expect(s, PGRES_COMMAND_OK, "begin") < 0 ||
-	    pipe_expect(s, PGRES_TUPLES_OK, "matters") < 0 ||
+	if (s->pipe_broken ||
+	    expect(s, pipe_result(s), PGRES_COMMAND_OK, "begin") < 0 ||
+	    expect(s, pipe_result(s), PGRES_TUPLES_OK, "matters") < 0 ||
 	    (res = pipe_result(s)) == NULL)
 		goto broken;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK ||
@@ -1592,7 +1568,8 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 	}
 	PQclear(res);
 	if (nnew == 0) {
-		/* nothing to write: the answers do not wait for an end */
+		/* Nothing to write: end the transaction (its locks with it).
+		 * The answers, duplicates and rejections, stand as read. */
 		(void)command(s, "ROLLBACK");
 		return BATCH_DONE;
 	}
@@ -1636,13 +1613,14 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 		if (party_parse(res) < 0)
 			goto broken;
 	}
-	if (pipe_expect(s, PGRES_TUPLES_OK, "townships") < 0 ||
+	if (expect(s, pipe_result(s), PGRES_TUPLES_OK, "townships") < 0 ||
 	    (res = pipe_result(s)) == NULL)
 		goto broken;
 	if (cases_parse(s, res, it, n, nnew) < 0)
 		goto broken;
 	if (nmarks > 0 &&
-	    pipe_expect(s, PGRES_TUPLES_OK, "alerts_done") < 0)
+	    expect(s, pipe_result(s), PGRES_TUPLES_OK,
+	    "alerts_done") < 0)
 		goto broken;
 	if ((res = pipe_result(s)) == NULL ||
 	    (nfresh = fresh_parse(s, res)) < 0)

@@ -111,10 +111,10 @@ enum store_batch_result {
 
 /*
  * Store validated reports, no two of which conflict (store_conflicts():
- * gr_find_repeat would not see the other), in one transaction: the reads
- * in one statement, the writes in three sent together (libpq's pipeline
- * mode), then the commit.  Per report as store_report(): idempotent,
- * duplicates and rejections told.
+ * gr_find_repeat would not see the other), in one transaction: the locks
+ * of their matters and the reads sent together, then the writes sent
+ * together (libpq's pipeline mode), then the commit.  Per report as
+ * store_report(): idempotent, duplicates and rejections told.
  */
 enum store_batch_result store_batch(struct store *, struct store_item *,
 		    size_t, const struct ruleset *);
