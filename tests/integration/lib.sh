@@ -40,11 +40,12 @@ sql() { psql "$GR_DB" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 # conn_as ROLE [DB]: a conninfo for ROLE on the test cluster
 conn_as() { echo "host=127.0.0.1 port=$GR_PG_PORT user=$1 dbname=${2:-gridreport}"; }
 # sql_as ROLE SQL...: one session, one -c per statement, their results
+# (an error with its SQLSTATE: "ERROR:  23503: ...")
 sql_as() {
 	local role=$1 a=()
 	shift
 	for s in "$@"; do a+=(-c "$s"); done
-	psql "$(conn_as "$role")" -XAtq -v ON_ERROR_STOP=1 "${a[@]}"
+	psql "$(conn_as "$role")" -XAtq -v ON_ERROR_STOP=1 -v VERBOSITY=verbose "${a[@]}"
 }
 # sql_refused ROLE PATTERN SQL...: the session fails with an error matching PATTERN
 sql_refused() {

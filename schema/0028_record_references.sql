@@ -1,0 +1,191 @@
+-- 0028_record_references.sql -- references to reports and cases are
+-- checked once per statement, and reports and cases are permanent.
+--
+-- A party, a case, an event, an alert and a flagged case each name a
+-- report or a case.  As foreign keys, each such reference was checked by a
+-- query of its own after its row: about seven per report the collector
+-- stores (two parties, two events, the case's report and earlier case, the
+-- repeat alert), half of the foreign-key checks, which took a quarter of
+-- the database's time per report (make bench, perf).  Here each table's
+-- references are checked by one statement per INSERT or UPDATE statement,
+-- over all of its rows (the transition table): a batch of 36 reports is
+-- five checks, not 250.
+--
+-- What a foreign key also does, keeping the rows referred to from going
+-- away, becomes a rule of its own: a report or a case, once stored, is a
+-- record of the petition (信访工作条例: records are kept) and is never
+-- deleted, emptied or renumbered.  No role but the owner could delete them
+-- before (0005); now no one can, short of disabling the triggers.  So a
+-- reference found once stays good, and the checks need no row locks.
+--
+-- Same refusals as before: SQLSTATE 23503 (foreign_key_violation) for a
+-- row naming a report or case that is not there, the whole statement
+-- undone.
+
+ALTER TABLE party DROP CONSTRAINT party_report_id_fkey;
+ALTER TABLE "case"
+	DROP CONSTRAINT case_report_id_fkey,
+	DROP CONSTRAINT case_repeat_of_fkey;
+ALTER TABLE case_event DROP CONSTRAINT case_event_case_id_fkey;
+ALTER TABLE alert DROP CONSTRAINT alert_case_id_fkey;
+ALTER TABLE case_flagged DROP CONSTRAINT case_flagged_case_id_fkey;
+
+-- gr_missing_reference(TABLE, COLUMN, VALUE): the error of a row whose
+-- COLUMN names a report or case that is not there
+CREATE FUNCTION gr_missing_reference(tab text, col text, val text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION 'insert or update on table "%" violates reference %_%_ref', tab, tab, col
+		USING ERRCODE = 'foreign_key_violation',
+		DETAIL = format('Key (%s)=(%s) is not present in table "%s".',
+			col, val, CASE WHEN col = 'report_id' THEN 'report'
+			ELSE 'case' END),
+		TABLE = tab, COLUMN = col,
+		CONSTRAINT = format('%s_%s_ref', tab, col);
+END;
+$$;
+REVOKE EXECUTE ON FUNCTION gr_missing_reference(text, text, text) FROM PUBLIC;
+
+CREATE FUNCTION gr_party_refs() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	bad	text;
+BEGIN
+	SELECT n.report_id INTO bad FROM new_rows n
+	WHERE NOT EXISTS (SELECT 1 FROM report r WHERE r.id = n.report_id OFFSET 0)
+	LIMIT 1;
+	IF FOUND THEN
+		PERFORM gr_missing_reference('party', 'report_id', bad);
+	END IF;
+	RETURN NULL;
+END;
+$$;
+
+CREATE FUNCTION gr_case_refs() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	bad	record;
+BEGIN
+	-- a repeat's earlier case may be one of the same statement
+	SELECT n.report_id,
+		NOT EXISTS (SELECT 1 FROM report r WHERE r.id = n.report_id OFFSET 0)
+		AS no_report, n.repeat_of INTO bad
+	FROM new_rows n
+	WHERE NOT EXISTS (SELECT 1 FROM report r WHERE r.id = n.report_id OFFSET 0)
+	   OR (n.repeat_of IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "case" x
+		WHERE x.id = n.repeat_of OFFSET 0))
+	LIMIT 1;
+	IF FOUND THEN
+		IF bad.no_report THEN
+			PERFORM gr_missing_reference('case', 'report_id',
+				bad.report_id);
+		END IF;
+		PERFORM gr_missing_reference('case', 'repeat_of',
+			bad.repeat_of::text);
+	END IF;
+	RETURN NULL;
+END;
+$$;
+
+CREATE FUNCTION gr_case_event_refs() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	bad	bigint;
+BEGIN
+	SELECT n.case_id INTO bad FROM new_rows n
+	WHERE NOT EXISTS (SELECT 1 FROM "case" c WHERE c.id = n.case_id OFFSET 0)
+	LIMIT 1;
+	IF FOUND THEN
+		PERFORM gr_missing_reference('case_event', 'case_id',
+			bad::text);
+	END IF;
+	RETURN NULL;
+END;
+$$;
+
+CREATE FUNCTION gr_alert_refs() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	bad	bigint;
+BEGIN
+	SELECT n.case_id INTO bad FROM new_rows n
+	WHERE NOT EXISTS (SELECT 1 FROM "case" c WHERE c.id = n.case_id OFFSET 0)
+	LIMIT 1;
+	IF FOUND THEN
+		PERFORM gr_missing_reference('alert', 'case_id', bad::text);
+	END IF;
+	RETURN NULL;
+END;
+$$;
+
+CREATE FUNCTION gr_case_flagged_refs() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	bad	bigint;
+BEGIN
+	SELECT n.case_id INTO bad FROM new_rows n
+	WHERE NOT EXISTS (SELECT 1 FROM "case" c WHERE c.id = n.case_id OFFSET 0)
+	LIMIT 1;
+	IF FOUND THEN
+		PERFORM gr_missing_reference('case_flagged', 'case_id',
+			bad::text);
+	END IF;
+	RETURN NULL;
+END;
+$$;
+
+REVOKE EXECUTE ON FUNCTION gr_party_refs(), gr_case_refs(),
+	gr_case_event_refs(), gr_alert_refs(), gr_case_flagged_refs()
+	FROM PUBLIC;
+
+CREATE TRIGGER party_refs_insert AFTER INSERT ON party
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION gr_party_refs();
+CREATE TRIGGER party_refs_update AFTER UPDATE ON party
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION gr_party_refs();
+CREATE TRIGGER case_refs_insert AFTER INSERT ON "case"
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION gr_case_refs();
+CREATE TRIGGER case_refs_update AFTER UPDATE ON "case"
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION gr_case_refs();
+-- case_event is append-only (0004): no UPDATE to check
+CREATE TRIGGER case_event_refs_insert AFTER INSERT ON case_event
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION gr_case_event_refs();
+CREATE TRIGGER alert_refs_insert AFTER INSERT ON alert
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION gr_alert_refs();
+CREATE TRIGGER alert_refs_update AFTER UPDATE ON alert
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION gr_alert_refs();
+CREATE TRIGGER case_flagged_refs_insert AFTER INSERT ON case_flagged
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION gr_case_flagged_refs();
+CREATE TRIGGER case_flagged_refs_update AFTER UPDATE ON case_flagged
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION gr_case_flagged_refs();
+
+-- Reports and cases are permanent: no DELETE, no TRUNCATE, no new id.
+CREATE FUNCTION gr_record_permanent() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION '% of %: a stored % is permanent', lower(TG_OP),
+		TG_TABLE_NAME, TG_TABLE_NAME
+		USING ERRCODE = 'restrict_violation',
+		HINT = 'reports and cases are records of petitions and are kept';
+END;
+$$;
+REVOKE EXECUTE ON FUNCTION gr_record_permanent() FROM PUBLIC;
+
+CREATE TRIGGER report_permanent BEFORE DELETE OR TRUNCATE ON report
+	FOR EACH STATEMENT EXECUTE FUNCTION gr_record_permanent();
+CREATE TRIGGER report_id_permanent BEFORE UPDATE OF id ON report
+	FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id)
+	EXECUTE FUNCTION gr_record_permanent();
+CREATE TRIGGER case_permanent BEFORE DELETE OR TRUNCATE ON "case"
+	FOR EACH STATEMENT EXECUTE FUNCTION gr_record_permanent();
+CREATE TRIGGER case_id_permanent BEFORE UPDATE OF id ON "case"
+	FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id)
+	EXECUTE FUNCTION gr_record_permanent();

@@ -1,0 +1,76 @@
+#!/bin/bash
+# test_references.sh -- what names a report or a case names one that is
+# there, checked once per statement (schema/0028_record_references.sql):
+# a party, a case (its report, the case it repeats), an event, an alert and
+# a flagged case naming none is refused with SQLSTATE 23503, its whole
+# statement undone, on INSERT and on UPDATE; rows naming reports and cases
+# of the same statement are taken, as the collector's batches write them.
+# Reports and cases are permanent: no DELETE, TRUNCATE or new id, not even
+# for the owner.
+. "$(dirname "$0")/lib.sh"
+
+gr_pg_start "$T_DIR" || exit 1
+psql "$GR_DB" -Xq -v ON_ERROR_STOP=1 -f "$GR_TOP/schema/demo/530322.sql" >/dev/null || exit 1
+
+NONE=01JQZZZZZZZZZZZZZZZZZZZZZZ
+# refused PATTERN SQL: the owner's statement fails with an error (SQLSTATE
+# and message) matching PATTERN
+refused() { sql_refused postgres "$@"; }
+counts() { sql "SELECT (SELECT count(*) FROM report) || ' ' || (SELECT count(*) FROM party) || ' ' ||
+	(SELECT count(*) FROM \"case\") || ' ' || (SELECT count(*) FROM case_event) || ' ' ||
+	(SELECT count(*) FROM alert) || ' ' || (SELECT count(*) FROM case_flagged)"; }
+# report_row ID COLOUR: the VALUES of a report of gw001's grid
+report_row() {
+	echo "('$1', 1, 'gw001', 'dev-gw001', (SELECT min(grid_code) FROM worker_grid WHERE worker_id = 'gw001'),
+	now(), '10', '$2', 1, '引用测试')"
+}
+REPORT_COLS="id, schema_version, worker_id, device_id, grid_code, created_at, category, colour, people, summary"
+# case_of REPORT-ID CASE-NO: a SELECT of a township case's columns for it
+CASE_COLS="case_no, report_id, county_code, township_code, level, unit_code, state, response_due, resolve_due, route_rule, route_reason"
+case_of() {
+	echo "SELECT '$2', $1, '530322', '530322001', 'township', '530322001', 'routed', now(), now(), 'territorial', 'x'"
+}
+
+# ---- The collector's shape: parents and children in one statement -----------------
+sql "WITH r AS (INSERT INTO report ($REPORT_COLS) VALUES $(report_row 01JQ0000000000000000000R01 red) RETURNING id),
+	p AS (INSERT INTO party (report_id, idx, role, phone) SELECT id, 0, 'petitioner', '13900000001' FROM r),
+	c AS (INSERT INTO \"case\" ($CASE_COLS) $(case_of "(SELECT id FROM r)" 530322-2026-900001) RETURNING id),
+	e AS (INSERT INTO case_event (case_id, actor, to_state) SELECT id, 'test', 'received' FROM c)
+	SELECT 1" >/dev/null
+is "$(counts)" "1 1 1 1 0 1" "a report, its party, its case and event in one statement are stored (red: flagged)"
+R1=01JQ0000000000000000000R01
+C1=$(sql "SELECT id FROM \"case\" WHERE report_id = '$R1'")
+sql "INSERT INTO report ($REPORT_COLS) VALUES $(report_row 01JQ0000000000000000000R02 green);
+	INSERT INTO \"case\" ($CASE_COLS, repeat_of) $(case_of "'01JQ0000000000000000000R02'" 530322-2026-900002), $C1" >/dev/null
+C2=$(sql "SELECT id FROM \"case\" WHERE report_id = '01JQ0000000000000000000R02'")
+is "$(sql "SELECT repeat_of FROM \"case\" WHERE id = $C2")" "$C1" "a repeat names the earlier case"
+is "$(sql "SELECT kind FROM alert WHERE case_id = $C2")" "repeat" "and raises its repeat alert"
+BEFORE=$(counts)
+
+# ---- Names of what is not there: refused, the whole statement undone ---------------------
+refused "23503.*party_report_id_ref" \
+	"INSERT INTO party (report_id, idx, role) VALUES ('$R1', 1, 'respondent'), ('$NONE', 0, 'petitioner')"
+refused "23503.*party_report_id_ref" "UPDATE party SET report_id = '$NONE' WHERE report_id = '$R1'"
+refused "23503.*case_report_id_ref" "INSERT INTO \"case\" ($CASE_COLS) $(case_of "'$NONE'" 530322-2026-900003)"
+refused "23503.*case_repeat_of_ref" "UPDATE \"case\" SET repeat_of = $C2 + 1000 WHERE id = $C2"
+refused "23503.*case_event_case_id_ref" \
+	"INSERT INTO case_event (case_id, actor, to_state) VALUES ($C1, 'test', 'routed'), ($C2 + 1000, 'test', 'routed')"
+refused "23503.*alert_case_id_ref" \
+	"INSERT INTO alert (kind, case_id, county_code, township_code, note) VALUES ('group', $C2 + 1000, '530322', '530322001', 'x')"
+refused "23503.*alert_case_id_ref" "UPDATE alert SET case_id = $C2 + 1000 WHERE case_id = $C2"
+refused "23503.*case_flagged_case_id_ref" \
+	"INSERT INTO case_flagged (case_id, township_code, opened_at, case_no) VALUES ($C2 + 1000, '530322001', now(), 'x')"
+refused "23503.*case_flagged_case_id_ref" "UPDATE case_flagged SET case_id = $C2 + 1000 WHERE case_id = $C1"
+is "$(counts)" "$BEFORE" "nothing of the refused statements is stored"
+is "$(sql "SELECT count(*) FROM party WHERE report_id = '$R1'")" 1 "not even the good row of a refused statement"
+
+# ---- Reports and cases are permanent -------------------------------------------------------
+refused "23001.*permanent" "DELETE FROM report WHERE id = '$R1'"
+refused "23001.*permanent" "DELETE FROM \"case\" WHERE id = $C2"
+refused "23001.*permanent" "TRUNCATE report CASCADE"
+refused "23001.*permanent" "TRUNCATE \"case\" CASCADE"
+refused "23001.*permanent" "UPDATE report SET id = '$NONE' WHERE id = '$R1'"
+refused "23001.*permanent" "UPDATE \"case\" SET id = $C2 + 1000 WHERE id = $C2"
+is "$(counts)" "$BEFORE" "every report and case is still there"
+sql "UPDATE \"case\" SET state = 'accepted' WHERE id = $C1; UPDATE report SET summary = summary WHERE id = '$R1'" >/dev/null
+is "$(sql "SELECT state FROM \"case\" WHERE id = $C1")" accepted "other changes to a case are taken"
