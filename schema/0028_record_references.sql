@@ -44,43 +44,42 @@ BEGIN
 		CONSTRAINT = format('%s_%s_ref', tab, col);
 END;
 $$;
-REVOKE EXECUTE ON FUNCTION gr_missing_reference(text, text, text) FROM PUBLIC;
 
 CREATE FUNCTION gr_party_refs() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
 	bad	text;
 BEGIN
 	SELECT n.report_id INTO bad FROM new_rows n
-	WHERE NOT EXISTS (SELECT 1 FROM report r WHERE r.id = n.report_id OFFSET 0)
+	WHERE NOT EXISTS (SELECT 1 FROM public.report r WHERE r.id = n.report_id OFFSET 0)
 	LIMIT 1;
 	IF FOUND THEN
-		PERFORM gr_missing_reference('party', 'report_id', bad);
+		PERFORM public.gr_missing_reference('party', 'report_id', bad);
 	END IF;
 	RETURN NULL;
 END;
 $$;
 
 CREATE FUNCTION gr_case_refs() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
 	bad	record;
 BEGIN
 	-- a repeat's earlier case may be one of the same statement
 	SELECT n.report_id,
-		NOT EXISTS (SELECT 1 FROM report r WHERE r.id = n.report_id OFFSET 0)
+		NOT EXISTS (SELECT 1 FROM public.report r WHERE r.id = n.report_id OFFSET 0)
 		AS no_report, n.repeat_of INTO bad
 	FROM new_rows n
-	WHERE NOT EXISTS (SELECT 1 FROM report r WHERE r.id = n.report_id OFFSET 0)
-	   OR (n.repeat_of IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "case" x
+	WHERE NOT EXISTS (SELECT 1 FROM public.report r WHERE r.id = n.report_id OFFSET 0)
+	   OR (n.repeat_of IS NOT NULL AND NOT EXISTS (SELECT 1 FROM public."case" x
 		WHERE x.id = n.repeat_of OFFSET 0))
 	LIMIT 1;
 	IF FOUND THEN
 		IF bad.no_report THEN
-			PERFORM gr_missing_reference('case', 'report_id',
+			PERFORM public.gr_missing_reference('case', 'report_id',
 				bad.report_id);
 		END IF;
-		PERFORM gr_missing_reference('case', 'repeat_of',
+		PERFORM public.gr_missing_reference('case', 'repeat_of',
 			bad.repeat_of::text);
 	END IF;
 	RETURN NULL;
@@ -88,15 +87,15 @@ END;
 $$;
 
 CREATE FUNCTION gr_case_event_refs() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
 	bad	bigint;
 BEGIN
 	SELECT n.case_id INTO bad FROM new_rows n
-	WHERE NOT EXISTS (SELECT 1 FROM "case" c WHERE c.id = n.case_id OFFSET 0)
+	WHERE NOT EXISTS (SELECT 1 FROM public."case" c WHERE c.id = n.case_id OFFSET 0)
 	LIMIT 1;
 	IF FOUND THEN
-		PERFORM gr_missing_reference('case_event', 'case_id',
+		PERFORM public.gr_missing_reference('case_event', 'case_id',
 			bad::text);
 	END IF;
 	RETURN NULL;
@@ -104,30 +103,30 @@ END;
 $$;
 
 CREATE FUNCTION gr_alert_refs() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
 	bad	bigint;
 BEGIN
 	SELECT n.case_id INTO bad FROM new_rows n
-	WHERE NOT EXISTS (SELECT 1 FROM "case" c WHERE c.id = n.case_id OFFSET 0)
+	WHERE NOT EXISTS (SELECT 1 FROM public."case" c WHERE c.id = n.case_id OFFSET 0)
 	LIMIT 1;
 	IF FOUND THEN
-		PERFORM gr_missing_reference('alert', 'case_id', bad::text);
+		PERFORM public.gr_missing_reference('alert', 'case_id', bad::text);
 	END IF;
 	RETURN NULL;
 END;
 $$;
 
 CREATE FUNCTION gr_case_flagged_refs() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
 	bad	bigint;
 BEGIN
 	SELECT n.case_id INTO bad FROM new_rows n
-	WHERE NOT EXISTS (SELECT 1 FROM "case" c WHERE c.id = n.case_id OFFSET 0)
+	WHERE NOT EXISTS (SELECT 1 FROM public."case" c WHERE c.id = n.case_id OFFSET 0)
 	LIMIT 1;
 	IF FOUND THEN
-		PERFORM gr_missing_reference('case_flagged', 'case_id',
+		PERFORM public.gr_missing_reference('case_flagged', 'case_id',
 			bad::text);
 	END IF;
 	RETURN NULL;
