@@ -3,10 +3,11 @@
 # there, checked once per statement (schema/0028_record_references.sql):
 # a party, a case (its report, the case it repeats), an event, an alert and
 # a flagged case naming none is refused with SQLSTATE 23503, its whole
-# statement undone, on INSERT and on UPDATE; rows naming reports and cases
+# statement undone, on INSERT and on UPDATE, for the owner and the
+# collector's role alike; rows naming reports and cases
 # of the same statement are taken, as the collector's batches write them.
-# Reports and cases are permanent: no DELETE, TRUNCATE or new id, not even
-# for the owner.
+# Reports and cases are permanent: no DELETE, TRUNCATE or new id while the
+# triggers are on, not even for the owner.
 . "$(dirname "$0")/lib.sh"
 
 gr_pg_start "$T_DIR" || exit 1
@@ -61,6 +62,20 @@ refused "23503.*alert_case_id_ref" "UPDATE alert SET case_id = $C2 + 1000 WHERE 
 refused "23503.*case_flagged_case_id_ref" \
 	"INSERT INTO case_flagged (case_id, township_code, opened_at, case_no) VALUES ($C2 + 1000, '530322001', now(), 'x')"
 refused "23503.*case_flagged_case_id_ref" "UPDATE case_flagged SET case_id = $C2 + 1000 WHERE case_id = $C1"
+# the checks run as the writer: the collector's role sees what they need
+sql "CREATE ROLE refs_collector LOGIN IN ROLE gr_collector" >/dev/null
+sql_refused refs_collector "23503.*party_report_id_ref" \
+	"INSERT INTO party (report_id, idx, role) VALUES ('$NONE', 0, 'petitioner')"
+sql_refused refs_collector "23503.*case_event_case_id_ref" \
+	"INSERT INTO case_event (case_id, actor, to_state) VALUES ($C2 + 1000, 'collector', 'routed')"
+if out=$(sql_as refs_collector "BEGIN" \
+	"INSERT INTO party (report_id, idx, role) VALUES ('$R1', 5, 'other')" \
+	"INSERT INTO case_event (case_id, actor, to_state) VALUES ($C2, 'collector', 'routed')" \
+	"ROLLBACK" 2>&1); then
+	ok "the collector's role adds a party and an event naming what is there"
+else
+	not_ok "the collector's role adds a party and an event naming what is there ($out)"
+fi
 is "$(counts)" "$BEFORE" "nothing of the refused statements is stored"
 is "$(sql "SELECT count(*) FROM party WHERE report_id = '$R1'")" 1 "not even the good row of a refused statement"
 
