@@ -884,7 +884,6 @@ case_parse(struct store *s, PGresult *res, const Gr__Report *r,
 	return ok ? 0 : -1;
 }
 
-/* The locks a new case takes before it is opened (townships_send()). */
 /* A statement's result, checked and cleared: 0 when its status is want,
  * -1 otherwise (logged with the statement's name; res NULL: the pipeline's
  * connection failed, nothing to log). */
@@ -1111,7 +1110,7 @@ store_matter_keys(const struct store_item *it, size_t n,
 	qsort(k, nk, sizeof(*k), matter_cmp);
 	for (size_t i = 0; i < nk; i++) {
 		if (u > 0 && k[u - 1].h == k[i].h)
-			k[u - 1].mine |= k[i].mine;
+			k[u - 1].exclusive |= k[i].exclusive;
 		else
 			k[u++] = k[i];
 	}
@@ -1133,7 +1132,7 @@ matters_send(struct store *s, const struct store_item *it, size_t n)
 
 		snprintf(h, sizeof(h), "%" PRId32, (int32_t)k[i].h);
 		pgarr_put(&a[0], h);
-		pgarr_put(&a[1], k[i].mine ? "t" : "f");
+		pgarr_put(&a[1], k[i].exclusive ? "t" : "f");
 	}
 	free(k);
 	return arr_send(s, "matters", a, 2);

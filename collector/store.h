@@ -129,7 +129,7 @@ int		 store_conflicts(const Gr__Report *a, const Gr__Report *b);
  * hash of a key its repeat search finds reports by. */
 struct matter_key {
 	uint32_t	 h;
-	int		 mine;	/* exclusive; shared for a report linked to */
+	int		 exclusive;	/* 0: shared, for a report linked to */
 };
 
 /* The matter locks of the n reports of a batch, in the order they are

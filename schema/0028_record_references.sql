@@ -92,7 +92,9 @@ BEGIN
 END;
 $$;
 
-CREATE FUNCTION gr_case_event_refs() RETURNS trigger
+-- An event's, an alert's or a flagged case's case_id: one function for
+-- the three tables (PL/pgSQL keeps a plan per table it is a trigger of).
+CREATE FUNCTION gr_case_id_refs() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
 	bad	bigint;
@@ -101,38 +103,7 @@ BEGIN
 	WHERE NOT EXISTS (SELECT 1 FROM public."case" c WHERE c.id = n.case_id OFFSET 0)
 	LIMIT 1;
 	IF FOUND THEN
-		PERFORM public.gr_missing_reference('case_event', 'case_id',
-			bad::text);
-	END IF;
-	RETURN NULL;
-END;
-$$;
-
-CREATE FUNCTION gr_alert_refs() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-	bad	bigint;
-BEGIN
-	SELECT n.case_id INTO bad FROM new_rows n
-	WHERE NOT EXISTS (SELECT 1 FROM public."case" c WHERE c.id = n.case_id OFFSET 0)
-	LIMIT 1;
-	IF FOUND THEN
-		PERFORM public.gr_missing_reference('alert', 'case_id', bad::text);
-	END IF;
-	RETURN NULL;
-END;
-$$;
-
-CREATE FUNCTION gr_case_flagged_refs() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-	bad	bigint;
-BEGIN
-	SELECT n.case_id INTO bad FROM new_rows n
-	WHERE NOT EXISTS (SELECT 1 FROM public."case" c WHERE c.id = n.case_id OFFSET 0)
-	LIMIT 1;
-	IF FOUND THEN
-		PERFORM public.gr_missing_reference('case_flagged', 'case_id',
+		PERFORM public.gr_missing_reference(TG_TABLE_NAME, 'case_id',
 			bad::text);
 	END IF;
 	RETURN NULL;
@@ -140,8 +111,7 @@ END;
 $$;
 
 REVOKE EXECUTE ON FUNCTION gr_party_refs(), gr_case_refs(),
-	gr_case_event_refs(), gr_alert_refs(), gr_case_flagged_refs()
-	FROM PUBLIC;
+	gr_case_id_refs() FROM PUBLIC;
 
 CREATE TRIGGER party_refs AFTER INSERT ON party
 	REFERENCING NEW TABLE AS new_rows
@@ -151,13 +121,13 @@ CREATE TRIGGER case_refs AFTER INSERT ON "case"
 	FOR EACH STATEMENT EXECUTE FUNCTION gr_case_refs();
 CREATE TRIGGER case_event_refs AFTER INSERT ON case_event
 	REFERENCING NEW TABLE AS new_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION gr_case_event_refs();
+	FOR EACH STATEMENT EXECUTE FUNCTION gr_case_id_refs();
 CREATE TRIGGER alert_refs AFTER INSERT ON alert
 	REFERENCING NEW TABLE AS new_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION gr_alert_refs();
+	FOR EACH STATEMENT EXECUTE FUNCTION gr_case_id_refs();
 CREATE TRIGGER case_flagged_refs AFTER INSERT ON case_flagged
 	REFERENCING NEW TABLE AS new_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION gr_case_flagged_refs();
+	FOR EACH STATEMENT EXECUTE FUNCTION gr_case_id_refs();
 
 -- An UPDATE that changes a reference, which nothing in the system does,
 -- is checked row by row; any other UPDATE (a case's state, an alert

@@ -114,7 +114,8 @@ locks_meet(const Gr__Report *a, const Gr__Report *b)
 
 	for (size_t i = 0; i < na; i++)
 		for (size_t j = 0; j < nb; j++)
-			if (ka[i].h == kb[j].h && (ka[i].mine || kb[j].mine))
+			if (ka[i].h == kb[j].h &&
+			    (ka[i].exclusive || kb[j].exclusive))
 				meet = 1;
 	free(ka);
 	free(kb);
@@ -188,7 +189,7 @@ test_matter_order(void **state)
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
 			assert_true(k[i - 1].h < k[i].h);
-		assert_true(k[i].mine);	/* A1's own lock is exclusive */
+		assert_true(k[i].exclusive);	/* A1's own lock is exclusive */
 	}
 	free(k);
 }
