@@ -95,6 +95,7 @@ struct load {
 	int64_t		 every_us;	/* progress lines, 0: none */
 	int64_t		 next_us;
 	long		 last_stored;
+	long		 last_nlat;	/* answers before the last line */
 	long		 phone_base;	/* random: each run its own petitioners */
 };
 
@@ -386,20 +387,27 @@ connect_agent(void *arg)
 }
 
 /* Every every_us, one line on stderr: what was sent and stored so far, and
- * the rate since the last line.  Call with the lock held. */
+ * the rate and the slowest answer since the last line, so that a stage's
+ * slow moments can be placed in time.  Call with the lock held. */
 static void
 progress(struct load *ld, const char *label, int64_t t0, long sent)
 {
 	int64_t now = mono_us();
+	uint32_t slowest = 0;
 
 	if (ld->every_us == 0 || now < ld->next_us)
 		return;
+	for (long i = ld->last_nlat; i < ld->nlat; i++)
+		if (ld->lat_us[i] > slowest)
+			slowest = ld->lat_us[i];
 	fprintf(stderr, "grload %s: %5.1f s: sent %ld, stored %ld, "
-	    "%.0f/s in the last %.0f s\n", label, (double)(now - t0) / 1e6,
-	    sent, ld->stored, (double)(ld->stored - ld->last_stored) * 1e6 /
-	    (double)(now - ld->next_us + ld->every_us),
+	    "%.0f/s and slowest answer %.1f ms in the last %.0f s\n", label,
+	    (double)(now - t0) / 1e6, sent, ld->stored,
+	    (double)(ld->stored - ld->last_stored) * 1e6 /
+	    (double)(now - ld->next_us + ld->every_us), slowest / 1000.0,
 	    (double)ld->every_us / 1e6);
 	ld->last_stored = ld->stored;
+	ld->last_nlat = ld->nlat;
 	ld->next_us = now + ld->every_us;
 }
 

@@ -392,7 +392,7 @@ if grload_stage collector-full -n "$B_FULL" -d "$B_FULL_S" -P 5; then
 	say "  cpu         $B_COLL_CPU"
 	check_rows collector-full
 	B_COLL_RPS=$(field "$B_RES" rps)
-	B_TREND=$(sed -n 's|.* \([0-9]*\)/s in the last.*|\1|p' "$B_DIR/grload.collector-full.err" |
+	B_TREND=$(sed -n 's|.* \([0-9]*\)/s and slowest.*|\1|p' "$B_DIR/grload.collector-full.err" |
 		awk 'NR == 1 { f = $1 } { l = $1 } END { if (NR > 1) printf "%s/s in the first 5 s, %s/s in the last 5 s", f, l }')
 	row "collector, full speed" "$B_RES" "$B_CHECK"
 fi
