@@ -28,13 +28,22 @@ static void	hand_marks(struct ingest *);
 static void	send_new_alerts(struct ingest *);
 
 void
-ingest_shared_init(struct ingest_shared *sh)
+ingest_shared_init(struct ingest_shared *sh, size_t batch_max)
 {
 	memset(sh, 0, sizeof(*sh));
 	pthread_mutex_init(&sh->take, NULL);
 	pthread_mutex_init(&sh->lock, NULL);
 	pthread_cond_init(&sh->landed, NULL);
 	atomic_init(&sh->reload_wanted, 0);
+	atomic_init(&sh->batch_max, 1);
+	ingest_set_batch_max(sh, batch_max);
+}
+
+void
+ingest_set_batch_max(struct ingest_shared *sh, size_t batch_max)
+{
+	atomic_store(&sh->batch_max, batch_max < 1 ? 1 :
+	    batch_max > INGEST_BATCH_MAX ? INGEST_BATCH_MAX : batch_max);
 }
 
 static void
@@ -78,8 +87,7 @@ ingest_shared_free(struct ingest_shared *sh)
 
 void
 ingest_init(struct ingest *in, struct store *store, struct mqtt *mqtt,
-    struct metrics *metrics, size_t batch_max, struct ingest_shared *sh,
-    int slot)
+    struct metrics *metrics, struct ingest_shared *sh, int slot)
 {
 	memset(in, 0, sizeof(*in));
 	in->store = store;
@@ -87,8 +95,6 @@ ingest_init(struct ingest *in, struct store *store, struct mqtt *mqtt,
 	in->metrics = metrics;
 	in->shared = sh;
 	in->slot = slot < INGEST_WORKERS_MAX ? slot : -1;
-	in->batch_max = batch_max < 1 ? 1 : batch_max > INGEST_BATCH_MAX ?
-	    INGEST_BATCH_MAX : batch_max;
 	codec_arena_init(&in->arena, ARENA_BYTES);
 }
 
@@ -154,8 +160,9 @@ ingest_take(struct ingest *in, struct queue *q, struct qmsg **b, size_t n,
     int wait_ms)
 {
 	struct qmsg *m;
+	size_t max = atomic_load(&in->shared->batch_max);
 
-	while (n < in->batch_max &&
+	while (n < max &&
 	    (m = queue_pop(q, n == 0 ? wait_ms : 0)) != NULL) {
 		b[n++] = m;
 		in->stats.received++;
@@ -490,7 +497,7 @@ choose(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 	struct ingest_slot *sl = in->slots;
 	struct ingest_shared *sh = in->shared;
 	struct ingest_owned held[INGEST_BATCH_MAX];
-	size_t k = 0, ncand = 0, i, j;
+	size_t k = 0, ncand = 0, i, j, max = atomic_load(&sh->batch_max);
 	Gr__Report *r;
 	int rc;
 
@@ -501,7 +508,7 @@ choose(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 		pthread_mutex_unlock(&sh->lock);
 	}
 	codec_arena_reset(&in->arena);
-	for (i = 0; i < n && k < in->batch_max; i++) {
+	for (i = 0; i < n && k < max; i++) {
 		struct qmsg *m = q[i];
 
 		if (ingest_is_action(m->topic)) {

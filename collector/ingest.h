@@ -67,9 +67,14 @@ struct ingest_shared {
 	struct ingest_owned	 owned[INGEST_WORKERS_MAX][INGEST_BATCH_MAX];
 	size_t			 nowned[INGEST_WORKERS_MAX];
 	atomic_int		 reload_wanted;	/* a worker reconnected */
+	atomic_size_t		 batch_max;	/* setting batch_max, as reloaded */
 };
 
-void	ingest_shared_init(struct ingest_shared *);
+/* batch_max: reports stored in one transaction at most, 1 to
+ * INGEST_BATCH_MAX; ingest_set_batch_max() changes it for every thread,
+ * from their next batch on. */
+void	ingest_shared_init(struct ingest_shared *, size_t batch_max);
+void	ingest_set_batch_max(struct ingest_shared *, size_t batch_max);
 void	ingest_shared_free(struct ingest_shared *);
 
 /* Where a report of the batch came from. */
@@ -93,7 +98,6 @@ struct ingest {
 	int			 slot;	/* a store worker's; -1: none */
 	struct codec_arena	 arena;
 	struct ingest_stats	 stats;
-	size_t			 batch_max;
 	int64_t			 snapshot_interval_ms;	/* 0: no limit */
 	struct snapshot_seen	 snapshots[SNAPSHOT_UNITS];
 	struct store_item	 items[INGEST_BATCH_MAX];
@@ -103,8 +107,7 @@ struct ingest {
 /* slot: the store worker's number, below INGEST_WORKERS_MAX, or -1 for a
  * thread that takes no reports in batches. */
 void	ingest_init(struct ingest *, struct store *, struct mqtt *,
-	    struct metrics *, size_t batch_max, struct ingest_shared *,
-	    int slot);
+	    struct metrics *, struct ingest_shared *, int slot);
 void	ingest_cleanup(struct ingest *);
 
 /* Load the routing rules again, for every thread; why is "startup",

@@ -36,8 +36,11 @@ static volatile sig_atomic_t reload;
 
 static void	usage(FILE *);
 static void	on_signal(int);
-static void	load_config(struct collector_conf *, const char *, int, char **);
-static void	do_reload(struct collector_conf *, const char *);
+static int	read_config(struct collector_conf *, const char *, int, char **,
+		    char *, size_t);
+static int	live_setting(const char *);
+static void	do_reload(struct collector_conf *, const char *, int, char **,
+		    struct ingest *);
 static void	db_back(struct ingest *);
 
 static const struct option longopts[] = {
@@ -76,7 +79,9 @@ usage(FILE *fp)
 	    "  -h, --help             show this help\n"
 	    "  -V, --version          show the version\n"
 	    "\n"
-	    "Signals: SIGHUP reloads the log level and the routing rules (a\n"
+	    "Signals: SIGHUP reads the config file again and applies log_level,\n"
+	    "batch_max, sweep_interval, snapshot_interval and clock_offset at once\n"
+	    "(other settings at the next start), and reloads the routing rules (a\n"
 	    "change to table route_rule reloads them too); SIGTERM and SIGINT drain\n"
 	    "(stop taking reports, store and acknowledge those taken, exit).\n");
 }
@@ -90,21 +95,24 @@ on_signal(int sig)
 		quit = 1;
 }
 
-/* Defaults, then the config file, then the flags. */
-static void
-load_config(struct collector_conf *c, const char *path, int argc, char **argv)
+/* Defaults, then the config file, then the flags: at startup, and again
+ * on SIGHUP.  0, or -1 with err filled and c freed. */
+static int
+read_config(struct collector_conf *c, const char *path, int argc, char **argv,
+    char *err, size_t size)
 {
-	char err[256], *eq;
+	char *eq;
 	const char *name = NULL;
-	int ch;
+	int ch, rc = 0;
 
 	memset(c, 0, sizeof(*c));
 	conf_defaults(collector_opts, collector_nopts, c);
 	if (path != NULL && conf_load(collector_opts, collector_nopts, c, path,
-	    err, sizeof(err)) < 0)
-		fatalx("event=config error=\"%s\"", err);
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	    err, size) < 0)
+		rc = -1;
+	optind = 0;		/* glibc: scan argv from the start again */
+	while (rc == 0 &&
+	    (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		char *val = optarg;
 
 		switch (ch) {
@@ -113,9 +121,11 @@ load_config(struct collector_conf *c, const char *path, int argc, char **argv)
 		case 'i': name = "client_id"; break;
 		case 'l': name = "log_level"; break;
 		case 'o':
-			if ((eq = strchr(optarg, '=')) == NULL)
-				fatalx("event=config error=\"-o takes "
-				    "key=value\"");
+			if ((eq = strchr(optarg, '=')) == NULL) {
+				snprintf(err, size, "-o takes key=value");
+				rc = -1;
+				continue;
+			}
 			*eq = '\0';
 			name = optarg;
 			val = eq + 1;
@@ -124,40 +134,78 @@ load_config(struct collector_conf *c, const char *path, int argc, char **argv)
 			continue;
 		}
 		if (conf_set(collector_opts, collector_nopts, c, name, val,
-		    err, sizeof(err)) < 0)
-			fatalx("event=config error=\"%s\"", err);
+		    err, size) < 0)
+			rc = -1;
 		if (ch == 'o')
 			optarg[strlen(optarg)] = '=';
 	}
-	if (collector_conf_check(c, err, sizeof(err)) < 0)
-		fatalx("event=config error=\"%s\"", err);
+	if (rc == 0)
+		rc = collector_conf_check(c, err, size);
+	if (rc < 0)
+		conf_free(collector_opts, collector_nopts, c);
+	return rc;
 }
 
+/* 1 when a setting takes effect while the collector runs. */
+static int
+live_setting(const char *name)
+{
+	static const char *const live[] = { "log_level", "batch_max",
+	    "sweep_interval", "snapshot_interval", "clock_offset" };
+
+	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++)
+		if (strcmp(name, live[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * SIGHUP: read the settings again as at startup and apply those that can
+ * change while running; each other setting that changed is named in the
+ * log and keeps its value until the next start.  Settings that do not
+ * read or check change nothing.
+ */
 static void
-do_reload(struct collector_conf *c, const char *path)
+do_reload(struct collector_conf *c, const char *path, int argc, char **argv,
+    struct ingest *in)
 {
 	struct collector_conf fresh;
 	char err[256];
+	int changed = 0, later = 0;
 
 	reload = 0;
 	if (path == NULL) {
-		log_info("event=reload result=nothing-to-reload");
+		log_info("event=reload result=nothing-to-reload "
+		    "note=\"no config file\"");
 		return;
 	}
-	memset(&fresh, 0, sizeof(fresh));
-	conf_defaults(collector_opts, collector_nopts, &fresh);
-	if (conf_load(collector_opts, collector_nopts, &fresh, path, err,
-	    sizeof(err)) < 0 || collector_conf_check(&fresh, err,
-	    sizeof(err)) < 0) {
+	if (read_config(&fresh, path, argc, argv, err, sizeof(err)) < 0) {
 		log_error("event=reload result=kept-old error=\"%s\"", err);
-	} else {
-		log_set_level(log_level_parse(fresh.log_level));
-		free(c->log_level);
-		c->log_level = fresh.log_level;
-		fresh.log_level = NULL;
-		log_info("event=reload result=ok log_level=%s", c->log_level);
+		return;
+	}
+	for (size_t i = 0; i < collector_nopts; i++) {
+		const struct conf_opt *o = &collector_opts[i];
+
+		if (conf_same(o, c, &fresh))
+			continue;
+		if (!live_setting(o->name)) {
+			log_warn("event=reload setting=%s result=at-next-start",
+			    o->name);
+			later++;
+			continue;
+		}
+		conf_move(o, c, &fresh);
+		changed++;
 	}
 	conf_free(collector_opts, collector_nopts, &fresh);
+	log_set_level(log_level_parse(c->log_level));
+	ingest_set_batch_max(in->shared, (size_t)c->batch_max);
+	in->snapshot_interval_ms = c->snapshot_interval * 1000L;
+	log_info("event=reload result=ok changed=%d at_next_start=%d "
+	    "log_level=%s batch_max=%ld sweep_interval=%ld "
+	    "snapshot_interval=%ld clock_offset=%ld", changed, later,
+	    c->log_level, c->batch_max, c->sweep_interval,
+	    c->snapshot_interval, c->clock_offset);
 }
 
 /* Paho's thread: reports to the store workers, actions to the main loop. */
@@ -210,7 +258,7 @@ main(int argc, char **argv)
 	size_t nbatch = 0;
 	const char *subs[] = { TOPIC_REPORT_SHARED, TOPIC_ACTION_SHARED };
 	const char *config_path = NULL;
-	char client_id[96], host[64], errbuf[160];
+	char client_id[96], host[64], errbuf[256];
 	long backoff = BACKOFF_MIN_MS;
 	int64_t next_sweep;
 	int ch, check_only = 0, status = 0, notices;
@@ -232,7 +280,9 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	load_config(&conf, config_path, argc, argv);
+	if (read_config(&conf, config_path, argc, argv, errbuf,
+	    sizeof(errbuf)) < 0)
+		fatalx("event=config error=\"%s\"", errbuf);
 	log_set_level(log_level_parse(conf.log_level));
 	if (conf.mq.password_file != NULL &&
 	    (conf.mq.password = read_secret(conf.mq.password_file)) == NULL)
@@ -271,7 +321,7 @@ main(int argc, char **argv)
 	if (!quit && (metrics = metrics_new((int)conf.metrics_port)) == NULL)
 		fatalx("event=startup error=\"cannot listen on metrics_port "
 		    "%ld\"", conf.metrics_port);
-	ingest_shared_init(&shared);
+	ingest_shared_init(&shared, (size_t)conf.batch_max);
 	q = inbox.actions = queue_new((size_t)conf.queue_max);
 	rq = inbox.reports = queue_new((size_t)conf.queue_max);
 	memset(&mo, 0, sizeof(mo));
@@ -296,8 +346,7 @@ main(int argc, char **argv)
 		    backoff * 2;
 	}
 	if (store != NULL) {
-		ingest_init(&in, store, mqtt, metrics,
-		    (size_t)conf.batch_max, &shared, -1);
+		ingest_init(&in, store, mqtt, metrics, &shared, -1);
 		in.snapshot_interval_ms = conf.snapshot_interval * 1000L;
 		if (!quit && ingest_reload_rules(&in, "startup") < 0)
 			fatalx("event=startup error=\"cannot load the routing "
@@ -308,7 +357,6 @@ main(int argc, char **argv)
 		memset(&wc, 0, sizeof(wc));
 		wc.n = (int)conf.store_workers;
 		wc.db = conf.db;
-		wc.batch_max = (size_t)conf.batch_max;
 		wc.q = rq;
 		wc.mqtt = mqtt;
 		wc.metrics = metrics;
@@ -340,7 +388,12 @@ main(int argc, char **argv)
 				;
 		}
 		if (reload) {
-			do_reload(&conf, config_path);
+			long interval = conf.sweep_interval;
+
+			do_reload(&conf, config_path, argc, argv, &in);
+			/* a new interval counts from a sweep now */
+			if (conf.sweep_interval != interval)
+				next_sweep = mono_ms();
 			ingest_reload_rules(&in, "sighup");
 		}
 		notices = store_notices(store);

@@ -77,8 +77,7 @@ worker_main(void *arg)
 		backoff = next_backoff(backoff);
 	}
 	in = xmalloc(sizeof(*in));	/* large: not on a thread's stack */
-	ingest_init(in, s, p->c.mqtt, p->c.metrics, p->c.batch_max,
-	    p->c.shared, w->slot);
+	ingest_init(in, s, p->c.mqtt, p->c.metrics, p->c.shared, w->slot);
 	backoff = BACKOFF_MIN_MS;
 	while (!atomic_load(&p->stop)) {
 		if (n == 0 && !queue_wait(p->c.q, 200)) {

@@ -13,7 +13,6 @@
 struct workers_conf {
 	int			 n;		/* 1 .. INGEST_WORKERS_MAX */
 	const char		*db;		/* libpq connection string */
-	size_t			 batch_max;
 	struct queue		*q;		/* reports only */
 	struct mqtt		*mqtt;
 	struct metrics		*metrics;	/* may be NULL */

@@ -158,6 +158,33 @@ conf_print(const struct conf_opt *opts, size_t n, const void *obj, FILE *fp)
 	}
 }
 
+int
+conf_same(const struct conf_opt *o, const void *a, const void *b)
+{
+	const char *pa = (const char *)a + o->off, *pb = (const char *)b + o->off;
+
+	if (o->type == CONF_STR) {
+		const char *sa = *(char *const *)(const void *)pa;
+		const char *sb = *(char *const *)(const void *)pb;
+
+		return sa == NULL || sb == NULL ? sa == sb : strcmp(sa, sb) == 0;
+	}
+	return *(const long *)(const void *)pa == *(const long *)(const void *)pb;
+}
+
+void
+conf_move(const struct conf_opt *o, void *dst, void *src)
+{
+	if (o->type == CONF_STR) {
+		char **d = str_at(dst, o), **s = str_at(src, o);
+
+		free(*d);
+		*d = *s;
+		*s = NULL;
+	} else
+		*long_at(dst, o) = *long_at(src, o);
+}
+
 void
 conf_free(const struct conf_opt *opts, size_t n, void *obj)
 {

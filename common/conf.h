@@ -56,6 +56,13 @@ int	conf_first_pass(int argc, char **argv, const char *shortopts,
 	    const struct option *longopts, const char *prog,
 	    void (*usage)(FILE *), const struct conf_opt *, size_t, void *obj);
 
+/* 1 when option o has the same value in a and b (two objects of the
+ * table's type), else 0. */
+int	conf_same(const struct conf_opt *o, const void *a, const void *b);
+
+/* Give dst option o's value in src (a string moves: src's becomes NULL). */
+void	conf_move(const struct conf_opt *o, void *dst, void *src);
+
 /* Free the strings. */
 void	conf_free(const struct conf_opt *, size_t, void *obj);
 

@@ -43,6 +43,7 @@ static void	 test_load_errors(void **);
 static void	 test_load_missing_file(void **);
 static void	 test_load_long_line(void **);
 static void	 test_print_hides_secret(void **);
+static void	 test_same_and_move(void **);
 
 /* A temporary file holding text; the caller unlinks and frees the path. */
 static char *
@@ -293,6 +294,43 @@ test_print_hides_secret(void **state)
 	conf_free(opts, NOPTS, &c);
 }
 
+/* What a reload compares and takes over, option by option. */
+static void
+test_same_and_move(void **state)
+{
+	struct tconf a, b;
+	char err[128];
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	conf_defaults(opts, NOPTS, &a);
+	conf_defaults(opts, NOPTS, &b);
+	for (size_t i = 0; i < NOPTS; i++)
+		assert_int_equal(conf_same(&opts[i], &a, &b), 1);
+	assert_int_equal(conf_set(opts, NOPTS, &b, "host", "broker.local",
+	    err, sizeof(err)), 0);
+	assert_int_equal(conf_set(opts, NOPTS, &b, "port", "8883", err,
+	    sizeof(err)), 0);
+	assert_int_equal(conf_set(opts, NOPTS, &b, "name", "county", err,
+	    sizeof(err)), 0);
+	assert_int_equal(conf_same(&opts[0], &a, &b), 0);	/* host */
+	assert_int_equal(conf_same(&opts[1], &a, &b), 0);	/* port */
+	assert_int_equal(conf_same(&opts[2], &a, &b), 1);	/* tls */
+	assert_int_equal(conf_same(&opts[3], &a, &b), 1);	/* both unset */
+	assert_int_equal(conf_same(&opts[4], &a, &b), 0);	/* unset, set */
+	conf_move(&opts[0], &a, &b);
+	conf_move(&opts[1], &a, &b);
+	conf_move(&opts[4], &a, &b);
+	assert_string_equal(a.host, "broker.local");
+	assert_int_equal(a.port, 8883);
+	assert_string_equal(a.name, "county");
+	assert_null(b.host);		/* a string moves, not copied */
+	assert_null(b.name);
+	conf_free(opts, NOPTS, &a);
+	conf_free(opts, NOPTS, &b);
+}
+
 int
 main(void)
 {
@@ -307,6 +345,7 @@ main(void)
 		cmocka_unit_test(test_load_missing_file),
 		cmocka_unit_test(test_load_long_line),
 		cmocka_unit_test(test_print_hides_secret),
+		cmocka_unit_test(test_same_and_move),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
