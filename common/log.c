@@ -53,6 +53,9 @@ static void	line_add(struct line *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	line_vadd(struct line *, const char *, va_list)
 		    __attribute__((format(printf, 2, 0)));
+static size_t	line_format(struct line *, const char *, long, enum log_level,
+		    const char *, const char *, va_list)
+		    __attribute__((format(printf, 6, 0)));
 
 static void
 line_vadd(struct line *l, const char *fmt, va_list ap)
