@@ -485,11 +485,12 @@ store_round(struct ingest *in, const struct ruleset *rules, struct qmsg **q,
 }
 
 /*
- * Choose the batch: decode what fits, leave out each report that depends on
- * an earlier one (of this batch, or held by another store worker).  Marks
- * the messages it is done with (dead letters, actions).  The batch's size,
- * or -1 when the database is unavailable.  A store worker calls it under
- * the lock take, and its holdings are known to the others when it returns.
+ * Choose the batch: decode the messages held, leave out each report that
+ * depends on an earlier one (of this batch, or held by another store
+ * worker).  Marks the messages it is done with (dead letters, actions).
+ * The batch's size, or -1 when the database is unavailable.  A store
+ * worker calls it under the lock take, and its holdings are known to the
+ * others when it returns.
  */
 static int
 choose(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
@@ -497,7 +498,7 @@ choose(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 	struct ingest_slot *sl = in->slots;
 	struct ingest_shared *sh = in->shared;
 	struct ingest_owned held[INGEST_BATCH_MAX];
-	size_t k = 0, ncand = 0, i, j, max = atomic_load(&sh->batch_max);
+	size_t k = 0, ncand = 0, i, j;
 	Gr__Report *r;
 	int rc;
 
@@ -508,7 +509,10 @@ choose(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 		pthread_mutex_unlock(&sh->lock);
 	}
 	codec_arena_reset(&in->arena);
-	for (i = 0; i < n && k < max; i++) {
+	/* every message held, batch_max or fewer when taken: each must be
+	 * known to the other workers (owned, below) until it is stored,
+	 * whatever batch_max has become since */
+	for (i = 0; i < n; i++) {
 		struct qmsg *m = q[i];
 
 		if (ingest_is_action(m->topic)) {

@@ -70,9 +70,9 @@ struct ingest_shared {
 	atomic_size_t		 batch_max;	/* setting batch_max, as reloaded */
 };
 
-/* batch_max: reports stored in one transaction at most, 1 to
+/* batch_max: reports taken for one transaction at most, 1 to
  * INGEST_BATCH_MAX; ingest_set_batch_max() changes it for every thread,
- * from their next batch on. */
+ * from its next take on (ingest_take()). */
 void	ingest_shared_init(struct ingest_shared *, size_t batch_max);
 void	ingest_set_batch_max(struct ingest_shared *, size_t batch_max);
 void	ingest_shared_free(struct ingest_shared *);
