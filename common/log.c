@@ -94,10 +94,12 @@ line_format(struct line *l, const char *stamp, long ms,
 }
 
 /*
- * Format the line, then write it whole with one write(2): no line is ever
- * split between two writes, and a line costs one system call.  Lines
- * longer than LOG_LINE are formatted again into memory of their size (or
- * cut, newline kept, when there is none).
+ * Format the line, then write it whole with one write(2), which the
+ * kernel takes whole into a file opened for appending or, up to PIPE_BUF
+ * bytes, into a pipe, so lines of several writers do not mix; what a
+ * write leaves (a signal, a full disk) is written after it.  Lines longer
+ * than LOG_LINE are formatted again into memory of their size, or cut
+ * (newline kept) when there is none.
  */
 static void
 log_vwrite(enum log_level level, const char *suffix, const char *fmt,
@@ -127,15 +129,18 @@ log_vwrite(enum log_level level, const char *suffix, const char *fmt,
 			    level, suffix, fmt, again);
 		} else {
 			l.buf = buf;
-			len = sizeof(buf) - 1;
-			buf[len - 1] = '\n';
+			l.size = sizeof(buf);
+		}
+		if (len >= l.size) {	/* no memory, or grown since */
+			len = l.size - 1;
+			l.buf[len - 1] = '\n';
 		}
 	}
 	va_end(again);
 	pthread_mutex_lock(&log_lock);
 	while (off < len) {
-		if ((n = write(fd, l.buf + off, len - off)) < 0) {
-			if (errno == EINTR)
+		if ((n = write(fd, l.buf + off, len - off)) <= 0) {
+			if (n < 0 && errno == EINTR)
 				continue;
 			break;		/* nowhere else to say so */
 		}
