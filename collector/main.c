@@ -38,7 +38,6 @@ static void	usage(FILE *);
 static void	on_signal(int);
 static int	read_config(struct collector_conf *, const char *, int, char **,
 		    char *, size_t);
-static int	live_setting(const char *);
 static void	do_reload(struct collector_conf *, const char *, int, char **,
 		    struct ingest *);
 static void	db_back(struct ingest *);
@@ -110,7 +109,7 @@ read_config(struct collector_conf *c, const char *path, int argc, char **argv,
 	if (path != NULL && conf_load(collector_opts, collector_nopts, c, path,
 	    err, size) < 0)
 		rc = -1;
-	optind = 0;		/* glibc: scan argv from the start again */
+	optind = 0;		/* glibc: scan argv afresh (BSD: optreset) */
 	while (rc == 0 &&
 	    (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		char *val = optarg;
@@ -146,19 +145,6 @@ read_config(struct collector_conf *c, const char *path, int argc, char **argv,
 	return rc;
 }
 
-/* 1 when a setting takes effect while the collector runs. */
-static int
-live_setting(const char *name)
-{
-	static const char *const live[] = { "log_level", "batch_max",
-	    "sweep_interval", "snapshot_interval", "clock_offset" };
-
-	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++)
-		if (strcmp(name, live[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * SIGHUP: read the settings again as at startup and apply those that can
  * change while running; each other setting that changed is named in the
@@ -171,7 +157,8 @@ do_reload(struct collector_conf *c, const char *path, int argc, char **argv,
 {
 	struct collector_conf fresh;
 	char err[256];
-	int changed = 0, later = 0;
+	int changed = 0, later = 0, before = log_level_parse(c->log_level);
+	int after;
 
 	reload = 0;
 	if (path == NULL) {
@@ -188,7 +175,7 @@ do_reload(struct collector_conf *c, const char *path, int argc, char **argv,
 
 		if (conf_same(o, c, &fresh))
 			continue;
-		if (!live_setting(o->name)) {
+		if (!(o->flags & CONF_LIVE)) {
 			log_warn("event=reload setting=%s result=at-next-start",
 			    o->name);
 			later++;
@@ -198,14 +185,18 @@ do_reload(struct collector_conf *c, const char *path, int argc, char **argv,
 		changed++;
 	}
 	conf_free(collector_opts, collector_nopts, &fresh);
-	log_set_level(log_level_parse(c->log_level));
 	ingest_set_batch_max(in->shared, (size_t)c->batch_max);
 	in->snapshot_interval_ms = c->snapshot_interval * 1000L;
+	/* the answer shows at the old level or the new, whichever shows
+	 * more: a reload to "warn" is seen to have happened */
+	after = log_level_parse(c->log_level);
+	log_set_level(after > before ? after : before);
 	log_info("event=reload result=ok changed=%d at_next_start=%d "
 	    "log_level=%s batch_max=%ld sweep_interval=%ld "
 	    "snapshot_interval=%ld clock_offset=%ld", changed, later,
 	    c->log_level, c->batch_max, c->sweep_interval,
 	    c->snapshot_interval, c->clock_offset);
+	log_set_level(after);
 }
 
 /* Paho's thread: reports to the store workers, actions to the main loop. */

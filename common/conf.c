@@ -148,7 +148,7 @@ conf_print(const struct conf_opt *opts, size_t n, const void *obj, FILE *fp)
 			const char *s = *(char *const *)(const void *)p;
 
 			fprintf(fp, "%s %s\n", o->name, s == NULL ? "(unset)" :
-			    o->secret ? "(hidden)" : s);
+			    o->flags & CONF_SECRET ? "(hidden)" : s);
 		} else if (o->type == CONF_INT)
 			fprintf(fp, "%s %ld\n", o->name,
 			    *(const long *)(const void *)p);

@@ -14,8 +14,12 @@ struct conf_opt {
 	size_t		 off;		/* of a char * or a long in the object */
 	const char	*defval;	/* NULL: no default */
 	long		 min, max;	/* CONF_INT bounds */
-	int		 secret;	/* never printed */
+	unsigned	 flags;		/* CONF_SECRET, CONF_LIVE */
 };
+
+#define CONF_SECRET	0x1	/* never printed */
+#define CONF_LIVE	0x2	/* may change while the program runs (the
+				   collector's SIGHUP) */
 
 /* The broker options of a program whose settings (type) hold a struct
  * mqtt_endpoint (mqtt.h) as member m. */

@@ -26,7 +26,7 @@ static const struct conf_opt opts[] = {
 	{ "port", CONF_INT, offsetof(struct tconf, port), "1883", 1, 65535, 0 },
 	{ "tls", CONF_BOOL, offsetof(struct tconf, tls), "false", 0, 0, 0 },
 	{ "password", CONF_STR, offsetof(struct tconf, password), NULL, 0, 0,
-	    1 },
+	    CONF_SECRET },
 	{ "name", CONF_STR, offsetof(struct tconf, name), NULL, 0, 0, 0 },
 };
 #define NOPTS	(sizeof(opts) / sizeof(opts[0]))
