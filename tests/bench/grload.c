@@ -394,17 +394,20 @@ progress(struct load *ld, const char *label, int64_t t0, long sent)
 {
 	int64_t now = mono_us();
 	uint32_t slowest = 0;
+	char answer[32] = "none";	/* a stall shows as such */
 
 	if (ld->every_us == 0 || now < ld->next_us)
 		return;
 	for (long i = ld->last_nlat; i < ld->nlat; i++)
 		if (ld->lat_us[i] > slowest)
 			slowest = ld->lat_us[i];
+	if (ld->nlat > ld->last_nlat)
+		snprintf(answer, sizeof(answer), "%.1f ms", slowest / 1000.0);
 	fprintf(stderr, "grload %s: %5.1f s: sent %ld, stored %ld, "
-	    "%.0f/s and slowest answer %.1f ms in the last %.0f s\n", label,
+	    "%.0f/s and slowest answer %s in the last %.0f s\n", label,
 	    (double)(now - t0) / 1e6, sent, ld->stored,
 	    (double)(ld->stored - ld->last_stored) * 1e6 /
-	    (double)(now - ld->next_us + ld->every_us), slowest / 1000.0,
+	    (double)(now - ld->next_us + ld->every_us), answer,
 	    (double)ld->every_us / 1e6);
 	ld->last_stored = ld->stored;
 	ld->last_nlat = ld->nlat;
