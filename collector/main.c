@@ -36,8 +36,8 @@ static volatile sig_atomic_t reload;
 
 static void	usage(FILE *);
 static void	on_signal(int);
-static int	read_config(struct collector_conf *, const char *, int, char **,
-		    char *, size_t);
+static int	read_config(struct collector_conf *, const char *,
+		    unsigned char *, int, char **, char *, size_t);
 static void	do_reload(struct collector_conf *, const char *, int, char **,
 		    struct ingest *);
 static void	db_back(struct ingest *);
@@ -80,9 +80,10 @@ usage(FILE *fp)
 	    "\n"
 	    "Signals: SIGHUP reads the config file again and applies log_level,\n"
 	    "batch_max, sweep_interval, snapshot_interval and clock_offset at once\n"
-	    "(other settings at the next start), and reloads the routing rules (a\n"
-	    "change to table route_rule reloads them too); SIGTERM and SIGINT drain\n"
-	    "(stop taking reports, store and acknowledge those taken, exit).\n");
+	    "(other settings at the next start; a flag still wins over the file),\n"
+	    "and reloads the routing rules (a change to table route_rule reloads\n"
+	    "them too); SIGTERM and SIGINT drain (stop taking reports, store and\n"
+	    "acknowledge those taken, exit).\n");
 }
 
 static void
@@ -95,10 +96,11 @@ on_signal(int sig)
 }
 
 /* Defaults, then the config file, then the flags: at startup, and again
- * on SIGHUP.  0, or -1 with err filled and c freed. */
+ * on SIGHUP.  named, when not NULL, marks the options the file names
+ * (conf_load_named()).  0, or -1 with err filled and c freed. */
 static int
-read_config(struct collector_conf *c, const char *path, int argc, char **argv,
-    char *err, size_t size)
+read_config(struct collector_conf *c, const char *path, unsigned char *named,
+    int argc, char **argv, char *err, size_t size)
 {
 	char *eq;
 	const char *name = NULL;
@@ -106,8 +108,8 @@ read_config(struct collector_conf *c, const char *path, int argc, char **argv,
 
 	memset(c, 0, sizeof(*c));
 	conf_defaults(collector_opts, collector_nopts, c);
-	if (path != NULL && conf_load(collector_opts, collector_nopts, c, path,
-	    err, size) < 0)
+	if (path != NULL && conf_load_named(collector_opts, collector_nopts, c,
+	    path, named, err, size) < 0)
 		rc = -1;
 	optind = 0;		/* glibc: scan argv afresh (BSD: optreset) */
 	while (rc == 0 &&
@@ -148,17 +150,19 @@ read_config(struct collector_conf *c, const char *path, int argc, char **argv,
 /*
  * SIGHUP: read the settings again as at startup and apply those that can
  * change while running; each other setting that changed is named in the
- * log and keeps its value until the next start.  Settings that do not
+ * log and keeps its value until the next start.  A setting the file
+ * changes but a flag fixes is named too (kept-flag).  Settings that do not
  * read or check change nothing.
  */
 static void
 do_reload(struct collector_conf *c, const char *path, int argc, char **argv,
     struct ingest *in)
 {
-	struct collector_conf fresh;
+	struct collector_conf fresh, filed;
+	unsigned char *named;
 	char err[256];
-	int changed = 0, later = 0, before = log_level_parse(c->log_level);
-	int after;
+	int changed = 0, later = 0, kept = 0, filed_ok;
+	int before = log_level_parse(c->log_level), after;
 
 	reload = 0;
 	if (path == NULL) {
@@ -166,15 +170,28 @@ do_reload(struct collector_conf *c, const char *path, int argc, char **argv,
 		    "note=\"no config file\"");
 		return;
 	}
-	if (read_config(&fresh, path, argc, argv, err, sizeof(err)) < 0) {
+	if (read_config(&fresh, path, NULL, argc, argv, err,
+	    sizeof(err)) < 0) {
 		log_error("event=reload result=kept-old error=\"%s\"", err);
 		return;
 	}
+	/* the file alone, without the flags (argc 1): what the file names
+	 * and a flag keeps from changing is said */
+	named = calloc(collector_nopts, 1);
+	filed_ok = named != NULL && read_config(&filed, path, named, 1, argv,
+	    err, sizeof(err)) == 0;
 	for (size_t i = 0; i < collector_nopts; i++) {
 		const struct conf_opt *o = &collector_opts[i];
 
-		if (conf_same(o, c, &fresh))
+		if (conf_same(o, c, &fresh)) {
+			if (filed_ok && named[i] && !conf_same(o, c, &filed)) {
+				log_warn("event=reload setting=%s "
+				    "result=kept-flag note=\"a flag given at "
+				    "start wins over the file\"", o->name);
+				kept++;
+			}
 			continue;
+		}
 		if (!(o->flags & CONF_LIVE)) {
 			log_warn("event=reload setting=%s result=at-next-start",
 			    o->name);
@@ -185,6 +202,9 @@ do_reload(struct collector_conf *c, const char *path, int argc, char **argv,
 		changed++;
 	}
 	conf_free(collector_opts, collector_nopts, &fresh);
+	if (filed_ok)
+		conf_free(collector_opts, collector_nopts, &filed);
+	free(named);
 	ingest_set_batch_max(in->shared, (size_t)c->batch_max);
 	in->snapshot_interval_ms = c->snapshot_interval * 1000L;
 	/* the answer shows at the old level or the new, whichever shows
@@ -192,8 +212,8 @@ do_reload(struct collector_conf *c, const char *path, int argc, char **argv,
 	after = log_level_parse(c->log_level);
 	log_set_level(after > before ? after : before);
 	log_info("event=reload result=ok changed=%d at_next_start=%d "
-	    "log_level=%s batch_max=%ld sweep_interval=%ld "
-	    "snapshot_interval=%ld clock_offset=%ld", changed, later,
+	    "kept_by_flag=%d log_level=%s batch_max=%ld sweep_interval=%ld "
+	    "snapshot_interval=%ld clock_offset=%ld", changed, later, kept,
 	    c->log_level, c->batch_max, c->sweep_interval,
 	    c->snapshot_interval, c->clock_offset);
 	log_set_level(after);
@@ -271,7 +291,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (read_config(&conf, config_path, argc, argv, errbuf,
+	if (read_config(&conf, config_path, NULL, argc, argv, errbuf,
 	    sizeof(errbuf)) < 0)
 		fatalx("event=config error=\"%s\"", errbuf);
 	log_set_level(log_level_parse(conf.log_level));

@@ -89,6 +89,13 @@ int
 conf_load(const struct conf_opt *opts, size_t n, void *obj, const char *path,
     char *err, size_t errsize)
 {
+	return conf_load_named(opts, n, obj, path, NULL, err, errsize);
+}
+
+int
+conf_load_named(const struct conf_opt *opts, size_t n, void *obj,
+    const char *path, unsigned char *named, char *err, size_t errsize)
+{
 	FILE *fp;
 	char line[CONF_LINE_MAX], msg[256];
 	int lineno = 0, rc = 0;
@@ -128,6 +135,9 @@ conf_load(const struct conf_opt *opts, size_t n, void *obj, const char *path,
 			rc = -1;
 			break;
 		}
+		for (size_t i = 0; named != NULL && i < n; i++)
+			if (strcmp(opts[i].name, key) == 0)
+				named[i] = 1;
 	}
 	if (rc == 0 && ferror(fp)) {
 		snprintf(err, errsize, "%s: read error", path);

@@ -45,6 +45,11 @@ int	conf_set(const struct conf_opt *, size_t, void *obj, const char *name,
 int	conf_load(const struct conf_opt *, size_t, void *obj, const char *path,
 	    char *err, size_t errsize);
 
+/* conf_load(), and named[i] set to 1 for each option opts[i] the file
+ * names (named: n flags, left as they are for the others). */
+int	conf_load_named(const struct conf_opt *, size_t, void *obj,
+	    const char *path, unsigned char *named, char *err, size_t errsize);
+
 /* Print the effective configuration, secrets hidden. */
 void	conf_print(const struct conf_opt *, size_t, const void *obj, FILE *);
 

@@ -3,9 +3,9 @@
 # test_reload.sh -- SIGHUP reads the collector's config file again: the
 # settings that can change while it runs (log_level, batch_max,
 # sweep_interval, snapshot_interval, clock_offset) take effect at once,
-# flags still win over the file, each other setting that changed is named
-# as waiting for the next start, and a file that cannot be used changes
-# nothing.  Batches are made as in test_batch.sh, by holding table "case"
+# flags still win over the file (and the log names what they keep), each
+# other setting that changed is named as waiting for the next start, and a
+# file that cannot be used changes nothing.  Batches are made as in test_batch.sh, by holding table "case"
 # locked while reports arrive.
 . "$(dirname "$0")/lib.sh"
 
@@ -67,10 +67,14 @@ check "no sweep runs with sweep_interval 0 (sweeps log at debug, the level in fo
 settings debug 2 1 3600 3 500
 line=$(hup)
 case $line in
-*"result=ok changed=3 at_next_start=2 log_level=debug batch_max=2 sweep_interval=1 snapshot_interval=30 clock_offset=3600"*)
+*"result=ok changed=3 at_next_start=2 kept_by_flag=1 log_level=debug batch_max=2 sweep_interval=1 snapshot_interval=30 clock_offset=3600"*)
 	ok "the reload applies batch_max, sweep_interval and clock_offset; the flag keeps snapshot_interval at 30" ;;
 *)	not_ok "the reload applies the live settings (got: $line)" ;;
 esac
+check "snapshot_interval, 0 in the file, is named as kept by its flag" \
+	grep -q 'event=reload setting=snapshot_interval result=kept-flag' "$LOG"
+check "no setting the flags leave to the file is named as kept by a flag" \
+	sh -c "! grep 'result=kept-flag' '$LOG' | grep -v setting=snapshot_interval"
 check "store_workers is named as waiting for the next start" \
 	grep -q 'event=reload setting=store_workers result=at-next-start' "$LOG"
 check "queue_max is named as waiting for the next start" \
@@ -97,7 +101,7 @@ check "at debug, each stored report is logged" grep -q "event=report-stored repo
 settings warn 2 1 3600 1 1000
 line=$(hup)
 case $line in
-*"result=ok changed=1 at_next_start=0 log_level=warn"*)
+*"result=ok changed=1 at_next_start=0 kept_by_flag=1 log_level=warn"*)
 	ok "a reload to log_level warn is itself logged ($line)" ;;
 *)	not_ok "a reload to log_level warn is itself logged (got: $line)" ;;
 esac

@@ -39,6 +39,7 @@ static void	 test_set_int_bounds(void **);
 static void	 test_set_bool_bad(void **);
 static void	 test_set_unknown(void **);
 static void	 test_load(void **);
+static void	 test_load_named(void **);
 static void	 test_load_errors(void **);
 static void	 test_load_missing_file(void **);
 static void	 test_load_long_line(void **);
@@ -210,6 +211,32 @@ test_load(void **state)
 	conf_free(opts, NOPTS, &c);
 }
 
+/* The options a file names are marked, a default value named too; the
+ * others keep their marks. */
+static void
+test_load_named(void **state)
+{
+	struct tconf c;
+	unsigned char named[NOPTS] = { 0 };
+	char err[256], *path;
+
+	(void)state;
+	conf_defaults(opts, NOPTS, &c);
+	named[4] = 7;
+	path = write_temp("# the default port, named\nport 1883\ntls yes\n");
+	assert_int_equal(conf_load_named(opts, NOPTS, &c, path, named, err,
+	    sizeof(err)), 0);
+	unlink(path);
+	free(path);
+	assert_int_equal(named[0], 0);	/* host */
+	assert_int_equal(named[1], 1);	/* port */
+	assert_int_equal(named[2], 1);	/* tls */
+	assert_int_equal(named[3], 0);	/* password */
+	assert_int_equal(named[4], 7);	/* name: left as it was */
+	assert_int_equal(c.tls, 1);
+	conf_free(opts, NOPTS, &c);
+}
+
 static void
 test_load_errors(void **state)
 {
@@ -341,6 +368,7 @@ main(void)
 		cmocka_unit_test(test_set_bool_bad),
 		cmocka_unit_test(test_set_unknown),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_load_named),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_load_missing_file),
 		cmocka_unit_test(test_load_long_line),
