@@ -111,6 +111,23 @@ cpu_line() {
 		printf " (over %.1f s of wall time)", s }'
 }
 
+# cpu_per_report "NAME..." "TICKS-BEFORE" "TICKS-AFTER" GRLOAD-SECONDS
+# REPORTS: the CPU time each process and all of them (grload first) spent
+# per report, in µs, and the rate the machine's cores would allow at that
+# cost were they busy with nothing else
+cpu_per_report() {
+	awk -v n="$1" -v a="$2" -v b="$3" -v g="$4" -v r="$5" -v hz="$B_HZ" \
+	    -v cores="$(nproc)" 'BEGIN {
+		if (r <= 0) { print "-"; exit }
+		k = split(n, name, " "); split(a, x, " "); split(b, y, " ")
+		t = g; part = sprintf("grload %.0f", 1e6 * g / r)
+		for (i = 1; i <= k; i++) {
+			s = (y[i] - x[i]) / hz; t += s
+			part = part sprintf(", %s %.0f", name[i], 1e6 * s / r)
+		}
+		printf "%.0f µs (%s); %d cores allow at most %.0f/s\n", 1e6 * t / r, part, cores, cores * r / t }'
+}
+
 # percentiles FILE...: "p50 p90 p99 max" in ms of column 3 (µs) of pgbench
 # per-transaction logs
 percentiles() {
@@ -309,13 +326,16 @@ responder_stop "$B_DIR/echo.log"
 say ""
 say "-- raw end-to-end ceiling: agents -> Mosquitto -> one subscriber that stores each batch with one durable INSERT into a plain table, then acks (no checks, routing, cases or alerts)"
 sql "CREATE TABLE bench_raw (id text PRIMARY KEY, worker_id text NOT NULL, body bytea NOT NULL)" >/dev/null || exit 1
-responder_start "$B_DIR/sink.log" -D "$GR_DB"
-B_C0=$(cpu_ticks "$B_MOSQ_PID" "$B_ECHO_PID")
+responder_start "$B_DIR/sink.log" -D "$GR_DB application_name=gr-bench-sink"
+B_SINK_BACKEND=$(sql "SELECT pid FROM pg_stat_activity WHERE application_name = 'gr-bench-sink'")
+B_C0="$(cpu_ticks "$B_MOSQ_PID" "$B_ECHO_PID")$(sum_ticks $B_SINK_BACKEND)"
 if grload_stage raw-full -n "$B_FULL" -d "$B_FULL_S"; then
-	B_C1=$(cpu_ticks "$B_MOSQ_PID" "$B_ECHO_PID")
+	B_C1="$(cpu_ticks "$B_MOSQ_PID" "$B_ECHO_PID")$(sum_ticks $B_SINK_BACKEND)"
 	B_RAW_RPS=$(field "$B_RES" rps)
-	B_RAW_CPU="grload $(field "$B_RES" cpu) s, $(cpu_line "mosquitto subscriber" "$B_C0" "$B_C1" "$(field "$B_RES" elapsed)")"
+	B_RAW_CPU="grload $(field "$B_RES" cpu) s, $(cpu_line "mosquitto subscriber its-PostgreSQL-backend" "$B_C0" "$B_C1" "$(field "$B_RES" elapsed)")"
+	B_RAW_PER=$(cpu_per_report "mosquitto subscriber backend" "$B_C0" "$B_C1" "$(field "$B_RES" cpu)" "$(field "$B_RES" stored)")
 	say "  cpu         $B_RAW_CPU"
+	say "  per report  $B_RAW_PER"
 	B_RAW_GOT=$(psql "$GR_DB" -XAtq -v ON_ERROR_STOP=1 <<-EOF
 		CREATE TEMP TABLE ids (id text);
 		\copy ids FROM '$B_DIR/ids.raw-full'
@@ -389,7 +409,9 @@ B_C0="$(cpu_ticks "$B_MOSQ_PID" "$B_COLL_PID")$(sum_ticks $B_BACKEND_PIDS)"
 if grload_stage collector-full -n "$B_FULL" -d "$B_FULL_S" -P 5; then
 	B_C1="$(cpu_ticks "$B_MOSQ_PID" "$B_COLL_PID")$(sum_ticks $B_BACKEND_PIDS)"
 	B_COLL_CPU="grload $(field "$B_RES" cpu) s, $(cpu_line "mosquitto collector its-PostgreSQL-backends" "$B_C0" "$B_C1" "$(field "$B_RES" elapsed)")"
+	B_COLL_PER=$(cpu_per_report "mosquitto collector backends" "$B_C0" "$B_C1" "$(field "$B_RES" cpu)" "$(field "$B_RES" stored)")
 	say "  cpu         $B_COLL_CPU"
+	say "  per report  $B_COLL_PER"
 	check_rows collector-full
 	B_COLL_RPS=$(field "$B_RES" rps)
 	B_TREND=$(sed -n 's|.* \([0-9]*\)/s and slowest.*|\1|p' "$B_DIR/grload.collector-full.err" |
@@ -464,6 +486,12 @@ fi
 [ -n "${B_RAW_CPU:-}" ] && say "cpu, raw ceiling at full speed         $B_RAW_CPU"
 [ -n "${B_COLL_CPU:-}" ] && say "cpu, collector at full speed           $B_COLL_CPU"
 [ -n "${B_COLL2_CPU:-}" ] && say "cpu, two collectors at full speed      $B_COLL2_CPU"
+[ -n "${B_RAW_PER:-}" ] && say "cpu per report, raw ceiling            $B_RAW_PER"
+[ -n "${B_COLL_PER:-}" ] && say "cpu per report, collector              $B_COLL_PER"
+if [ -n "${B_RAW_PER:-}" ] && [ -n "${B_COLL_PER:-}" ]; then
+	say "$(awk -v c="${B_COLL_PER%% µs*}" -v r="${B_RAW_PER%% µs*}" 'BEGIN {
+		if (r > 0) printf "collector cpu / raw cpu per report     %.1f times (60 %% of the ceiling asks for at most %.1f on a CPU-bound machine)", c / r, 1 / 0.6 }')"
+fi
 say "run time                               $(( $(date +%s) - B_START )) s; files in ${B_DIR#"$B_TOP"/}"
 if [ "$B_FAILED" -ne 0 ]; then
 	say "bench: $B_FAILED check(s) FAILED"
