@@ -38,7 +38,7 @@ static void	usage(FILE *);
 static void	on_signal(int);
 static int	read_config(struct collector_conf *, const char *,
 		    unsigned char *, int, char **, char *, size_t);
-static void	do_reload(struct collector_conf *, const char *, int, char **,
+static int	do_reload(struct collector_conf *, const char *, int, char **,
 		    struct ingest *);
 static void	db_back(struct ingest *);
 
@@ -152,9 +152,9 @@ read_config(struct collector_conf *c, const char *path, unsigned char *named,
  * change while running; each other setting that changed is named in the
  * log and keeps its value until the next start.  A setting the file
  * changes but a flag fixes is named too (kept-flag).  Settings that do not
- * read or check change nothing.
+ * read or check change nothing (-1).
  */
-static void
+static int
 do_reload(struct collector_conf *c, const char *path, int argc, char **argv,
     struct ingest *in)
 {
@@ -168,12 +168,12 @@ do_reload(struct collector_conf *c, const char *path, int argc, char **argv,
 	if (path == NULL) {
 		log_info("event=reload result=nothing-to-reload "
 		    "note=\"no config file\"");
-		return;
+		return 0;
 	}
 	if (read_config(&fresh, path, NULL, argc, argv, err,
 	    sizeof(err)) < 0) {
 		log_error("event=reload result=kept-old error=\"%s\"", err);
-		return;
+		return -1;
 	}
 	/* the file alone, without the flags (argc 1): what the file names
 	 * and a flag keeps from changing is said */
@@ -217,6 +217,7 @@ do_reload(struct collector_conf *c, const char *path, int argc, char **argv,
 	    c->log_level, c->batch_max, c->sweep_interval,
 	    c->snapshot_interval, c->clock_offset);
 	log_set_level(after);
+	return 0;
 }
 
 /* Paho's thread: reports to the store workers, actions to the main loop. */
@@ -400,12 +401,15 @@ main(int argc, char **argv)
 		}
 		if (reload) {
 			long interval = conf.sweep_interval;
+			int ok;
 
-			do_reload(&conf, config_path, argc, argv, &in);
+			ok = do_reload(&conf, config_path, argc, argv,
+			    &in) == 0;
 			/* a new interval counts from a sweep now */
 			if (conf.sweep_interval != interval)
 				next_sweep = mono_ms();
-			ingest_reload_rules(&in, "sighup");
+			ok &= ingest_reload_rules(&in, "sighup") == 0;
+			metrics_reload(in.metrics, ok);
 		}
 		notices = store_notices(store);
 		if (notices & STORE_NOTICE_RULES)

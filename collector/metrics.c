@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <microhttpd.h>
 
@@ -34,6 +35,8 @@ struct metrics {
 	struct MHD_Daemon *httpd;
 	_Atomic uint64_t counter[M_NCOUNTERS];
 	_Atomic uint64_t queue_len;
+	atomic_int	 reload_ok;	/* the last reload's outcome */
+	_Atomic int64_t	 reload_at;	/* the last successful one, Unix s */
 	pthread_mutex_t	 lock;		/* the reasons table */
 	const char	*reason[MAX_REASONS];
 	uint64_t	 rejected[MAX_REASONS];
@@ -156,6 +159,18 @@ metrics_render(struct metrics *m, size_t *len)
 	    "yet handled.\n# TYPE gr_collector_queue_length gauge\n"
 	    "gr_collector_queue_length %llu\n",
 	    (unsigned long long)atomic_load(&m->queue_len));
+	put(&t, "# HELP gr_collector_config_last_reload_successful Whether "
+	    "the last reload (SIGHUP) read the settings and routing rules (1) "
+	    "or kept those in force (0).\n"
+	    "# TYPE gr_collector_config_last_reload_successful gauge\n"
+	    "gr_collector_config_last_reload_successful %d\n"
+	    "# HELP gr_collector_config_last_reload_success_timestamp_seconds "
+	    "When the configuration was last read in full (the start, or a "
+	    "reload).\n# TYPE "
+	    "gr_collector_config_last_reload_success_timestamp_seconds gauge\n"
+	    "gr_collector_config_last_reload_success_timestamp_seconds "
+	    "%lld\n", atomic_load(&m->reload_ok),
+	    (long long)atomic_load(&m->reload_at));
 	put_hist(&t, &m->batch);
 	put_hist(&t, &m->commit);
 	put_hist(&t, &m->ack);
@@ -208,6 +223,7 @@ metrics_new(int port)
 	struct sockaddr_in sin;
 
 	pthread_mutex_init(&m->lock, NULL);
+	metrics_reload(m, 1);
 	hist_init(&m->batch, "gr_collector_batch_reports",
 	    "New reports stored per committed transaction.", batch_le,
 	    sizeof(batch_le) / sizeof(batch_le[0]), 1);
@@ -308,4 +324,14 @@ metrics_queue(struct metrics *m, size_t len)
 {
 	if (m != NULL)
 		atomic_store(&m->queue_len, len);
+}
+
+void
+metrics_reload(struct metrics *m, int ok)
+{
+	if (m == NULL)
+		return;
+	atomic_store(&m->reload_ok, ok ? 1 : 0);
+	if (ok)
+		atomic_store(&m->reload_at, (int64_t)time(NULL));
 }

@@ -33,6 +33,10 @@ void	metrics_commit(struct metrics *, size_t n, int64_t us);
 /* An Ack published for a report received at t_us (mono_us()). */
 void	metrics_ack(struct metrics *, int64_t t_us);
 void	metrics_queue(struct metrics *, size_t len);
+/* The outcome of a reload of the configuration (SIGHUP): ok 1 when the
+ * settings and the routing rules were read, 0 when what was in force
+ * stays.  The start counts as the first successful one. */
+void	metrics_reload(struct metrics *, int ok);
 
 /* The exposition text, for the listener and the tests; free() it. */
 char	*metrics_render(struct metrics *, size_t *len);

@@ -26,7 +26,19 @@ snapshot_interval	0
 EOF
 }
 settings debug 64 0 0 1 1000
-gr_collector_start "$T_DIR" "$BUILD" -c "$CONF" -o snapshot_interval=30
+MPORT=$(gr_free_port)
+gr_collector_start "$T_DIR" "$BUILD" -c "$CONF" -o snapshot_interval=30 \
+	-o metrics_port="$MPORT"
+# metric NAME: its value on /metrics
+metric() {
+	curl -sf --max-time 10 "http://127.0.0.1:$MPORT/metrics" |
+		awk -v n="$1" '$1 == n { print $2 }'
+}
+OK_METRIC=gr_collector_config_last_reload_successful
+AT_METRIC=gr_collector_config_last_reload_success_timestamp_seconds
+is "$(metric $OK_METRIC)" 1 "the start counts as a successful load of the configuration"
+at_start=$(metric $AT_METRIC)
+check "... at the start's time ($at_start)" test "${at_start:-0}" -ge "$(( $(date +%s) - 120 ))"
 G=$(grid_of gw001)
 sql "UPDATE setting SET value = '0' WHERE name = 'repeat_window_days'" >/dev/null
 
@@ -75,6 +87,9 @@ check "snapshot_interval, 0 in the file, is named as kept by its flag" \
 	grep -q 'event=reload setting=snapshot_interval result=kept-flag' "$LOG"
 check "no setting the flags leave to the file is named as kept by a flag" \
 	sh -c "! grep 'result=kept-flag' '$LOG' | grep -v setting=snapshot_interval"
+is "$(metric $OK_METRIC)" 1 "the metrics say the reload succeeded"
+at_ok=$(metric $AT_METRIC)
+check "... and when ($at_ok, from $at_start)" test "${at_ok:-0}" -ge "$at_start"
 check "store_workers is named as waiting for the next start" \
 	grep -q 'event=reload setting=store_workers result=at-next-start' "$LOG"
 check "queue_max is named as waiting for the next start" \
@@ -106,6 +121,7 @@ case $line in
 *)	not_ok "a reload to log_level warn is itself logged (got: $line)" ;;
 esac
 check "at warn, a stored report is no longer logged" stored_quietly "重载 警告级"
+at_ok=$(metric $AT_METRIC)
 
 # A file that cannot be used changes nothing, and the collector goes on.
 printf 'batch_max\t0\n' >"$CONF"
@@ -115,6 +131,8 @@ case $line in
 *)	not_ok "a bad file is refused with the reason (got: $line)" ;;
 esac
 check "the old settings stay (still warn), and reports are still stored" stored_quietly "重载 坏文件"
+is "$(metric $OK_METRIC)" 0 "the metrics say the last reload failed"
+is "$(metric $AT_METRIC)" "$at_ok" "... and keep the time of the last one that succeeded"
 rm -f "$CONF"
 line=$(hup)
 case $line in
@@ -122,3 +140,11 @@ case $line in
 *)	not_ok "a missing file is refused (got: $line)" ;;
 esac
 check "... and reports are still stored, the settings kept" stored_quietly "重载 无文件"
+is "$(metric $OK_METRIC)" 0 "the metrics say so"
+settings info 2 1 3600 1 1000
+line=$(hup)
+case $line in
+*"result=ok changed=1 "*"log_level=info"*) ok "a good file again is read ($line)" ;;
+*)	not_ok "a good file again is read (got: $line)" ;;
+esac
+is "$(metric $OK_METRIC)" 1 "the metrics say the reload succeeded again"
