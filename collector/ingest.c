@@ -16,6 +16,9 @@
 #include "util.h"
 #include "validate.h"
 
+_Static_assert(INGEST_WORKERS_MAX <= METRICS_HOLDERS,
+    "each store worker's holdings have a gauge slot");
+
 /* protobuf-c can need far more memory than the payload; bound it. */
 #define ARENA_BYTES	(REPORT_MAX_BYTES * 80)
 
@@ -168,8 +171,7 @@ ingest_take(struct ingest *in, struct queue *q, struct qmsg **b, size_t n,
 		in->stats.received++;
 		metrics_count(in->metrics, M_RECEIVED);
 	}
-	if (in->slot >= 0)	/* the gauge is of reports */
-		metrics_queue(in->metrics, queue_len(q) + n);
+	metrics_held(in->metrics, in->slot, n);
 	return n;
 }
 
@@ -540,9 +542,12 @@ choose(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 		held[ncand].seq = m->seq;
 		held[ncand].msg = i;
 		ncand++;
-		if (j < ncand - 1 ||
-		    (in->slot >= 0 && held_elsewhere(in, r, m->seq)))
+		if (j < ncand - 1)
 			continue;	/* after the one it depends on */
+		if (in->slot >= 0 && held_elsewhere(in, r, m->seq)) {
+			metrics_count(in->metrics, M_DEFERRED);
+			continue;
+		}
 		sl[k].msg = i;
 		in->items[k].r = r;
 		k++;

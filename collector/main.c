@@ -336,6 +336,7 @@ main(int argc, char **argv)
 	ingest_shared_init(&shared, (size_t)conf.batch_max);
 	q = inbox.actions = queue_new((size_t)conf.queue_max);
 	rq = inbox.reports = queue_new((size_t)conf.queue_max);
+	metrics_watch(metrics, rq);
 	memset(&mo, 0, sizeof(mo));
 	mqtt_opts_endpoint(&mo, &conf.mq);
 	mo.client_id = client_id;
@@ -468,6 +469,7 @@ main(int argc, char **argv)
 	queue_close(q);		/* release Paho's thread if it waits on us */
 	queue_close(rq);
 	mqtt_free(mqtt, 2000);
+	metrics_watch(metrics, NULL);
 	queue_free(q);
 	queue_free(rq);
 	ingest_shared_free(&shared);

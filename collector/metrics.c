@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "queue.h"
 #include "util.h"
 
 #define MAX_REASONS	32
@@ -34,10 +35,11 @@ struct histogram {
 struct metrics {
 	struct MHD_Daemon *httpd;
 	_Atomic uint64_t counter[M_NCOUNTERS];
-	_Atomic uint64_t queue_len;
+	_Atomic uint64_t held[METRICS_HOLDERS];
+	struct queue	*queue;		/* under lock */
 	atomic_int	 reload_ok;	/* the last reload's outcome */
 	_Atomic int64_t	 reload_at;	/* the last successful one, Unix s */
-	pthread_mutex_t	 lock;		/* the reasons table */
+	pthread_mutex_t	 lock;		/* the reasons table, queue */
 	const char	*reason[MAX_REASONS];
 	uint64_t	 rejected[MAX_REASONS];
 	size_t		 nreasons;
@@ -61,6 +63,9 @@ static const struct {
 	  "Reports the database failed to store (dead-lettered, no Ack)." },
 	{ "gr_collector_alerts_total",
 	  "Alerts published to the county's dispatch feed (the broker has them)." },
+	{ "gr_collector_deferred_total",
+	  "Times a store worker set a report aside until another worker "
+	  "stored an earlier one it depends on." },
 };
 
 static void
@@ -141,6 +146,7 @@ char *
 metrics_render(struct metrics *m, size_t *len)
 {
 	struct text t = { xmalloc(4096), 0, 4096 };
+	uint64_t waiting;
 
 	for (int i = 0; i < M_NCOUNTERS; i++)
 		put(&t, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n",
@@ -154,11 +160,14 @@ metrics_render(struct metrics *m, size_t *len)
 	for (size_t i = 0; i < m->nreasons; i++)
 		put(&t, "gr_collector_rejected_total{reason=\"%s\"} %llu\n",
 		    m->reason[i], (unsigned long long)m->rejected[i]);
+	waiting = m->queue != NULL ? queue_len(m->queue) : 0;
 	pthread_mutex_unlock(&m->lock);
-	put(&t, "# HELP gr_collector_queue_length Messages received and not "
-	    "yet handled.\n# TYPE gr_collector_queue_length gauge\n"
-	    "gr_collector_queue_length %llu\n",
-	    (unsigned long long)atomic_load(&m->queue_len));
+	for (int i = 0; i < METRICS_HOLDERS; i++)
+		waiting += atomic_load(&m->held[i]);
+	put(&t, "# HELP gr_collector_queue_length Reports received and not "
+	    "yet handled: queued, or held by a store worker.\n"
+	    "# TYPE gr_collector_queue_length gauge\n"
+	    "gr_collector_queue_length %llu\n", (unsigned long long)waiting);
 	put(&t, "# HELP gr_collector_config_last_reload_successful Whether "
 	    "the last reload (SIGHUP) read the settings and routing rules (1) "
 	    "or kept those in force (0).\n"
@@ -320,10 +329,20 @@ metrics_ack(struct metrics *m, int64_t t_us)
 }
 
 void
-metrics_queue(struct metrics *m, size_t len)
+metrics_watch(struct metrics *m, struct queue *q)
 {
-	if (m != NULL)
-		atomic_store(&m->queue_len, len);
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->queue = q;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void
+metrics_held(struct metrics *m, int slot, size_t n)
+{
+	if (m != NULL && slot >= 0 && slot < METRICS_HOLDERS)
+		atomic_store(&m->held[slot], n);
 }
 
 void

@@ -13,6 +13,8 @@ enum metric_counter {
 	M_DUPLICATES,	/* reports stored before, acknowledged again */
 	M_FAILED,	/* reports the database failed to store (no Ack) */
 	M_ALERTS,	/* alerts published to the county (the broker has them) */
+	M_DEFERRED,	/* reports a store worker set aside for an earlier one
+			   another worker held */
 	M_NCOUNTERS
 };
 
@@ -32,7 +34,14 @@ void	metrics_reject(struct metrics *, const char *reason);
 void	metrics_commit(struct metrics *, size_t n, int64_t us);
 /* An Ack published for a report received at t_us (mono_us()). */
 void	metrics_ack(struct metrics *, int64_t t_us);
-void	metrics_queue(struct metrics *, size_t len);
+/* The reports received and not yet handled: those waiting in queue q
+ * (read when the metrics are), and those each store worker holds (slot,
+ * below METRICS_HOLDERS: n, as of its last take).  metrics_watch(m, NULL)
+ * before q is freed. */
+#define METRICS_HOLDERS	8
+struct queue;
+void	metrics_watch(struct metrics *, struct queue *q);
+void	metrics_held(struct metrics *, int slot, size_t n);
 /* The outcome of a reload of the configuration (SIGHUP): ok 1 when the
  * settings and the routing rules were read, 0 when what was in force
  * stays.  The start counts as the first successful one. */

@@ -26,7 +26,7 @@ not_ok() { T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N - $*"
 
 # check DESCRIPTION CMD...: pass when CMD succeeds
 check() {
-	d=$1; shift
+	local d=$1; shift
 	if "$@"; then ok "$d"; else not_ok "$d"; fi
 }
 

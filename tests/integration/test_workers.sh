@@ -12,7 +12,18 @@
 
 start_servers
 port=$(gr_free_port)
-gr_collector_start "$T_DIR" "$BUILD" -o store_workers=2 -o metrics_port="$port"
+CONF=$T_DIR/collector.conf
+printf 'batch_max\t64\n' >"$CONF"
+gr_collector_start "$T_DIR" "$BUILD" -c "$CONF" -o store_workers=2 \
+	-o metrics_port="$port"
+LOG=$T_DIR/collector.log
+# metric NAME: its value on the collector's /metrics
+metric() {
+	curl -sf --max-time 10 "http://127.0.0.1:$port/metrics" |
+		awk -v n="$1" '$1 == n { print $2 }'
+}
+metric_is() { [ "$(metric "$1")" = "$2" ]; }
+metric_above() { [ "$(metric "$1")" -gt "$2" ]; }
 sql "UPDATE setting SET value = '0' WHERE name = 'repeat_window_days'" >/dev/null
 G=$(grid_of gw001)
 caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
@@ -60,10 +71,13 @@ x=$(other c -W 1 report --grid "$G" --category 11 --colour green --people 1 \
 	--summary "并行 在先")
 gr_wait_for 20 "a worker waiting on table case" lock_waits 1 relation
 n=$(received "$port")
+deferred=$(metric gr_collector_deferred_total)
 y=$(other d -W 1 report --grid "$G" --category 12 --colour green --people 1 \
 	--summary "并行 在后" --link "$x")
 check "the collector has taken the later report too" \
 	gr_wait_for 20 "the collector to take it" received_is "$port" $((n + 1))
+check "the other worker sets it aside (gr_collector_deferred_total)" \
+	gr_wait_for 20 "a deferral" metric_above gr_collector_deferred_total "$deferred"
 session_close two "COMMIT;"
 wait_count 20 5 "SELECT count(*) FROM report"
 is "$(sql "SELECT r.case_no FROM \"case\" c JOIN \"case\" r ON r.id = c.repeat_of WHERE c.report_id = '$y'")" \
@@ -71,4 +85,62 @@ is "$(sql "SELECT r.case_no FROM \"case\" c JOIN \"case\" r ON r.id = c.repeat_o
 is "$(sql "SELECT (SELECT id FROM \"case\" WHERE report_id = '$x') < (SELECT id FROM \"case\" WHERE report_id = '$y')")" t \
 	"and its case comes after"
 
-finish
+# ---- batch_max lowered while a worker holds more than that ----------------
+# A worker takes three reports at batch_max 64: a, and b and d, which link
+# to a and wait for its commit.  While a waits on its repeat lock, a reload
+# makes batch_max 1.  The next round stores b (red: it waits on its
+# township's 一案双查 lock) and must still show d to the other worker, which
+# then holds back z, a later report of d's matter, until d is stored.
+# Both workers first wait on table "case", so that the three are queued
+# before either takes them.
+c0_id=$(sql "SELECT id FROM \"case\" WHERE report_id = '$r0'")
+tsp=$(sql "SELECT township_code FROM \"case\" WHERE report_id = '$r0'")
+session_open hold_repeat
+session_send hold_repeat "SELECT pg_advisory_lock(hashtext('gr_repeat'), hashint8($c0_id)); SELECT 'locked';"
+session_wait hold_repeat locked
+session_open hold_township
+session_send hold_township "SELECT pg_advisory_lock(hashtext('gr_double_check'), hashtext('$tsp')); SELECT 'locked';"
+session_wait hold_township locked
+lock_cases three
+other e -W 1 report --grid "$G" --category 16 --colour green --people 1 \
+	--summary "批量 先一" >/dev/null
+gr_wait_for 20 "a worker waiting on table case" lock_waits 1 relation
+other f -W 1 report --grid "$G" --category 17 --colour green --people 1 \
+	--summary "批量 先二" >/dev/null
+check "both workers wait on table case" \
+	gr_wait_for 20 "two workers waiting on table case" lock_waits 2 relation
+ra=$(other g -W 1 report --grid "$G" --category 18 --colour green --people 1 \
+	--summary "批量 甲" --link "$r0")
+rb=$(other h -W 1 report --grid "$G" --category 19 --colour red --people 1 \
+	--summary "批量 乙" --link "$ra")
+rd=$(other i -W 1 report --grid "$G" --category 20 --colour green --people 1 \
+	--summary "批量 丁" --link "$ra")
+check "the three are queued behind the two held (gr_collector_queue_length 5)" \
+	gr_wait_for 20 "five reports waiting" metric_is gr_collector_queue_length 5
+session_close three "COMMIT;"
+check "one worker takes the three; a waits on its repeat lock" \
+	gr_wait_for 20 "a worker waiting on the repeat lock" advisory_waits 1 gr_repeat
+printf 'batch_max\t1\n' >"$CONF"
+reloads=$(grep -c 'event=reload result=ok' "$LOG")
+kill -HUP "$GR_COLLECTOR_PID"
+check "batch_max becomes 1" gr_wait_for 20 "the reload" \
+	sh -c "[ \$(grep -c 'event=reload result=ok.* batch_max=1 ' '$LOG') -gt $reloads ]"
+session_close hold_repeat
+check "a is stored, and the next round waits on b's township lock" \
+	gr_wait_for 20 "a worker waiting on the township lock" advisory_waits 1 gr_double_check
+is "$(sql "SELECT count(*) FROM report WHERE id IN ('$rb', '$rd')")" 0 "b and d are not stored yet"
+n=$(received "$port")
+deferred=$(metric gr_collector_deferred_total)
+rz=$(other j -W 1 report --grid "$G" --category 20 --colour green --people 1 \
+	--summary "批量 后来")
+check "the other worker takes z" \
+	gr_wait_for 20 "the collector to take z" received_is "$port" $((n + 1))
+check "and sets it aside: d, of the same matter and held by the first worker, comes first" \
+	gr_wait_for 20 "a deferral" metric_above gr_collector_deferred_total "$deferred"
+session_close hold_township
+wait_count 20 1 "SELECT count(*) FROM report WHERE id = '$rz'"
+is "$(sql "SELECT count(*) FROM report WHERE id IN ('$ra', '$rb', '$rd', '$rz')")" 4 \
+	"a, b, d and z are all stored"
+is "$(sql "SELECT (SELECT id FROM \"case\" WHERE report_id = '$rd') < (SELECT id FROM \"case\" WHERE report_id = '$rz')")" t \
+	"z's case comes after d's, in the order they came"
+
