@@ -114,6 +114,7 @@ ingest_cleanup(struct ingest *in)
 		pthread_cond_broadcast(&sh->landed);
 		pthread_mutex_unlock(&sh->lock);
 	}
+	metrics_held(in->metrics, in->slot, 0);
 	codec_arena_free(&in->arena);
 }
 
@@ -545,7 +546,9 @@ choose(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 		if (j < ncand - 1)
 			continue;	/* after the one it depends on */
 		if (in->slot >= 0 && held_elsewhere(in, r, m->seq)) {
-			metrics_count(in->metrics, M_DEFERRED);
+			if (!m->deferred)	/* counted once a report */
+				metrics_count(in->metrics, M_DEFERRED);
+			m->deferred = 1;
 			continue;
 		}
 		sl[k].msg = i;
@@ -634,6 +637,7 @@ ingest_drain(struct ingest *in, struct queue *q, struct qmsg **b, size_t n,
 		    "note=\"the agents will send these again\"", left);
 	while (n > 0)
 		qmsg_free(b[--n]);
+	metrics_held(in->metrics, in->slot, 0);
 	return left;
 }
 
@@ -675,6 +679,7 @@ ingest_round(struct ingest *in, struct queue *queue, struct qmsg **b,
 		}
 	}
 	*np = compact(b, done, n);
+	metrics_held(in->metrics, in->slot, *np);
 	return rc;
 }
 

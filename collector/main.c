@@ -36,8 +36,8 @@ static volatile sig_atomic_t reload;
 
 static void	usage(FILE *);
 static void	on_signal(int);
-static int	read_config(struct collector_conf *, const char *,
-		    unsigned char *, int, char **, char *, size_t);
+static int	read_config(struct collector_conf *, const char *, int,
+		    char **, char *, size_t);
 static int	do_reload(struct collector_conf *, const char *, int, char **,
 		    struct ingest *);
 static void	db_back(struct ingest *);
@@ -96,11 +96,10 @@ on_signal(int sig)
 }
 
 /* Defaults, then the config file, then the flags: at startup, and again
- * on SIGHUP.  named, when not NULL, marks the options the file names
- * (conf_load_named()).  0, or -1 with err filled and c freed. */
+ * on SIGHUP.  0, or -1 with err filled and c freed. */
 static int
-read_config(struct collector_conf *c, const char *path, unsigned char *named,
-    int argc, char **argv, char *err, size_t size)
+read_config(struct collector_conf *c, const char *path, int argc, char **argv,
+    char *err, size_t size)
 {
 	char *eq;
 	const char *name = NULL;
@@ -108,8 +107,8 @@ read_config(struct collector_conf *c, const char *path, unsigned char *named,
 
 	memset(c, 0, sizeof(*c));
 	conf_defaults(collector_opts, collector_nopts, c);
-	if (path != NULL && conf_load_named(collector_opts, collector_nopts, c,
-	    path, named, err, size) < 0)
+	if (path != NULL && conf_load(collector_opts, collector_nopts, c, path,
+	    err, size) < 0)
 		rc = -1;
 	optind = 0;		/* glibc: scan argv afresh (BSD: optreset) */
 	while (rc == 0 &&
@@ -170,16 +169,17 @@ do_reload(struct collector_conf *c, const char *path, int argc, char **argv,
 		    "note=\"no config file\"");
 		return 0;
 	}
-	if (read_config(&fresh, path, NULL, argc, argv, err,
-	    sizeof(err)) < 0) {
+	if (read_config(&fresh, path, argc, argv, err, sizeof(err)) < 0) {
 		log_error("event=reload result=kept-old error=\"%s\"", err);
 		return -1;
 	}
-	/* the file alone, without the flags (argc 1): what the file names
-	 * and a flag keeps from changing is said */
-	named = calloc(collector_nopts, 1);
-	filed_ok = named != NULL && read_config(&filed, path, named, 1, argv,
-	    err, sizeof(err)) == 0;
+	/* the file alone, over the defaults, unchecked: what it names and a
+	 * flag keeps from changing is said */
+	named = xcalloc(collector_nopts, 1);
+	memset(&filed, 0, sizeof(filed));
+	conf_defaults(collector_opts, collector_nopts, &filed);
+	filed_ok = conf_load_named(collector_opts, collector_nopts, &filed,
+	    path, named, err, sizeof(err)) == 0;
 	for (size_t i = 0; i < collector_nopts; i++) {
 		const struct conf_opt *o = &collector_opts[i];
 
@@ -202,8 +202,7 @@ do_reload(struct collector_conf *c, const char *path, int argc, char **argv,
 		changed++;
 	}
 	conf_free(collector_opts, collector_nopts, &fresh);
-	if (filed_ok)
-		conf_free(collector_opts, collector_nopts, &filed);
+	conf_free(collector_opts, collector_nopts, &filed);
 	free(named);
 	ingest_set_batch_max(in->shared, (size_t)c->batch_max);
 	in->snapshot_interval_ms = c->snapshot_interval * 1000L;
@@ -292,7 +291,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (read_config(&conf, config_path, NULL, argc, argv, errbuf,
+	if (read_config(&conf, config_path, argc, argv, errbuf,
 	    sizeof(errbuf)) < 0)
 		fatalx("event=config error=\"%s\"", errbuf);
 	log_set_level(log_level_parse(conf.log_level));
@@ -402,15 +401,13 @@ main(int argc, char **argv)
 		}
 		if (reload) {
 			long interval = conf.sweep_interval;
-			int ok;
 
-			ok = do_reload(&conf, config_path, argc, argv,
-			    &in) == 0;
+			metrics_reload(in.metrics, do_reload(&conf,
+			    config_path, argc, argv, &in) == 0);
 			/* a new interval counts from a sweep now */
 			if (conf.sweep_interval != interval)
 				next_sweep = mono_ms();
-			ok &= ingest_reload_rules(&in, "sighup") == 0;
-			metrics_reload(in.metrics, ok);
+			ingest_reload_rules(&in, "sighup");
 		}
 		notices = store_notices(store);
 		if (notices & STORE_NOTICE_RULES)

@@ -64,8 +64,8 @@ static const struct {
 	{ "gr_collector_alerts_total",
 	  "Alerts published to the county's dispatch feed (the broker has them)." },
 	{ "gr_collector_deferred_total",
-	  "Times a store worker set a report aside until another worker "
-	  "stored an earlier one it depends on." },
+	  "Reports a store worker set aside until another worker stored an "
+	  "earlier one they depend on." },
 };
 
 static void
@@ -169,12 +169,12 @@ metrics_render(struct metrics *m, size_t *len)
 	    "# TYPE gr_collector_queue_length gauge\n"
 	    "gr_collector_queue_length %llu\n", (unsigned long long)waiting);
 	put(&t, "# HELP gr_collector_config_last_reload_successful Whether "
-	    "the last reload (SIGHUP) read the settings and routing rules (1) "
-	    "or kept those in force (0).\n"
+	    "the last reload (SIGHUP) read the config file (1) or kept the "
+	    "settings in force (0).\n"
 	    "# TYPE gr_collector_config_last_reload_successful gauge\n"
 	    "gr_collector_config_last_reload_successful %d\n"
 	    "# HELP gr_collector_config_last_reload_success_timestamp_seconds "
-	    "When the configuration was last read in full (the start, or a "
+	    "When the configuration was last read (the start, or a "
 	    "reload).\n# TYPE "
 	    "gr_collector_config_last_reload_success_timestamp_seconds gauge\n"
 	    "gr_collector_config_last_reload_success_timestamp_seconds "

@@ -18,7 +18,11 @@ enum metric_counter {
 	M_NCOUNTERS
 };
 
+/* Store workers whose holdings the queue gauge counts. */
+#define METRICS_HOLDERS	8
+
 struct metrics;
+struct queue;
 
 /* Counters and histograms; with port > 0 also the HTTP listener on
  * 127.0.0.1:port.  NULL when the port cannot be listened on. */
@@ -36,15 +40,13 @@ void	metrics_commit(struct metrics *, size_t n, int64_t us);
 void	metrics_ack(struct metrics *, int64_t t_us);
 /* The reports received and not yet handled: those waiting in queue q
  * (read when the metrics are), and those each store worker holds (slot,
- * below METRICS_HOLDERS: n, as of its last take).  metrics_watch(m, NULL)
- * before q is freed. */
-#define METRICS_HOLDERS	8
-struct queue;
+ * below METRICS_HOLDERS: n, as of its last take or round).
+ * metrics_watch(m, NULL) before q is freed. */
 void	metrics_watch(struct metrics *, struct queue *q);
 void	metrics_held(struct metrics *, int slot, size_t n);
-/* The outcome of a reload of the configuration (SIGHUP): ok 1 when the
- * settings and the routing rules were read, 0 when what was in force
- * stays.  The start counts as the first successful one. */
+/* The outcome of a reload of the config file (SIGHUP): ok 1 when it was
+ * read, 0 when the settings in force stay.  The start counts as the first
+ * successful one. */
 void	metrics_reload(struct metrics *, int ok);
 
 /* The exposition text, for the listener and the tests; free() it. */

@@ -46,7 +46,8 @@ int	conf_load(const struct conf_opt *, size_t, void *obj, const char *path,
 	    char *err, size_t errsize);
 
 /* conf_load(), and named[i] set to 1 for each option opts[i] the file
- * names (named: n flags, left as they are for the others). */
+ * names (named: n flags, left as they are for the others; on failure, set
+ * for the lines read before the bad one). */
 int	conf_load_named(const struct conf_opt *, size_t, void *obj,
 	    const char *path, unsigned char *named, char *err, size_t errsize);
 

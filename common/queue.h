@@ -13,6 +13,7 @@ struct qmsg {
 	size_t		 len;
 	int64_t		 t_us;	/* when it was pushed: mono_us() */
 	uint64_t	 seq;	/* its place in the queue's order, from 1 */
+	int		 deferred;	/* a store worker set it aside once */
 	struct qmsg	*next;
 };
 

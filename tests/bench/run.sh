@@ -488,7 +488,7 @@ fi
 [ -n "${B_COLL2_CPU:-}" ] && say "cpu, two collectors at full speed      $B_COLL2_CPU"
 [ -n "${B_RAW_PER:-}" ] && say "cpu per report, raw ceiling            $B_RAW_PER"
 [ -n "${B_COLL_PER:-}" ] && say "cpu per report, collector              $B_COLL_PER"
-if [ -n "${B_RAW_PER:-}" ] && [ -n "${B_COLL_PER:-}" ]; then
+if [[ ${B_RAW_PER:-} == [1-9]* && ${B_COLL_PER:-} == [1-9]* ]]; then
 	say "$(awk -v c="${B_COLL_PER%% µs*}" -v r="${B_RAW_PER%% µs*}" 'BEGIN {
 		if (r > 0) printf "collector cpu / raw cpu per report     %.1f times (60 %% of the ceiling asks for at most %.1f on a CPU-bound machine)", c / r, 1 / 0.6 }')"
 fi
