@@ -12,7 +12,8 @@
 start_servers
 CONF=$T_DIR/collector.conf
 LOG=$T_DIR/collector.log
-# settings LEVEL BATCH_MAX SWEEP CLOCK_OFFSET WORKERS QUEUE_MAX
+# settings LEVEL BATCH_MAX SWEEP CLOCK_OFFSET WORKERS QUEUE_MAX; the file's
+# broker, not a URI, is never used: the -b flag of gr_collector_start wins
 settings() {
 	cat >"$CONF" <<EOF
 # collector settings of test_reload.sh
@@ -23,6 +24,7 @@ clock_offset	$4
 store_workers	$5
 queue_max	$6
 snapshot_interval	0
+broker	nowhere
 EOF
 }
 settings debug 64 0 0 1 1000
@@ -85,14 +87,16 @@ check "no sweep runs with sweep_interval 0 (sweeps log at debug, the level in fo
 settings debug 2 1 3600 3 500
 line=$(hup)
 case $line in
-*"result=ok changed=3 at_next_start=2 kept_by_flag=1 log_level=debug batch_max=2 sweep_interval=1 snapshot_interval=30 clock_offset=3600"*)
+*"result=ok changed=3 at_next_start=2 kept_by_flag=2 log_level=debug batch_max=2 sweep_interval=1 snapshot_interval=30 clock_offset=3600"*)
 	ok "the reload applies batch_max, sweep_interval and clock_offset; the flag keeps snapshot_interval at 30" ;;
 *)	not_ok "the reload applies the live settings (got: $line)" ;;
 esac
 check "snapshot_interval, 0 in the file, is named as kept by its flag" \
 	grep -q 'event=reload setting=snapshot_interval result=kept-flag' "$LOG"
+check "so is broker, which the file gives as no URI at all" \
+	grep -q 'event=reload setting=broker result=kept-flag' "$LOG"
 check "no setting the flags leave to the file is named as kept by a flag" \
-	sh -c "! grep 'result=kept-flag' '$LOG' | grep -v setting=snapshot_interval"
+	sh -c "! grep 'result=kept-flag' '$LOG' | grep -v 'setting=snapshot_interval\|setting=broker'"
 check "the metrics say the reload succeeded" reload_metric_is 1
 at_ok=$(metric $AT_METRIC)
 check "... and when ($at_ok, from $at_start)" test "${at_ok:-0}" -ge "$at_start"
@@ -122,7 +126,7 @@ check "at debug, each stored report is logged" grep -q "event=report-stored repo
 settings warn 2 1 3600 1 1000
 line=$(hup)
 case $line in
-*"result=ok changed=1 at_next_start=0 kept_by_flag=1 log_level=warn"*)
+*"result=ok changed=1 at_next_start=0 kept_by_flag=2 log_level=warn"*)
 	ok "a reload to log_level warn is itself logged ($line)" ;;
 *)	not_ok "a reload to log_level warn is itself logged (got: $line)" ;;
 esac
