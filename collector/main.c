@@ -401,9 +401,11 @@ main(int argc, char **argv)
 		}
 		if (reload) {
 			long interval = conf.sweep_interval;
+			int rc = do_reload(&conf, config_path, argc, argv,
+			    &in);
 
-			metrics_reload(in.metrics, do_reload(&conf,
-			    config_path, argc, argv, &in) == 0);
+			if (config_path != NULL)	/* a file was read */
+				metrics_reload(in.metrics, rc == 0);
 			/* a new interval counts from a sweep now */
 			if (conf.sweep_interval != interval)
 				next_sweep = mono_ms();

@@ -42,16 +42,26 @@ conf_defaults(const struct conf_opt *opts, size_t n, void *obj)
 	}
 }
 
+/* The index of the option called name, or -1. */
+static int
+find(const struct conf_opt *opts, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(opts[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
 int
 conf_set(const struct conf_opt *opts, size_t n, void *obj, const char *name,
     const char *value, char *err, size_t errsize)
 {
-	for (size_t i = 0; i < n; i++) {
-		const struct conf_opt *o = &opts[i];
+	int at = find(opts, n, name);
+
+	if (at >= 0) {
+		const struct conf_opt *o = &opts[at];
 		long v;
 
-		if (strcmp(o->name, name) != 0)
-			continue;
 		switch (o->type) {
 		case CONF_STR:
 			free(*str_at(obj, o));
@@ -135,9 +145,8 @@ conf_load_named(const struct conf_opt *opts, size_t n, void *obj,
 			rc = -1;
 			break;
 		}
-		for (size_t i = 0; named != NULL && i < n; i++)
-			if (strcmp(opts[i].name, key) == 0)
-				named[i] = 1;
+		if (named != NULL)	/* conf_set() found it */
+			named[find(opts, n, key)] = 1;
 	}
 	if (rc == 0 && ferror(fp)) {
 		snprintf(err, errsize, "%s: read error", path);
