@@ -37,7 +37,8 @@ static volatile sig_atomic_t reload;
 static void	usage(FILE *);
 static void	on_signal(int);
 static int	read_config(struct collector_conf *, const char *, int,
-		    char **, char *, size_t);
+		    char **, struct collector_conf *, unsigned char *, char *,
+		    size_t);
 static int	do_reload(struct collector_conf *, const char *, int, char **,
 		    struct ingest *);
 static void	db_back(struct ingest *);
@@ -95,11 +96,17 @@ on_signal(int sig)
 		quit = 1;
 }
 
-/* Defaults, then the config file, then the flags: at startup, and again
- * on SIGHUP.  0, or -1 with err filled and c freed. */
+/*
+ * Defaults, then the config file, then the flags: at startup, and again
+ * on SIGHUP.  With filed not NULL (a SIGHUP), it is given the settings
+ * before the flags, unchecked, and named (collector_nopts flags) what the
+ * file names: the one reading of the file serves both.  0, or -1 with err
+ * filled and c and filed freed.
+ */
 static int
 read_config(struct collector_conf *c, const char *path, int argc, char **argv,
-    char *err, size_t size)
+    struct collector_conf *filed, unsigned char *named, char *err,
+    size_t size)
 {
 	char *eq;
 	const char *name = NULL;
@@ -107,9 +114,14 @@ read_config(struct collector_conf *c, const char *path, int argc, char **argv,
 
 	memset(c, 0, sizeof(*c));
 	conf_defaults(collector_opts, collector_nopts, c);
-	if (path != NULL && conf_load(collector_opts, collector_nopts, c, path,
-	    err, size) < 0)
+	if (path != NULL && conf_load_named(collector_opts, collector_nopts, c,
+	    path, named, err, size) < 0)
 		rc = -1;
+	if (filed != NULL) {
+		memset(filed, 0, sizeof(*filed));
+		if (rc == 0)
+			conf_copy(collector_opts, collector_nopts, filed, c);
+	}
 	optind = 0;		/* glibc: scan argv afresh (BSD: optreset) */
 	while (rc == 0 &&
 	    (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
@@ -141,8 +153,11 @@ read_config(struct collector_conf *c, const char *path, int argc, char **argv,
 	}
 	if (rc == 0)
 		rc = collector_conf_check(c, err, size);
-	if (rc < 0)
+	if (rc < 0) {
 		conf_free(collector_opts, collector_nopts, c);
+		if (filed != NULL)
+			conf_free(collector_opts, collector_nopts, filed);
+	}
 	return rc;
 }
 
@@ -160,7 +175,7 @@ do_reload(struct collector_conf *c, const char *path, int argc, char **argv,
 	struct collector_conf fresh, filed;
 	unsigned char *named;
 	char err[256];
-	int changed = 0, later = 0, kept = 0, filed_ok;
+	int changed = 0, later = 0, kept = 0;
 	int before = log_level_parse(c->log_level), after;
 
 	reload = 0;
@@ -169,22 +184,20 @@ do_reload(struct collector_conf *c, const char *path, int argc, char **argv,
 		    "note=\"no config file\"");
 		return 0;
 	}
-	if (read_config(&fresh, path, argc, argv, err, sizeof(err)) < 0) {
+	/* and the file alone, over the defaults, unchecked: what it names
+	 * and a flag keeps from changing is said */
+	named = xcalloc(collector_nopts, 1);
+	if (read_config(&fresh, path, argc, argv, &filed, named, err,
+	    sizeof(err)) < 0) {
 		log_error("event=reload result=kept-old error=\"%s\"", err);
+		free(named);
 		return -1;
 	}
-	/* the file alone, over the defaults, unchecked: what it names and a
-	 * flag keeps from changing is said */
-	named = xcalloc(collector_nopts, 1);
-	memset(&filed, 0, sizeof(filed));
-	conf_defaults(collector_opts, collector_nopts, &filed);
-	filed_ok = conf_load_named(collector_opts, collector_nopts, &filed,
-	    path, named, err, sizeof(err)) == 0;
 	for (size_t i = 0; i < collector_nopts; i++) {
 		const struct conf_opt *o = &collector_opts[i];
 
 		if (conf_same(o, c, &fresh)) {
-			if (filed_ok && named[i] && !conf_same(o, c, &filed)) {
+			if (named[i] && !conf_same(o, c, &filed)) {
 				log_warn("event=reload setting=%s "
 				    "result=kept-flag note=\"a flag given at "
 				    "start wins over the file\"", o->name);
@@ -291,7 +304,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (read_config(&conf, config_path, argc, argv, errbuf,
+	if (read_config(&conf, config_path, argc, argv, NULL, NULL, errbuf,
 	    sizeof(errbuf)) < 0)
 		fatalx("event=config error=\"%s\"", errbuf);
 	log_set_level(log_level_parse(conf.log_level));

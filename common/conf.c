@@ -205,6 +205,22 @@ conf_move(const struct conf_opt *o, void *dst, void *src)
 }
 
 void
+conf_copy(const struct conf_opt *opts, size_t n, void *dst, const void *src)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_opt *o = &opts[i];
+		const char *at = (const char *)src + o->off;
+
+		if (o->type == CONF_STR) {
+			const char *str = *(char *const *)(const void *)at;
+
+			*str_at(dst, o) = str != NULL ? xstrdup(str) : NULL;
+		} else
+			*long_at(dst, o) = *(const long *)(const void *)at;
+	}
+}
+
+void
 conf_free(const struct conf_opt *opts, size_t n, void *obj)
 {
 	for (size_t i = 0; i < n; i++)

@@ -73,6 +73,10 @@ int	conf_same(const struct conf_opt *o, const void *a, const void *b);
 /* Give dst option o's value in src (a string moves: src's becomes NULL). */
 void	conf_move(const struct conf_opt *o, void *dst, void *src);
 
+/* Give dst a copy of every option of src (strings duplicated); dst's
+ * strings are not freed first: dst is empty or freed. */
+void	conf_copy(const struct conf_opt *, size_t, void *dst, const void *src);
+
 /* Free the strings. */
 void	conf_free(const struct conf_opt *, size_t, void *obj);
 

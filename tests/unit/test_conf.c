@@ -45,6 +45,7 @@ static void	 test_load_missing_file(void **);
 static void	 test_load_long_line(void **);
 static void	 test_print_hides_secret(void **);
 static void	 test_same_and_move(void **);
+static void	 test_copy(void **);
 
 /* A temporary file holding text; the caller unlinks and frees the path. */
 static char *
@@ -358,6 +359,38 @@ test_same_and_move(void **state)
 	conf_free(opts, NOPTS, &b);
 }
 
+/* A copy holds the same values in strings of its own. */
+static void
+test_copy(void **state)
+{
+	struct tconf a, b;
+	char err[128];
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	conf_defaults(opts, NOPTS, &a);
+	assert_int_equal(conf_set(opts, NOPTS, &a, "port", "8883", err,
+	    sizeof(err)), 0);
+	assert_int_equal(conf_set(opts, NOPTS, &a, "tls", "true", err,
+	    sizeof(err)), 0);
+	assert_int_equal(conf_set(opts, NOPTS, &a, "name", "county", err,
+	    sizeof(err)), 0);
+	memset(&b, 0xff, sizeof(b));	/* every member is written */
+	conf_copy(opts, NOPTS, &b, &a);
+	for (size_t i = 0; i < NOPTS; i++)
+		assert_int_equal(conf_same(&opts[i], &a, &b), 1);
+	assert_string_equal(b.host, "localhost");
+	assert_int_equal(b.port, 8883);
+	assert_int_equal(b.tls, 1);
+	assert_null(b.password);		/* unset stays unset */
+	assert_string_equal(b.name, "county");
+	assert_ptr_not_equal(b.host, a.host);	/* copied, not shared */
+	assert_ptr_not_equal(b.name, a.name);
+	conf_free(opts, NOPTS, &a);
+	assert_string_equal(b.name, "county");	/* outlives the original */
+	conf_free(opts, NOPTS, &b);
+}
+
 int
 main(void)
 {
@@ -374,6 +407,7 @@ main(void)
 		cmocka_unit_test(test_load_long_line),
 		cmocka_unit_test(test_print_hides_secret),
 		cmocka_unit_test(test_same_and_move),
+		cmocka_unit_test(test_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
