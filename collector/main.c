@@ -358,6 +358,9 @@ main(int argc, char **argv)
 	mo.auto_reconnect = 1;
 	mo.buffer_offline = 1;
 	mo.nodelay = conf.tcp_nodelay;
+	/* to_inbox() blocks on a full inbox; the store workers, which empty
+	 * it, must never wait for Paho meanwhile. */
+	mo.publish_thread = 1;
 	mo.subs = subs;
 	mo.nsubs = 2;
 	if (!quit && (mqtt = mqtt_new(&mo, to_inbox, &inbox)) == NULL)

@@ -31,9 +31,24 @@ struct mqtt {
 	int		 unsubscribed;	/* by mqtt_unsubscribe() */
 	int		 sub_refused;	/* the last (re)subscription failed */
 	int		 unsub_done;
-	long		 inflight;
+	long		 inflight;	/* queued or with Paho, unanswered */
 	struct pub_ctx	*pending;	/* publishes Paho has not answered */
 	char		 error[160];
+	/* With opts.publish_thread: what waits for the publisher. */
+	pthread_t	 publisher;
+	pthread_cond_t	 pub_cond;
+	struct pub_req	*pub_head, *pub_tail;
+	int		 pub_stop;
+};
+
+/* A publish handed to the publisher thread, with copies of its bytes. */
+struct pub_req {
+	char		*topic;
+	void		*payload;
+	size_t		 len;
+	int		 qos;
+	struct pub_ctx	*pc;
+	struct pub_req	*next;
 };
 
 /* One publish in flight; listed so that mqtt_free() can release those
@@ -62,6 +77,9 @@ static void	on_unsubscribed(void *, MQTTAsync_successData5 *);
 static void	on_unsubscribe_failure(void *, MQTTAsync_failureData5 *);
 static void	pub_done(struct pub_ctx *, int, int);
 static void	pub_unlink(struct mqtt *, struct pub_ctx *);
+static int	pub_send(struct mqtt *, const char *, const void *, size_t,
+		    int, struct pub_ctx *);
+static void	*publisher_main(void *);
 static void	global_init(void);
 
 static void
@@ -364,6 +382,11 @@ mqtt_new(const struct mqtt_opts *o, mqtt_msg_fn on_msg, void *arg)
 	MQTTAsync_setCallbacks(m->client, m, on_connection_lost, on_message,
 	    NULL);
 	MQTTAsync_setConnected(m->client, m, on_connected);
+	pthread_cond_init(&m->pub_cond, NULL);
+	if (o->publish_thread &&
+	    (rc = pthread_create(&m->publisher, NULL, publisher_main, m)) != 0)
+		fatalx("event=mqtt-new error=\"no publisher thread: %s\"",
+		    strerror(rc));
 	return m;
 }
 
@@ -462,41 +485,105 @@ mqtt_subscription_refused(struct mqtt *m)
 	return r;
 }
 
-int
-mqtt_publish(struct mqtt *m, const char *topic, const void *buf, size_t len,
-    int qos, mqtt_pub_fn cb, void *cbarg, const char *tag)
+/* Hand one publish to Paho; pc is listed and counted already.  0, or
+ * Paho's error code (pc stays the caller's). */
+static int
+pub_send(struct mqtt *m, const char *topic, const void *buf, size_t len,
+    int qos, struct pub_ctx *pc)
 {
 	MQTTAsync_message msg = MQTTAsync_message_initializer;
 	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
-	struct pub_ctx *pc;
 	int rc;
 
-	pc = xcalloc(1, sizeof(*pc));
-	pc->m = m;
-	pc->cb = cb;
-	pc->arg = cbarg;
-	snprintf(pc->tag, sizeof(pc->tag), "%s", tag != NULL ? tag : "");
 	msg.payload = (void *)(uintptr_t)buf;
 	msg.payloadlen = (int)len;
 	msg.qos = qos;
 	ro.onSuccess5 = on_published;
 	ro.onFailure5 = on_publish_failure;
 	ro.context = pc;
+	rc = MQTTAsync_sendMessage(m->client, topic, &msg, &ro);
+	if (rc != MQTTASYNC_SUCCESS) {
+		log_debug("event=mqtt-publish-failed topic=%s error=\"%s\"",
+		    topic, MQTTAsync_strerror(rc));
+		return rc;
+	}
+	return 0;
+}
+
+/* The publisher thread: sends what mqtt_publish() queued, in order, until
+ * mqtt_free() stops it with nothing left. */
+static void *
+publisher_main(void *arg)
+{
+	struct mqtt *m = arg;
+	struct pub_req *r;
+	int rc;
+
+	pthread_mutex_lock(&m->lock);
+	for (;;) {
+		while (m->pub_head == NULL && !m->pub_stop)
+			pthread_cond_wait(&m->pub_cond, &m->lock);
+		if ((r = m->pub_head) == NULL)
+			break;
+		if ((m->pub_head = r->next) == NULL)
+			m->pub_tail = NULL;
+		pthread_mutex_unlock(&m->lock);
+		if ((rc = pub_send(m, r->topic, r->payload, r->len, r->qos,
+		    r->pc)) != 0)
+			pub_done(r->pc, 0, rc);
+		free(r->topic);
+		free(r->payload);
+		free(r);
+		pthread_mutex_lock(&m->lock);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+int
+mqtt_publish(struct mqtt *m, const char *topic, const void *buf, size_t len,
+    int qos, mqtt_pub_fn cb, void *cbarg, const char *tag)
+{
+	struct pub_ctx *pc;
+	struct pub_req *r = NULL;
+
+	pc = xcalloc(1, sizeof(*pc));
+	pc->m = m;
+	pc->cb = cb;
+	pc->arg = cbarg;
+	snprintf(pc->tag, sizeof(pc->tag), "%s", tag != NULL ? tag : "");
+	if (m->opts.publish_thread) {
+		r = xcalloc(1, sizeof(*r));
+		r->topic = xstrdup(topic);
+		r->payload = xmalloc(len > 0 ? len : 1);
+		if (len > 0)
+			memcpy(r->payload, buf, len);
+		r->len = len;
+		r->qos = qos;
+		r->pc = pc;
+	}
 	pthread_mutex_lock(&m->lock);
 	m->inflight++;
 	pc->next = m->pending;
 	if (m->pending != NULL)
 		m->pending->prev = pc;
 	m->pending = pc;
+	if (r != NULL) {
+		if (m->pub_tail != NULL)
+			m->pub_tail->next = r;
+		else
+			m->pub_head = r;
+		m->pub_tail = r;
+		pthread_cond_signal(&m->pub_cond);
+	}
 	pthread_mutex_unlock(&m->lock);
-	rc = MQTTAsync_sendMessage(m->client, topic, &msg, &ro);
-	if (rc != MQTTASYNC_SUCCESS) {
+	if (r != NULL)
+		return 0;
+	if (pub_send(m, topic, buf, len, qos, pc) != 0) {
 		pthread_mutex_lock(&m->lock);
 		pub_unlink(m, pc);
 		pthread_mutex_unlock(&m->lock);
 		free(pc);
-		log_debug("event=mqtt-publish-failed topic=%s error=\"%s\"",
-		    topic, MQTTAsync_strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -568,6 +655,15 @@ mqtt_free(struct mqtt *m, int timeout_ms)
 
 	if (m == NULL)
 		return;
+	if (m->opts.publish_thread) {
+		/* What is queued still goes out (or fails) before the
+		 * disconnect. */
+		pthread_mutex_lock(&m->lock);
+		m->pub_stop = 1;
+		pthread_cond_signal(&m->pub_cond);
+		pthread_mutex_unlock(&m->lock);
+		pthread_join(m->publisher, NULL);
+	}
 	d.timeout = timeout_ms;
 	d.onSuccess5 = on_disconnected;
 	d.onFailure5 = on_disconnect_failure;
@@ -592,6 +688,7 @@ mqtt_free(struct mqtt *m, int timeout_ms)
 	}
 	pthread_mutex_destroy(&m->lock);
 	pthread_cond_destroy(&m->cond);
+	pthread_cond_destroy(&m->pub_cond);
 	free(m);
 }
 

@@ -24,6 +24,13 @@ struct mqtt_opts {
 	int		 auto_reconnect;
 	int		 buffer_offline;	/* queue publishes while offline */
 	int		 nodelay;	/* TCP_NODELAY on the broker socket */
+	/*
+	 * Publish from a thread of the client's own, so that mqtt_publish()
+	 * never waits on Paho.  Needed when the message callback may block
+	 * (a full bounded queue): Paho holds its lock through the callback,
+	 * and a thread that would empty the queue must not wait for it.
+	 */
+	int		 publish_thread;
 	const char	**subs;		/* topics to subscribe at QoS 1 */
 	int		 nsubs;
 };
@@ -86,8 +93,9 @@ int		 mqtt_subscription_refused(struct mqtt *);
 
 /* Queue a publish.  0 when queued (cb, if not NULL, reports the outcome
  * later with tag, at most 39 characters, e.g. a report id), -1 when it
- * could not be queued.  A publish Paho drops unanswered at mqtt_free()
- * gets no callback. */
+ * could not be queued (with publish_thread, never: a failure is reported
+ * to cb).  A publish Paho drops unanswered at mqtt_free() gets no
+ * callback. */
 int		 mqtt_publish(struct mqtt *, const char *topic, const void *,
 		    size_t, int qos, mqtt_pub_fn cb, void *cbarg,
 		    const char *tag);

@@ -1,6 +1,11 @@
-/* queue.h -- the bounded hand-over of received messages from the MQTT
- * thread to the collector's main loop.  A full queue blocks the MQTT
- * thread, which stops reading the socket: back-pressure, not growth. */
+/* queue.h -- the hand-over of received messages from the MQTT thread to
+ * a program's main loop.  The collector's queue is bounded: a full queue
+ * blocks the MQTT thread, which stops reading the socket (back-pressure,
+ * not growth).  A client with a persistent session takes an unbounded one
+ * (QUEUE_UNBOUNDED) instead: what the broker kept for it comes in ahead of
+ * the acknowledgment of its subscription, so a callback blocked on a full
+ * queue would hold up the connect that the main loop waits for.  The
+ * broker bounds that backlog (max_queued_messages). */
 #ifndef GR_QUEUE_H
 #define GR_QUEUE_H
 
@@ -19,10 +24,12 @@ struct qmsg {
 
 struct queue;
 
+#define QUEUE_UNBOUNDED	SIZE_MAX
+
 struct queue	*queue_new(size_t cap);
 void		 queue_free(struct queue *);
 
-/* Copy topic and payload in; blocks while the queue is full.  After
+/* Copy topic and payload in; blocks while a bounded queue is full.  After
  * queue_close() it drops the message and returns at once. */
 void		 queue_push(struct queue *, const char *topic, const void *,
 		    size_t);

@@ -41,8 +41,9 @@ feed_open(const struct console_conf *c, struct cache *cache, int timeout_ms,
 	}
 	f->cache = cache;
 	f->subs[0] = f->feed_topic;
-	f->q = queue_new(4096);
-	f->refused = queue_new(4096);
+	/* Never full: see common/queue.h. */
+	f->q = queue_new(QUEUE_UNBOUNDED);
+	f->refused = queue_new(QUEUE_UNBOUNDED);
 	codec_arena_init(&f->arena, REPORT_MAX_BYTES * 4);
 	memset(&mo, 0, sizeof(mo));
 	mqtt_opts_endpoint(&mo, &c->mq);
@@ -77,14 +78,11 @@ feed_close(struct feed *f)
 		return;
 	if (f->m != NULL) {
 		mqtt_wait_idle(f->m, 2000);
-		queue_close(f->q);
-		queue_close(f->refused);
 		mqtt_free(f->m, 2000);
 	}
-	for (struct qmsg *m; (m = queue_pop(f->q, 0)) != NULL;)
-		qmsg_free(m);
-	for (struct qmsg *m; (m = queue_pop(f->refused, 0)) != NULL;)
-		qmsg_free(m);
+	/* The broker holds no copy of what came in until the disconnect:
+	 * the cache keeps it. */
+	(void)feed_take(f, 0, NULL, NULL);
 	queue_free(f->q);
 	queue_free(f->refused);
 	codec_arena_free(&f->arena);

@@ -172,8 +172,9 @@ session_open(struct deliver *d, int timeout_ms)
 	mo.buffer_offline = 1;
 	mo.subs = d->subs;
 	mo.nsubs = 1;
-	d->q = queue_new(1024);
-	d->refused = queue_new(WINDOW * 4);
+	/* Never full: see common/queue.h. */
+	d->q = queue_new(QUEUE_UNBOUNDED);
+	d->refused = queue_new(QUEUE_UNBOUNDED);
 	if ((d->m = mqtt_new(&mo, mqtt_to_queue, d->q)) != NULL &&
 	    mqtt_connect(d->m, timeout_ms) == 0)
 		return 0;
@@ -189,8 +190,8 @@ session_open(struct deliver *d, int timeout_ms)
 	return -1;
 }
 
-/* Disconnect and free the client; what arrived meanwhile is recorded.
- * 0, or -1 when the outbox failed. */
+/* Disconnect and free the client; what arrived until then, acknowledged
+ * to the broker already, is recorded.  0, or -1 when the outbox failed. */
 static int
 session_close(struct deliver *d)
 {
@@ -198,8 +199,6 @@ session_close(struct deliver *d)
 
 	if (d->q == NULL)
 		return 0;
-	queue_close(d->q);
-	queue_close(d->refused);
 	mqtt_free(d->m, 1000);
 	d->m = NULL;
 	if (take_notices(d, 0) < 0 || take_refusals(d) < 0)

@@ -6,7 +6,9 @@
 # leaves the outbox intact; reports from a file, standard input and the
 # interactive questions (Chinese and English) are stored end to end; `run`
 # prints case updates as dispatchers act, also those made while it was
-# stopped, resends what got no Ack, and survives a broker restart.
+# stopped, resends what got no Ack, and survives a broker restart; a
+# backlog of 1,500 reports from one worker arriving at once is stored and
+# acknowledged.
 . "$(dirname "$0")/lib.sh"
 
 gr_pg_start "$T_DIR" || exit 1
@@ -311,3 +313,27 @@ check "the outbox records it" gr_wait_for 20 "the outbox to record the resolutio
 kill -TERM $RUN_PID
 wait $RUN_PID
 is "$?" 0 "run exits 0 on SIGTERM again"
+
+# 6. One worker's backlog arrives at once: 1,500 reports reach a paused
+# collector.  When it goes on, its inbox fills with reports of one worker,
+# set aside while one store worker holds that worker's earlier reports and
+# publishes their Acks: it stores them all.  The agent has gone meanwhile;
+# its session keeps the 1,500 Acks, which come in ahead of the answer to
+# its subscription at the next sync, and sync records every one.
+W=gw031
+G=$(grid_of $W)
+reports 1500 积压回执 >"$T_DIR/r1500"
+subscribe acks31 "gr/v1/ack/$W"
+kill -STOP "$GR_COLLECTOR_PID"
+agent $W -W 3 report --file "$T_DIR/r1500" >/dev/null 2>&1
+is "$?" 5 "with the collector paused, 1,500 reports wait for their Acks"
+is "$(ob $W "SELECT count(*) FROM outbox WHERE attempts > 0")" 1500 "... each of them sent"
+kill -CONT "$GR_COLLECTOR_PID"
+wait_count 120 1500 "SELECT count(*) FROM report WHERE worker_id = '$W'"
+is "$?" 0 "the collector stores them once it goes on"
+acks_are() { [ "$(messages acks31 | wc -l)" -ge "$1" ]; }
+gr_wait_for 60 "1,500 Acks published" acks_are 1500
+is "$?" 0 "... and publishes their Acks while the agent is away"
+out=$(agent $W -W 60 sync)
+is "$?" 0 "sync connects and takes the Acks that waited ($out)"
+is "$(ob $W "SELECT count(*) FROM outbox WHERE state = 'stored'")" 1500 "... all 1,500 are recorded"
