@@ -87,6 +87,8 @@ static void	on_signal(int);
 static int	cmd_report(struct agent_conf *, struct source *);
 static int	queue_draft(struct outbox *, const struct agent_conf *,
 		    struct draft *, const char *, char (**)[32], size_t *);
+static int	read_drafts(const char *, struct draft ***, long **, size_t *);
+static void	drafts_free(struct draft **, size_t);
 static int	cmd_sync(struct agent_conf *);
 static int	cmd_run(struct agent_conf *);
 static void	run_event(void *, enum deliver_event, const Gr__Notice *,
@@ -251,21 +253,88 @@ queue_draft(struct outbox *ob, const struct agent_conf *c, struct draft *d,
 	return EXIT_OK;
 }
 
+static void
+drafts_free(struct draft **all, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		compose_free(all[i]);
+		free(all[i]);
+	}
+	free(all);
+}
+
+/* Read every record of file ("-": standard input) into *all, the line
+ * each starts on into *firsts.  EXIT_OK, or an exit code with the message
+ * printed and nothing kept. */
+static int
+read_drafts(const char *file, struct draft ***all, long **firsts, size_t *n)
+{
+	struct draft *d;
+	char err[512];
+	long lineno = 0, first;
+	size_t cap = 0;
+	FILE *fp;
+	int got, rc = EXIT_OK;
+
+	*all = NULL;
+	*firsts = NULL;
+	*n = 0;
+	if ((fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "r")) == NULL) {
+		fprintf(stderr, "field-agent: cannot read %s: %s\n", file,
+		    strerror(errno));
+		return EXIT_USAGE;
+	}
+	for (;;) {
+		first = lineno + 1;
+		d = xmalloc(sizeof(*d));
+		compose_init(d);
+		if ((got = compose_read(fp, d, &lineno, err, sizeof(err))) <= 0) {
+			compose_free(d);
+			free(d);
+			break;
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*all = xrealloc(*all, cap * sizeof(**all));
+			*firsts = xrealloc(*firsts, cap * sizeof(**firsts));
+		}
+		(*all)[*n] = d;
+		(*firsts)[(*n)++] = first;
+	}
+	if (got < 0) {
+		fprintf(stderr, "field-agent: %s: %s; nothing queued\n", file,
+		    err);
+		rc = EXIT_INVALID;
+	} else if (*n == 0) {
+		fprintf(stderr, "field-agent: %s holds no report\n", file);
+		rc = EXIT_INVALID;
+	}
+	if (fp != stdin)
+		fclose(fp);
+	if (rc != EXIT_OK) {
+		drafts_free(*all, *n);
+		free(*firsts);
+		*all = NULL;
+		*firsts = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
 static int
 cmd_report(struct agent_conf *c, struct source *src)
 {
 	struct outbox *ob;
 	struct deliver_result res;
 	struct outbox_item it;
-	struct draft d;
+	struct draft d, **all = NULL;
 	char (*ids)[32] = NULL, err[512], where[600];
-	size_t nids = 0;
+	size_t nids = 0, nall = 0;
+	long *firsts = NULL;
 	int rc = EXIT_OK, queued = 0, rejected = 0;
-	long lineno = 0;
-	FILE *fp = NULL;
 
-	/* The questions come first: the outbox is not locked while the
-	 * worker thinks. */
+	/* The questions and the file come first: the outbox is not locked
+	 * while the worker thinks or the input is slow to come. */
 	compose_init(&d);
 	if (src->interactive) {
 		int got = prompt_report(stdin, stderr, c->lang, c, &d, err,
@@ -278,18 +347,14 @@ cmd_report(struct agent_conf *c, struct source *src)
 		}
 		src->flags = &d;
 	}
-	if (src->file != NULL && (fp = strcmp(src->file, "-") == 0 ? stdin :
-	    fopen(src->file, "r")) == NULL) {
-		fprintf(stderr, "field-agent: cannot read %s: %s\n", src->file,
-		    strerror(errno));
+	if (src->file != NULL && (rc = read_drafts(src->file, &all, &firsts,
+	    &nall)) != EXIT_OK) {
 		compose_free(&d);
-		return EXIT_USAGE;
+		return rc;
 	}
 	if ((ob = open_outbox(c)) == NULL) {
-		if (fp != NULL && fp != stdin)
-			fclose(fp);
-		compose_free(&d);
-		return EXIT_FAIL;
+		rc = EXIT_FAIL;
+		goto out;
 	}
 	/* All the reports of one command are kept together, or none. */
 	if (outbox_begin(ob) < 0) {
@@ -297,34 +362,12 @@ cmd_report(struct agent_conf *c, struct source *src)
 		rc = EXIT_FAIL;
 	} else if (src->flags != NULL)
 		rc = queue_draft(ob, c, src->flags, "", &ids, &nids);
-	else if (fp != NULL) {
-		for (;;) {
-			long first = lineno + 1;
-			int got;
-
-			compose_init(&d);
-			got = compose_read(fp, &d, &lineno, err, sizeof(err));
-			if (got < 0) {
-				fprintf(stderr, "field-agent: %s: %s; nothing "
-				    "queued\n", src->file, err);
-				rc = EXIT_INVALID;
-			} else if (got > 0) {
-				snprintf(where, sizeof(where), "%s: report %zu "
-				    "(line %ld): ", src->file, nids + 1, first);
-				rc = queue_draft(ob, c, &d, where, &ids, &nids);
-			}
-			compose_free(&d);
-			if (got <= 0 || rc != EXIT_OK)
-				break;
+	else
+		for (size_t i = 0; i < nall && rc == EXIT_OK; i++) {
+			snprintf(where, sizeof(where), "%s: report %zu "
+			    "(line %ld): ", src->file, i + 1, firsts[i]);
+			rc = queue_draft(ob, c, all[i], where, &ids, &nids);
 		}
-		if (rc == EXIT_OK && nids == 0) {
-			fprintf(stderr, "field-agent: %s holds no report\n",
-			    src->file);
-			rc = EXIT_INVALID;
-		}
-	}
-	if (fp != NULL && fp != stdin)
-		fclose(fp);
 	if (rc == EXIT_OK && outbox_commit(ob) < 0) {
 		fprintf(stderr, "field-agent: report not queued: the outbox "
 		    "could not store it: %s\n", outbox_error(ob));
@@ -362,6 +405,8 @@ cmd_report(struct agent_conf *c, struct source *src)
 	rc = queued ? EXIT_QUEUED : rejected ? EXIT_REJECTED : EXIT_OK;
 out:
 	compose_free(&d);
+	drafts_free(all, nall);
+	free(firsts);
 	free(ids);
 	outbox_close(ob);
 	return rc;

@@ -147,6 +147,21 @@ out=$(printf 'grid: %s\ncategory: 11\ncolour: red\npeople: 1\nsummary: 标准输
 	agent $W -W 30 report --file -)
 is "$?" 0 "a report from standard input is stored"
 is "$(sql "SELECT count(*) FROM report WHERE summary = '标准输入上报' AND colour = 'red'")" 1 "... once"
+# Input slow to come holds up no other command on the same outbox.
+mkfifo "$T_DIR/slow"
+"$BUILD/field-agent" -b "$GR_BROKER" -o "$T_DIR/agents/$W.db" -w $W -d dev-$W -W 30 \
+	report --file - <"$T_DIR/slow" >/dev/null 2>"$T_DIR/slow.err" &
+slow_pid=$!
+exec 7>"$T_DIR/slow"
+reading_stdin() { [ "$(cut -d' ' -f1-2 "/proc/$slow_pid/syscall" 2>/dev/null)" = "0 0x0" ]; }
+gr_wait_for 20 "report to wait for its input" reading_stdin
+out=$(agent $W -W 30 report --grid "$G" --category 10 --colour green --people 2 --summary "等待输入时上报")
+is "$?" 0 "while report --file - waits for its input, another report is stored ($out)"
+printf 'grid: %s\ncategory: 10\ncolour: green\npeople: 2\nsummary: 慢速输入上报\n' "$G" >&7
+exec 7>&-
+wait $slow_pid
+is "$?" 0 "... and the slow one once its input comes ($(head -n 1 "$T_DIR/slow.err"))"
+is "$(sql "SELECT count(*) FROM report WHERE summary IN ('等待输入时上报', '慢速输入上报')")" 2 "... both stored"
 
 err=$(agent $W -W 30 report --interactive 2>&1 >"$T_DIR/izh" <<EOF
 $G
