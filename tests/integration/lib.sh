@@ -76,6 +76,27 @@ agent_outbox() {
 		-w "$w" -d "dev-$w" "$@"
 }
 
+# action_result SUB UNIT CASE KIND [grmsg options]: publish an action as
+# UNIT's dispatcher and wait for its result on subscription SUB (UNIT's
+# dispatch feed, see subscribe); prints "ok=1 reason=-" or "ok=0 reason=...".
+# The action's id is $ACTION_ID when set, else one from the clock (this
+# runs in $(...): a counter would not count).
+action_result() {
+	local sub=$1 unit=$2 case_no=$3 kind=$4 aid before
+	shift 4
+	aid=${ACTION_ID:-$(printf '01J%s%04d' "$(date +%s%N)" $((RANDOM % 10000)))}
+	"$GRMSG" action --id "$aid" --unit "$unit" --case "$case_no" --kind "$kind" \
+		--actor "disp-$unit" "$@" >"$T_DIR/action"
+	before=$(grep "^gr/v1/dispatch/$unit " "$T_DIR/$sub.sub" | "$GRMSG" notice |
+		grep -c "result action=$aid ")
+	mosquitto_pub -h 127.0.0.1 -p "$GR_MQTT_PORT" -q 1 -t "gr/v1/action/$unit" \
+		-f "$T_DIR/action"
+	gr_wait_for 20 "the result of action $aid" sh -c \
+		"[ \$(grep '^gr/v1/dispatch/$unit ' '$T_DIR/$sub.sub' | '$GRMSG' notice | grep -c 'result action=$aid ') -gt $before ]"
+	grep "^gr/v1/dispatch/$unit " "$T_DIR/$sub.sub" | "$GRMSG" notice |
+		grep "result action=$aid " | tail -n 1 | awk '{print $4, $5}'
+}
+
 # lock_cases NAME: session NAME holds table "case" locked against writes
 # until session_close NAME
 lock_cases() {

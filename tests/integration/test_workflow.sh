@@ -29,21 +29,9 @@ newcase() {
 # act UNIT CASE KIND [grmsg options]: publish an action as UNIT's dispatcher
 # and wait for its result; prints "ok=1 reason=-" or "ok=0 reason=..."
 act() {
-	local unit=$1 case_no=$2 kind=$3 aid sub before
-	shift 3
-	# act runs in $(...): the id comes from the clock, not a counter.
-	aid=${ACTION_ID:-$(printf '01J%s%04d' "$(date +%s%N)" $((RANDOM % 10000)))}
-	"$GRMSG" action --id "$aid" --unit "$unit" --case "$case_no" --kind "$kind" \
-		--actor "disp-$unit" "$@" >"$T_DIR/action"
-	case $unit in "$T") sub=town ;; "$OTHER") sub=other ;; *) sub=county ;; esac
-	before=$(grep "^gr/v1/dispatch/$unit " "$T_DIR/$sub.sub" | "$GRMSG" notice |
-		grep -c "result action=$aid ")
-	mosquitto_pub -h 127.0.0.1 -p "$GR_MQTT_PORT" -q 1 -t "gr/v1/action/$unit" \
-		-f "$T_DIR/action"
-	gr_wait_for 20 "the result of action $aid" sh -c \
-		"[ \$(grep '^gr/v1/dispatch/$unit ' '$T_DIR/$sub.sub' | '$GRMSG' notice | grep -c 'result action=$aid ') -gt $before ]"
-	grep "^gr/v1/dispatch/$unit " "$T_DIR/$sub.sub" | "$GRMSG" notice |
-		grep "result action=$aid " | tail -n 1 | awk '{print $4, $5}'
+	local sub
+	case $1 in "$T") sub=town ;; "$OTHER") sub=other ;; *) sub=county ;; esac
+	action_result "$sub" "$@"
 }
 state() { sql "SELECT state FROM \"case\" WHERE case_no = '$1'"; }
 
@@ -55,6 +43,10 @@ is "$(act "$T" "$C1" accept)" "ok=1 reason=-" "accept (受理)"
 is "$(state "$C1")" accepted "the case is accepted"
 is "$(act "$OTHER" "$C1" assign --department 司法所)" "ok=0 reason=wrong_unit" \
 	"another township's dispatcher cannot act on the case"
+err=$(psql "$GR_DB" -XAtq -c "SELECT gr_case_act('01J0000000000000000000000X', '$OTHER', 'x',
+	'$C1', 'assign', NULL, '司法所', NULL, NULL)" 2>&1)
+check "... and is not told which unit handles it ($err)" sh -c \
+	"echo '$err' | grep -q 'not handled by unit $OTHER' && ! echo '$err' | grep -q '$T'"
 is "$(act "$T" "$C1" assign)" "ok=0 reason=incomplete" "assigning needs a department"
 is "$(act "$T" "$C1" assign --department 镇司法所 --note 一案一策)" "ok=1 reason=-" "assign (交办)"
 is "$(sql "SELECT state || ' ' || department FROM \"case\" WHERE case_no = '$C1'")" \
@@ -77,6 +69,11 @@ is "$(act "$T" "$C1" close)" "ok=1 reason=-" "close"
 is "$(act "$T" "$C1" reopen --note 当事人反映未履行)" "ok=1 reason=-" "reopen"
 is "$(sql "SELECT state || ' ' || coalesce(satisfaction::text, 'none') FROM \"case\" WHERE case_no = '$C1'")" \
 	"reopened none" "a reopened case waits for a new visit"
+is "$(sql "SELECT concat_ws(' ', accepted_at IS NULL, extended_days, supervision,
+	response_due = gr_deadline(e.at, 7), resolve_due = gr_deadline(e.at, 60))
+	FROM \"case\" c JOIN case_event e ON e.case_id = c.id AND e.to_state = 'reopened'
+	WHERE c.case_no = '$C1'")" "t 0 0 t t" \
+	"... in a new round: to be accepted again, with new deadlines from today and no extension"
 ACTION_ID=01J99999999999999999999999 act "$T" "$C1" accept >/dev/null
 events=$(sql "SELECT count(*) FROM case_event e JOIN \"case\" c ON c.id = e.case_id WHERE c.case_no = '$C1'")
 is "$(ACTION_ID=01J99999999999999999999999 act "$T" "$C1" accept)" "ok=1 reason=duplicate" \
