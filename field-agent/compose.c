@@ -167,6 +167,10 @@ parse_party(struct draft *d, const char *s, char *err, size_t errsize)
 	p->role = (Gr__PartyRole)role;
 	p->name = parts[1];
 	p->phone = parts[2];
+	/* The check character is written X; a lowercase x, as often
+	 * typed, is the same. */
+	if (parts[3] != NULL && strlen(parts[3]) == 18 && parts[3][17] == 'x')
+		parts[3][17] = 'X';
 	p->id_number = parts[3];
 	p->organisation = parts[4];
 	d->partyp[d->r.n_parties++] = p;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../../field-agent/compose.h"
+#include "validate.h"
 
 /* 2026-01-02T00:00:00Z */
 #define T0	1767312000000LL
@@ -30,6 +31,7 @@ static void	test_party(void **);
 static void	test_party_minimal(void **);
 static void	test_party_org_with_colon(void **);
 static void	test_party_bad_role(void **);
+static void	test_party_id_lowercase_x(void **);
 static int	draft_setup(void **);
 static int	draft_teardown(void **);
 static void	test_party_max(void **);
@@ -302,6 +304,22 @@ test_party_minimal(void **state)
 	compose_free(&d);
 }
 
+/* An ID number typed with a lowercase check x is kept with X, which
+ * validation takes. */
+static void
+test_party_id_lowercase_x(void **state)
+{
+	struct draft d;
+
+	(void)state;
+	compose_init(&d);
+	assert_int_equal(set(&d, "party",
+	    "petitioner:张三::11010519491231002x"), 0);
+	assert_string_equal(d.r.parties[0]->id_number, "11010519491231002X");
+	assert_int_equal(validate_id_number(d.r.parties[0]->id_number), 1);
+	compose_free(&d);
+}
+
 static void
 test_party_org_with_colon(void **state)
 {
@@ -557,6 +575,7 @@ main(void)
 		cmocka_unit_test(test_occurred),
 		cmocka_unit_test(test_party),
 		cmocka_unit_test(test_party_minimal),
+		cmocka_unit_test(test_party_id_lowercase_x),
 		cmocka_unit_test(test_party_org_with_colon),
 		cmocka_unit_test(test_party_bad_role),
 		cmocka_unit_test_setup_teardown(test_party_max, draft_setup,
