@@ -256,7 +256,7 @@ rule_times(const Gr__Report *r, int64_t now, struct verr *e)
 	if (r->created_at > now + LIMIT_CLOCK_SKEW_MS)
 		return fail(e, VR_BAD_TIME, "created_at is in the future");
 	if (r->has_occurred_at) {
-		if (r->occurred_at < LIMIT_EARLIEST_MS - 30LL * 365 * 86400000)
+		if (r->occurred_at < LIMIT_OCCURRED_EARLIEST_MS)
 			return fail(e, VR_BAD_TIME,
 			    "occurred_at is before 1990");
 		if (r->occurred_at > r->created_at + LIMIT_OCCURRED_SLACK_MS)

@@ -27,6 +27,8 @@
 #define LIMIT_OCCURRED_SLACK_MS	(10 * 60 * 1000)
 /* No report is older than this: 2020-01-01T00:00:00Z. */
 #define LIMIT_EARLIEST_MS	1577836800000LL
+/* occurred_at is not before 1990 nor after created_at (with the slack). */
+#define LIMIT_OCCURRED_EARLIEST_MS (LIMIT_EARLIEST_MS - 30LL * 365 * 86400000)
 
 /* Machine-readable reasons, as stored in dead_letter.reason and sent in
  * rejected Acks. */

@@ -121,7 +121,9 @@ take_notices(struct deliver *d, int wait_ms)
 				d->res->updates++;
 				log_info("event=case-update report=%s case=%s "
 				    "state=%d", n->update->report_id,
-				    n->update->case_no, (int)n->update->state);
+				    n->update->case_no != NULL ?
+				    n->update->case_no : "-",
+				    (int)n->update->state);
 				if (d->ev != NULL)
 					d->ev(d->evarg, DE_UPDATE, n, NULL);
 			}

@@ -48,6 +48,7 @@ static int	no(const char *);
 static void	list_codes(FILE *, int, const char *, const char *);
 static int	check(const struct draft *, const struct agent_conf *,
 		    const char *, const char *, int, char *, size_t);
+static int	check_set(struct draft *, const char *, int, char *, size_t);
 
 static int
 yes(const char *s)
@@ -132,6 +133,42 @@ check(const struct draft *d, const struct agent_conf *c, const char *field,
 	return 0;
 }
 
+/* Checks of what compose_set_copy() made of an answer, by the rules the
+ * report is held to at the end; a failing answer is taken back.  The
+ * messages do not repeat the answer (a phone or ID number). */
+static int
+check_set(struct draft *d, const char *field, int en, char *err,
+    size_t errsize)
+{
+	const Gr__Party *p;
+	int64_t now = now_ms();
+
+	if (strcmp(field, "party") == 0) {
+		p = d->r.parties[d->r.n_parties - 1];
+		if (p->phone != NULL && !validate_phone(p->phone)) {
+			snprintf(err, errsize, en ? "the phone is not a phone "
+			    "number" : "电话号码格式不对");
+			d->r.n_parties--;
+			return -1;
+		}
+		if (p->id_number != NULL && !validate_id_number(p->id_number)) {
+			snprintf(err, errsize, en ? "the ID number is not "
+			    "right (18 characters, the last a digit or X)" :
+			    "身份证号不对 (18位, 末位为数字或X)");
+			d->r.n_parties--;
+			return -1;
+		}
+	} else if (strcmp(field, "occurred") == 0 && d->r.has_occurred_at &&
+	    (d->r.occurred_at < LIMIT_OCCURRED_EARLIEST_MS ||
+	    d->r.occurred_at > now + LIMIT_OCCURRED_SLACK_MS)) {
+		snprintf(err, errsize, en ? "not before 1990 and not later "
+		    "than now" : "应在1990年以后, 且不晚于现在");
+		d->r.has_occurred_at = 0;
+		return -1;
+	}
+	return 0;
+}
+
 int
 prompt_report(FILE *in, FILE *out, const char *lang,
     const struct agent_conf *c, struct draft *d, char *err, size_t errsize)
@@ -187,7 +224,8 @@ prompt_report(FILE *in, FILE *out, const char *lang,
 				if (strcmp(q->field, "on-spot") == 0 && no(v))
 					break;
 				if (compose_set_copy(d, q->field, v, msg,
-				    sizeof(msg)) == 0) {
+				    sizeof(msg)) == 0 && check_set(d, q->field,
+				    en, msg, sizeof(msg)) == 0) {
 					if (q->kind == Q_REPEAT) {
 						tries = 0;
 						continue;

@@ -174,9 +174,12 @@ $G
 交互上报, 工资纠纷
 
 1200.50
+petitioner:李某:1234
+petitioner:李某:13900000002:110105194912310021
 petitioner:李某:13900000002
 
 某村三组
+2099-01-01
 
 否
 是
@@ -186,6 +189,8 @@ is "$?" 0 "an interactive report (Chinese) is stored"
 check "... the questions are in Chinese" sh -c "echo '$err' | grep -q '涉及人数'"
 check "... '?' lists the categories" sh -c "echo '$err' | grep -q '劳动'"
 check "... a wrong answer is explained and asked again" sh -c "echo '$err' | grep -q '✗ --people'"
+check "... so is a wrong phone, ID number or time, before the report is sent" sh -c \
+	"echo '$err' | grep -q '✗ 电话号码格式不对' && echo '$err' | grep -q '✗ 身份证号不对' && echo '$err' | grep -q '✗ 应在1990年以后'"
 is "$(sql "SELECT people || ' ' || amount_fen || ' ' || address || ' ' || (SELECT count(*) FROM party WHERE report_id = r.id) FROM report r WHERE summary = '交互上报, 工资纠纷'")" \
 	"3 120050 某村三组 1" "... with the answers given"
 err=$(agent $W -W 30 --lang en report --interactive 2>&1 >/dev/null <<EOF
