@@ -69,7 +69,7 @@ walk reopened reopen "$A" --note "当事人反映协议未履行"
 walk accepted accept "$A"
 walk resolved resolve "$A" --note "协议已履行"
 is "$(sql "SELECT department || ' ' || coalesce(satisfaction, 0) || ' ' || extended_days FROM \"case\" WHERE case_no = '$A'")" \
-	"司法所 0 20" "the case keeps its department and extension; reopening cleared the old score"
+	"司法所 0 0" "the case keeps its department; reopening cleared the old score and extension (a new round)"
 
 console "$T" show "$A" >"$T_DIR/show" 2>&1
 check "show prints the case and its state" grep -q "已办结 resolved" "$T_DIR/show"
@@ -89,7 +89,8 @@ is "$(events "$A")" "$n" "refused and unsent actions leave no event"
 
 # Another township sees none of this township's cases and cannot act on them.
 is "$(rc console "$O" accept "$B")" 4 "another township cannot act on the case"
-check "... told that the case is another unit's" grep -q "handled by unit $T" "$T_DIR/out"
+check "... told that the case is not its unit's, not whose it is" sh -c \
+	"grep -q 'not handled by unit $O' '$T_DIR/out' && ! grep -q '$T' '$T_DIR/out'"
 console "$O" inbox >"$T_DIR/inbox-other" 2>&1
 check "... and its inbox has none of them" sh -c "! grep -q '$A\|$B' '$T_DIR/inbox-other'"
 
