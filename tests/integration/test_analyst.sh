@@ -78,6 +78,15 @@ O="open_cases, overdue_cases, supervised_cases, escalated_cases, county_level_ca
 is "$(fig analyst_open_cases "$O" "$ALL")" "4|3|1|1|2;" "open now: 4, overdue 3, supervised 1, escalated 1, at the county 2"
 is "$(fig analyst_open_cases "$O" "$A AND category IS NULL")" "2|1|0|0|0;" "open now, township A: 2, 1 overdue"
 is "$(fig analyst_open_cases "$O" "$B AND category IS NULL")" "2|2|1|1|2;" "open now, township B: 2, both overdue"
+# As the sweeper counts: a case not accepted past its response deadline is
+# overdue (12, put back to routed: resolution due in days, response due in
+# 2025); a supervision level the policy sends to the county is escalated.
+sql "UPDATE \"case\" SET state = 'routed', accepted_at = NULL WHERE id = 12" &&
+	sql "UPDATE supervision_policy SET escalate = true WHERE level = 1" || exit 1
+is "$(fig analyst_open_cases "$O" "$A AND category IS NULL")|$(fig analyst_open_cases "$O" "$B AND category IS NULL")" \
+	"2|2|0|0|0;|2|2|1|2|2;" "a case past its response deadline, never accepted, is overdue; supervision at an escalating level is escalated"
+sql "UPDATE \"case\" SET state = 'accepted', accepted_at = now() WHERE id = 12" &&
+	sql "UPDATE supervision_policy SET escalate = false WHERE level = 1" || exit 1
 
 # ---- Case lists, masked ---------------------------------------------------------------
 is "$(fig analyst_repeat_petitions "case_no, repeats_case_no, days_since, petitioner_phone, coalesce(petitioner_id_number, '-')" "true ORDER BY case_no")" \
