@@ -1,4 +1,5 @@
 /* feed.c -- the dispatcher console's MQTT session over common/mqtt. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,7 +83,7 @@ feed_close(struct feed *f)
 	}
 	/* The broker holds no copy of what came in until the disconnect:
 	 * the cache keeps it. */
-	(void)feed_take(f, 0, NULL, NULL);
+	(void)feed_take(f, 0, INT_MAX, NULL, NULL);
 	queue_free(f->q);
 	queue_free(f->refused);
 	codec_arena_free(&f->arena);
@@ -143,8 +144,9 @@ take_one(struct feed *f, struct qmsg *m, notice_fn fn, void *arg)
 }
 
 int
-feed_take(struct feed *f, int quiet_ms, notice_fn fn, void *arg)
+feed_take(struct feed *f, int quiet_ms, int max_ms, notice_fn fn, void *arg)
 {
+	int64_t end = mono_ms() + max_ms;
 	struct qmsg *m;
 	int news = 0, rc;
 
@@ -154,6 +156,8 @@ feed_take(struct feed *f, int quiet_ms, notice_fn fn, void *arg)
 		if (rc < 0)
 			return -1;
 		news += rc;
+		if (mono_ms() >= end)
+			break;
 	}
 	if (take_refusals(f) < 0)
 		return -1;

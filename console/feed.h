@@ -17,12 +17,14 @@ struct feed	*feed_open(const struct console_conf *, struct cache *,
 		    int timeout_ms, char *err, size_t errsize);
 void		 feed_close(struct feed *);
 
-/* Take what arrives into the cache until nothing has come for quiet_ms;
- * fn (may be NULL) sees each notice, news or not (another console on the
- * same cache may have recorded it first).  Returns how many were news, or
- * -1 when the cache failed. */
+/* Take what arrives into the cache until nothing has come for quiet_ms,
+ * or for max_ms in all (a busy feed is never quiet; the rest waits for the
+ * next call); fn (may be NULL) sees each notice, news or not (another
+ * console on the same cache may have recorded it first).  Returns how many
+ * were news, or -1 when the cache failed. */
 typedef void	(*notice_fn)(void *, const Gr__Notice *);
-int		 feed_take(struct feed *, int quiet_ms, notice_fn, void *arg);
+int		 feed_take(struct feed *, int quiet_ms, int max_ms, notice_fn,
+		    void *arg);
 
 /* Wait up to wait_ms for the collector's answer to action id; applies
  * everything that arrives meanwhile.  1 answered, 0 not yet, -1 error. */

@@ -40,6 +40,7 @@
 
 #define LINGER_MS	300	/* quiet time that ends fetching the feed */
 #define WATCH_POLL_MS	300	/* how soon watch sees a signal */
+#define FETCH_MAX_MS	10000	/* fetching a feed that is never quiet */
 
 enum { OPT_NOTE = 1000, OPT_DEPT, OPT_SAT, OPT_DAYS, OPT_ALL };
 
@@ -266,7 +267,8 @@ connect_sync(const struct console_conf *c, struct cache *cache,
 		    "cases as last fetched\n", err);
 		return NULL;
 	}
-	if (feed_take(f, LINGER_MS, fn, NULL) < 0 || feed_send_pending(f) < 0)
+	if (feed_take(f, LINGER_MS, FETCH_MAX_MS, fn, NULL) < 0 ||
+	    feed_send_pending(f) < 0)
 		fprintf(stderr, "dispatch-console: case cache: %s\n",
 		    cache_error(cache));
 	return f;
@@ -384,7 +386,8 @@ cmd_watch(struct console_conf *c, struct cache *cache)
 	printf("watching gr/v1/dispatch/%s (Ctrl-C to stop)\n", c->unit);
 	fflush(stdout);
 	while (!quit)
-		if (feed_take(f, WATCH_POLL_MS, print_notice, NULL) < 0)
+		if (feed_take(f, WATCH_POLL_MS, WATCH_POLL_MS, print_notice,
+		    NULL) < 0)
 			break;
 	feed_close(f);
 	return quit ? EXIT_OK : EXIT_FAIL;
@@ -493,7 +496,7 @@ cmd_action(const struct console_conf *c, struct cache *cache, size_t ai,
 	rc = feed_await(f, id, (int)c->wait * 1000);
 	/* the case update that follows an applied action */
 	if (rc == 1)
-		feed_take(f, LINGER_MS, NULL, NULL);
+		feed_take(f, LINGER_MS, FETCH_MAX_MS, NULL, NULL);
 	feed_close(f);
 	if (rc <= 0 || cache_action(cache, id, &res) != 0) {
 		printf("%s %s: sent, no answer yet; `sync` sends it again\n",

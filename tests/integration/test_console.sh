@@ -151,9 +151,22 @@ gr_wait_for 20 "watch to start" grep -q "^watching" "$T_DIR/watch"
 console "$T" close "$A" >/dev/null 2>&1
 check "watch prints the update of an action as it arrives" \
 	gr_wait_for 20 "watch to print the close" grep -q "$A 已结案 closed  disp-$T" "$T_DIR/watch"
+# A feed that is never quiet (a message every 50 ms) does not hold up the
+# signal.
+(while :; do echo busy; sleep 0.05; done |
+	mosquitto_pub -h 127.0.0.1 -p "$GR_MQTT_PORT" -q 1 -t "gr/v1/dispatch/$T" -l) &
+busy=$!
+gr_wait_for 20 "the busy feed to reach watch" sh -c \
+	"[ \$(grep -c 'event=notice-unreadable' '$T_DIR/watch') -ge 5 ]"
 kill -INT $W
+stopped=0
+gr_wait_for 20 "watch to stop" sh -c "! kill -0 $W 2>/dev/null" && stopped=1
+pkill -f "mosquitto_pub .*gr/v1/dispatch/$T -l"
+kill $busy 2>/dev/null
+wait $busy 2>/dev/null
+[ $stopped = 1 ] || kill -KILL $W
 wr=0; wait $W || wr=$?
-is "$wr" 0 "watch stops cleanly on SIGINT"
+is "$stopped $wr" "1 0" "watch stops cleanly on SIGINT, also while its feed is busy"
 
 # Bad configuration.
 is "$(rc "$BUILD/dispatch-console" -C "$T_DIR/x.db" -a a1 inbox)" 2 "no unit: usage error"
