@@ -31,6 +31,7 @@ struct mqtt {
 	int		 unsubscribed;	/* by mqtt_unsubscribe() */
 	int		 sub_refused;	/* the last (re)subscription failed */
 	int		 unsub_done;
+	int		 unsub_failed;
 	long		 inflight;	/* queued or with Paho, unanswered */
 	struct pub_ctx	*pending;	/* publishes Paho has not answered */
 	char		 error[160];
@@ -41,7 +42,8 @@ struct mqtt {
 	int		 pub_stop;
 };
 
-/* A publish handed to the publisher thread, with copies of its bytes. */
+/* A publish handed to the publisher thread, with copies of its bytes; no
+ * topic: the unsubscription of mqtt_unsubscribe(). */
 struct pub_req {
 	char		*topic;
 	void		*payload;
@@ -80,6 +82,8 @@ static void	pub_unlink(struct mqtt *, struct pub_ctx *);
 static int	pub_send(struct mqtt *, const char *, const void *, size_t,
 		    int, struct pub_ctx *);
 static void	*publisher_main(void *);
+static void	unsub_send(struct mqtt *);
+static void	pub_append(struct mqtt *, struct pub_req *);
 static void	global_init(void);
 
 static void
@@ -510,6 +514,18 @@ pub_send(struct mqtt *m, const char *topic, const void *buf, size_t len,
 	return 0;
 }
 
+/* Queue r for the publisher thread; m->lock is held. */
+static void
+pub_append(struct mqtt *m, struct pub_req *r)
+{
+	if (m->pub_tail != NULL)
+		m->pub_tail->next = r;
+	else
+		m->pub_head = r;
+	m->pub_tail = r;
+	pthread_cond_signal(&m->pub_cond);
+}
+
 /* The publisher thread: sends what mqtt_publish() queued, in order, until
  * mqtt_free() stops it with nothing left. */
 static void *
@@ -528,8 +544,10 @@ publisher_main(void *arg)
 		if ((m->pub_head = r->next) == NULL)
 			m->pub_tail = NULL;
 		pthread_mutex_unlock(&m->lock);
-		if ((rc = pub_send(m, r->topic, r->payload, r->len, r->qos,
-		    r->pc)) != 0)
+		if (r->topic == NULL)
+			unsub_send(m);
+		else if ((rc = pub_send(m, r->topic, r->payload, r->len,
+		    r->qos, r->pc)) != 0)
 			pub_done(r->pc, 0, rc);
 		free(r->topic);
 		free(r->payload);
@@ -568,14 +586,8 @@ mqtt_publish(struct mqtt *m, const char *topic, const void *buf, size_t len,
 	if (m->pending != NULL)
 		m->pending->prev = pc;
 	m->pending = pc;
-	if (r != NULL) {
-		if (m->pub_tail != NULL)
-			m->pub_tail->next = r;
-		else
-			m->pub_head = r;
-		m->pub_tail = r;
-		pthread_cond_signal(&m->pub_cond);
-	}
+	if (r != NULL)
+		pub_append(m, r);
 	pthread_mutex_unlock(&m->lock);
 	if (r != NULL)
 		return 0;
@@ -589,32 +601,62 @@ mqtt_publish(struct mqtt *m, const char *topic, const void *buf, size_t len,
 	return 0;
 }
 
+/* Ask Paho to drop the subscriptions; when it cannot (not connected, or
+ * refused at once), unsub_done is set here. */
+static void
+unsub_send(struct mqtt *m)
+{
+	MQTTAsync_callOptions co = MQTTAsync_callOptions_initializer;
+	int failed = 0;
+
+	co.onSuccess5 = on_unsubscribed;
+	co.onFailure5 = on_unsubscribe_failure;
+	co.context = m;
+	if (MQTTAsync_isConnected(m->client)) {
+		if (MQTTAsync_unsubscribeMany(m->client, m->opts.nsubs,
+		    (char *const *)(uintptr_t)m->opts.subs, &co) ==
+		    MQTTASYNC_SUCCESS)
+			return;
+		failed = 1;
+	}
+	pthread_mutex_lock(&m->lock);
+	m->unsub_done = 1;
+	m->unsub_failed = failed;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* With publish_thread, the publisher asks Paho: the caller, which may be
+ * the one to empty the queue Paho's thread waits on, waits here with a
+ * time-out, never on Paho's lock. */
 int
 mqtt_unsubscribe(struct mqtt *m, int timeout_ms)
 {
-	MQTTAsync_callOptions co = MQTTAsync_callOptions_initializer;
+	struct pub_req *r;
 	struct timespec ts;
 	int rc;
 
 	pthread_mutex_lock(&m->lock);
 	m->unsubscribed = 1;
 	m->unsub_done = 0;
+	m->unsub_failed = 0;
 	pthread_mutex_unlock(&m->lock);
-	if (m->opts.nsubs == 0 || !MQTTAsync_isConnected(m->client))
+	if (m->opts.nsubs == 0)
 		return 0;
-	co.onSuccess5 = on_unsubscribed;
-	co.onFailure5 = on_unsubscribe_failure;
-	co.context = m;
-	if (MQTTAsync_unsubscribeMany(m->client, m->opts.nsubs,
-	    (char *const *)(uintptr_t)m->opts.subs, &co) != MQTTASYNC_SUCCESS)
-		return -1;
+	if (m->opts.publish_thread) {
+		r = xcalloc(1, sizeof(*r));
+		pthread_mutex_lock(&m->lock);
+		pub_append(m, r);
+		pthread_mutex_unlock(&m->lock);
+	} else
+		unsub_send(m);
 	deadline_after(&ts, timeout_ms);
 	pthread_mutex_lock(&m->lock);
 	while (!m->unsub_done)
 		if (pthread_cond_timedwait(&m->cond, &m->lock, &ts) ==
 		    ETIMEDOUT)
 			break;
-	rc = m->unsub_done ? 0 : -1;
+	rc = m->unsub_done && !m->unsub_failed ? 0 : -1;
 	pthread_mutex_unlock(&m->lock);
 	return rc;
 }
