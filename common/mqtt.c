@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -387,10 +388,18 @@ mqtt_new(const struct mqtt_opts *o, mqtt_msg_fn on_msg, void *arg)
 	    NULL);
 	MQTTAsync_setConnected(m->client, m, on_connected);
 	pthread_cond_init(&m->pub_cond, NULL);
-	if (o->publish_thread &&
-	    (rc = pthread_create(&m->publisher, NULL, publisher_main, m)) != 0)
-		fatalx("event=mqtt-new error=\"no publisher thread: %s\"",
-		    strerror(rc));
+	if (o->publish_thread) {
+		sigset_t all, old;
+
+		/* Signals go to the program's main thread. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		rc = pthread_create(&m->publisher, NULL, publisher_main, m);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (rc != 0)
+			fatalx("event=mqtt-new error=\"no publisher thread: "
+			    "%s\"", strerror(rc));
+	}
 	return m;
 }
 
@@ -547,8 +556,12 @@ publisher_main(void *arg)
 		if (r->topic == NULL)
 			unsub_send(m);
 		else if ((rc = pub_send(m, r->topic, r->payload, r->len,
-		    r->qos, r->pc)) != 0)
+		    r->qos, r->pc)) != 0) {
+			log_warn("event=publish-failed topic=%s tag=%s "
+			    "error=\"%s\"", r->topic, r->pc->tag,
+			    MQTTAsync_strerror(rc));
 			pub_done(r->pc, 0, rc);
+		}
 		free(r->topic);
 		free(r->payload);
 		free(r);
@@ -644,9 +657,14 @@ mqtt_unsubscribe(struct mqtt *m, int timeout_ms)
 	if (m->opts.nsubs == 0)
 		return 0;
 	if (m->opts.publish_thread) {
+		/* Ahead of the publishes: no new message should come while
+		 * a backlog of Acks goes out. */
 		r = xcalloc(1, sizeof(*r));
 		pthread_mutex_lock(&m->lock);
-		pub_append(m, r);
+		if ((r->next = m->pub_head) == NULL)
+			m->pub_tail = r;
+		m->pub_head = r;
+		pthread_cond_signal(&m->pub_cond);
 		pthread_mutex_unlock(&m->lock);
 	} else
 		unsub_send(m);

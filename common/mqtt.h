@@ -57,8 +57,9 @@ void	mqtt_opts_endpoint(struct mqtt_opts *o, const struct mqtt_endpoint *e);
 typedef void	(*mqtt_msg_fn)(void *arg, const char *topic,
 		    const void *payload, size_t len);
 /* Called on Paho's thread when a QoS 1 publish completes: ok is 1 when the
- * broker accepted it, else 0 with the v5 reason code (135: not authorised).
- * tag is the one given to mqtt_publish(). */
+ * broker accepted it, else 0 with the v5 reason code (135: not authorised)
+ * or Paho's error code (negative; then, with publish_thread, on the
+ * publisher thread).  tag is the one given to mqtt_publish(). */
 typedef void	(*mqtt_pub_fn)(void *arg, const char *tag, int ok, int reason);
 /* A reason that is the broker's refusal (MQTT v5: 0x80 and up), not a
  * failure of the client or the connection (negative, Paho's codes): only
@@ -104,7 +105,9 @@ int		 mqtt_publish(struct mqtt *, const char *topic, const void *,
 long		 mqtt_inflight(struct mqtt *);
 
 /* Drop the subscriptions, and do not take them again on reconnect, so
- * that no new message arrives; waits at most timeout_ms.  0 when done. */
+ * that no new message arrives; waits at most timeout_ms.  0 when Paho
+ * answered (with publish_thread the request goes ahead of the queued
+ * publishes); once per client. */
 int		 mqtt_unsubscribe(struct mqtt *, int timeout_ms);
 
 /* Wait until no publish is in flight or timeout_ms passes; 0 when idle. */
@@ -121,7 +124,9 @@ int		 mqtt_wait_idle(struct mqtt *, int timeout_ms);
  */
 int		 mqtt_nodelay_port(int port);
 
-/* Disconnect (waiting at most timeout_ms for in-flight messages) and free. */
+/* Disconnect (waiting at most timeout_ms for in-flight messages) and free.
+ * With publish_thread, what is queued is handed to Paho first: the message
+ * callback must not be blocked then (queue_close() its queue first). */
 void		 mqtt_free(struct mqtt *, int timeout_ms);
 
 #endif
