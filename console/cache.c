@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "cache.h"
+#include "utf8.h"
 #include "util.h"
 
 struct cache {
@@ -113,7 +114,8 @@ col(sqlite3_stmt *st, int i, char *buf, size_t size)
 {
 	const unsigned char *s = sqlite3_column_text(st, i);
 
-	strlcpy_gr(buf, s != NULL ? (const char *)s : "", size);
+	/* Cut between characters: a note may be longer than its field. */
+	(void)utf8_copy(buf, s != NULL ? (const char *)s : "", size);
 }
 
 static void

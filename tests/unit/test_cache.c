@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../../console/cache.h"
+#include "utf8.h"
 
 #define UNIT	"530322001"
 #define T0	1767312000000LL		/* 2026-01-02 00:00 UTC */
@@ -128,6 +129,46 @@ test_newer_wins(void **state)
 	assert_int_equal(events, 2);
 	assert_int_equal(cache_case(c, "530322-2026-000009", T0, &r), 1);
 	assert_int_equal(cache_case_count(c), 1);
+	cache_close(c);
+}
+
+static void
+keep_note(void *arg, const struct event_row *e)
+{
+	memcpy(arg, e->note, sizeof(e->note));
+}
+
+/* A note longer than the event's field is cut between characters. */
+static void
+test_long_note(void **state)
+{
+	struct tdir *t = *state;
+	struct cache *c = open_ok(t->path);
+	Gr__CaseEntry e = GR__CASE_ENTRY__INIT;
+	Gr__Notice n = GR__NOTICE__INIT;
+	char note[3000] = "", got[sizeof(((struct event_row *)0)->note)];
+
+	/* 2 + 3 * 999 bytes: the field's last whole character ends off a
+	 * multiple of 3 */
+	strcpy(note, "ab");
+	for (int i = 0; i < 999; i++)
+		strcat(note, "调");
+	e.case_no = "530322-2026-000001";
+	e.has_state = 1;
+	e.state = GR__CASE_STATE__ACCEPTED;
+	e.unit = UNIT;
+	e.has_event_at = 1;
+	e.event_at = T0;
+	e.event_actor = "d1";
+	e.event_note = note;
+	n.body_case = GR__NOTICE__BODY_UPDATE;
+	n.update = &e;
+	assert_int_equal(cache_apply(c, &n), 1);
+	assert_int_equal(cache_history(c, e.case_no, keep_note, got), 1);
+	assert_true(strlen(got) > 2000);
+	assert_true(strlen(got) < sizeof(got));
+	assert_true(utf8_chars(got, strlen(got)) > 0);
+	assert_int_equal(strncmp(got, note, strlen(got)), 0);
 	cache_close(c);
 }
 
@@ -250,6 +291,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_long_note, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_newer_wins, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_inbox_order, setup,
