@@ -37,7 +37,7 @@ struct deliver {
 	int			 pass_done;
 	char			 acktopic[TOPIC_MAX];
 	char			 reptopic[TOPIC_MAX];
-	char			 client_id[80];
+	char			 client_id[112];	/* fa-WORKER-DEVICE */
 	const char		*subs[1];
 };
 
@@ -285,7 +285,10 @@ deliver_init(struct deliver *d, struct outbox *ob, const struct agent_conf *c,
 	d->res = res;
 	topic_make(d->acktopic, sizeof(d->acktopic), TOPIC_ACK, c->worker);
 	topic_make(d->reptopic, sizeof(d->reptopic), TOPIC_REPORT, c->worker);
-	snprintf(d->client_id, sizeof(d->client_id), "fa-%s", c->device);
+	/* One session per worker and device: workers sharing a handheld
+	 * keep their own Acks and case updates. */
+	snprintf(d->client_id, sizeof(d->client_id), "fa-%s-%s", c->worker,
+	    c->device);
 	d->subs[0] = d->acktopic;
 	codec_arena_init(&d->arena, REPORT_MAX_BYTES * 4);
 }

@@ -8,7 +8,7 @@
 # prints case updates as dispatchers act, also those made while it was
 # stopped, resends what got no Ack, and survives a broker restart; a
 # backlog of 1,500 reports from one worker arriving at once is stored and
-# acknowledged.
+# acknowledged; two workers sharing a handheld keep their own updates.
 . "$(dirname "$0")/lib.sh"
 
 gr_pg_start "$T_DIR" || exit 1
@@ -357,3 +357,26 @@ is "$?" 0 "... and publishes their Acks while the agent is away"
 out=$(agent $W -W 60 sync)
 is "$?" 0 "sync connects and takes the Acks that waited ($out)"
 is "$(ob $W "SELECT count(*) FROM outbox WHERE state = 'stored'")" 1500 "... all 1,500 are recorded"
+
+# 7. Two workers share one handheld (one device id): each has a session of
+# its own, so the sync of one does not take the other's case updates.
+WA=gw013
+WB=gw014
+pad() { local w=$1; shift; "$BUILD/field-agent" -b "$GR_BROKER" \
+	-o "$T_DIR/agents/$w.db" -w $w -d shared-pad "$@"; }
+pad $WA -W 30 report --grid "$(grid_of $WA)" --category 10 --colour green \
+	--people 2 --summary "共用设备上报" >/dev/null
+is "$?" 0 "worker A reports from a shared handheld"
+pad $WB -W 30 report --grid "$(grid_of $WB)" --category 11 --colour green \
+	--people 2 --summary "共用设备上报二" >/dev/null
+is "$?" 0 "... and so does worker B"
+C=$(sql "SELECT c.case_no FROM \"case\" c JOIN report r ON r.id = c.report_id WHERE r.summary = '共用设备上报'")
+U=$(sql "SELECT unit_code FROM \"case\" WHERE case_no = '$C'")
+subscribe ack13 "gr/v1/ack/$WA"
+act accept accepted
+gr_wait_for 20 "the update to reach the broker" sh -c \
+	"grep '^gr/v1/ack/$WA ' '$T_DIR/ack13.sub' | '$GRMSG' notice | grep -q 'case case_no=$C .*state=accepted'"
+pad $WB -W 10 sync >/dev/null
+pad $WA -W 10 sync >/dev/null
+is "$(ob $WA "SELECT case_state FROM outbox WHERE summary = '共用设备上报'")" accepted \
+	"worker A's sync records the acceptance made while both were away, after worker B's sync"
