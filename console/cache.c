@@ -41,7 +41,8 @@ static const char schema_sql[] =
 	"PRAGMA user_version = 1;";
 
 /* Open states: a case is overdue in one of them past its deadline, or
- * never accepted past its response deadline, or under supervision. */
+ * waiting to be accepted (routed, or reopened: a new round) past its
+ * response deadline, or under supervision. */
 #define OPEN_STATES	"(2, 3, 4, 8, 9, 11)"
 #define CASE_COLS \
 	"case_no, report_id, state, level, unit, unit_name, grid, worker," \
@@ -49,7 +50,7 @@ static const char schema_sql[] =
 	" resolve_due, route_rule, route_reason, department, satisfaction," \
 	" on_spot, event_at," \
 	" state IN " OPEN_STATES " AND (resolve_due < ?1 OR state = 9 OR" \
-	" (state = 2 AND response_due < ?1)) AS overdue"
+	" (state IN (2, 11) AND response_due < ?1)) AS overdue"
 
 static int	exec1(struct cache *, const char *, sqlite3_stmt **);
 static void	col(sqlite3_stmt *, int, char *, size_t);

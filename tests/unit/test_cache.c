@@ -200,6 +200,42 @@ test_inbox_order(void **state)
 	cache_close(c);
 }
 
+/* A reopened case waits to be accepted again: past its new response
+ * deadline it is overdue, as a routed one is; an accepted one is not. */
+static void
+test_overdue_reopened(void **state)
+{
+	static const Gr__CaseState st[] = { GR__CASE_STATE__REOPENED,
+	    GR__CASE_STATE__ROUTED, GR__CASE_STATE__ACCEPTED };
+	struct tdir *t = *state;
+	struct cache *c = open_ok(t->path);
+	Gr__CaseEntry e = GR__CASE_ENTRY__INIT;
+	Gr__Notice n = GR__NOTICE__INIT;
+	char no[32], got[256] = "";
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(no, sizeof(no), "530322-2026-00000%d", i + 1);
+		e.case_no = no;
+		e.has_state = 1;
+		e.state = st[i];
+		e.unit = UNIT;
+		e.has_event_at = 1;
+		e.event_at = T0;
+		e.has_response_due = 1;
+		e.response_due = T0 + 1 * DAY;
+		e.has_resolve_due = 1;
+		e.resolve_due = T0 + 30 * DAY;
+		e.event_actor = "d1";
+		n.body_case = GR__NOTICE__BODY_UPDATE;
+		n.update = &e;
+		assert_int_equal(cache_apply(c, &n), 1);
+	}
+	assert_int_equal(cache_inbox(c, UNIT, 0, T0 + 5 * DAY, collect, got),
+	    3);
+	assert_string_equal(got, "000002! 000001! 000003 ");
+	cache_close(c);
+}
+
 static void
 test_alert_once(void **state)
 {
@@ -292,6 +328,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_long_note, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_overdue_reopened, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_newer_wins, setup,
 		    teardown),
