@@ -279,7 +279,7 @@ main(int argc, char **argv)
 	struct mqtt *mqtt = NULL;
 	struct metrics *metrics = NULL;
 	struct qmsg *batch[INGEST_BATCH_MAX];
-	size_t nbatch = 0;
+	size_t nbatch = 0, late;
 	const char *subs[] = { TOPIC_REPORT_SHARED, TOPIC_ACTION_SHARED };
 	const char *config_path = NULL;
 	char client_id[96], host[64], errbuf[256];
@@ -461,7 +461,9 @@ main(int argc, char **argv)
 	}
 
 	if (mqtt != NULL && store != NULL) {
-		mqtt_unsubscribe(mqtt, 2000);
+		if (mqtt_unsubscribe(mqtt, 2000) < 0)
+			log_warn("event=unsubscribe-unanswered note=\"reports "
+			    "may come in until the disconnect\"");
 		log_info("event=draining queued=%zu", queue_len(rq) +
 		    queue_len(q) + nbatch);
 		memset(&st, 0, sizeof(st));
@@ -484,6 +486,13 @@ main(int argc, char **argv)
 	queue_close(q);		/* release Paho's thread if it waits on us */
 	queue_close(rq);
 	mqtt_free(mqtt, 2000);
+	/* What came in after the drain was acknowledged to the broker: say so
+	 * (the senders send it again, no Ack having come). */
+	if ((late = queue_len(q) + queue_len(rq) + queue_dropped(q) +
+	    queue_dropped(rq)) > 0)
+		log_warn("event=drain-incomplete unstored=%zu note=\"came in "
+		    "after the drain; their senders send them again\"",
+		    late);
 	metrics_watch(metrics, NULL);
 	queue_free(q);
 	queue_free(rq);

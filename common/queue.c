@@ -17,6 +17,7 @@ struct queue {
 	uint64_t	 seq;		/* of the last message pushed */
 	int		 woken;
 	int		 closed;
+	size_t		 dropped;	/* pushes refused once closed */
 };
 
 struct queue *
@@ -63,6 +64,7 @@ queue_push(struct queue *q, const char *topic, const void *payload, size_t len)
 	while (q->len >= q->cap && !q->closed)
 		pthread_cond_wait(&q->nonfull, &q->lock);
 	if (q->closed) {
+		q->dropped++;
 		pthread_mutex_unlock(&q->lock);
 		qmsg_free(m);
 		return;
@@ -141,6 +143,17 @@ queue_close(struct queue *q)
 	q->closed = 1;
 	pthread_cond_broadcast(&q->nonfull);
 	pthread_mutex_unlock(&q->lock);
+}
+
+size_t
+queue_dropped(struct queue *q)
+{
+	size_t n;
+
+	pthread_mutex_lock(&q->lock);
+	n = q->dropped;
+	pthread_mutex_unlock(&q->lock);
+	return n;
 }
 
 void

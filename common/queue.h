@@ -49,6 +49,9 @@ int		 queue_wait(struct queue *, int timeout_ms);
  * is queued.  Call it before destroying the client that pushes. */
 void		 queue_close(struct queue *);
 
+/* How many pushes queue_close() refused. */
+size_t		 queue_dropped(struct queue *);
+
 /* Wake a waiting queue_pop() early (after a signal). */
 void		 queue_wake(struct queue *);
 

@@ -26,6 +26,8 @@ static void	 test_fifo(void **);
 static void	 test_payload_copied(void **);
 static void	 test_pop_timeout(void **);
 static void	 test_bounded_push_blocks(void **);
+static void	 test_close(void **);
+static void	 test_unbounded(void **);
 static void	 test_wake(void **);
 static void	 test_wake_before_pop(void **);
 static void	 test_free_with_messages(void **);
@@ -176,6 +178,52 @@ test_bounded_push_blocks(void **state)
 	queue_free(q);
 }
 
+/* Closing releases a push blocked on a full queue and refuses later ones,
+ * counting both; what was queued is still taken. */
+static void
+test_close(void **state)
+{
+	struct queue *q = queue_new(1);
+	struct pusher p = { q, 0 };
+	struct qmsg *m;
+	pthread_t th;
+
+	(void)state;
+	queue_push(q, "gr/v1/report/w01", "first", 5);
+	assert_int_equal(pthread_create(&th, NULL, push_one, &p), 0);
+	queue_close(q);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	queue_push(q, "gr/v1/report/w04", "fourth", 6);
+	assert_int_equal(queue_len(q), 1);
+	m = queue_pop(q, 0);
+	assert_string_equal(m->topic, "gr/v1/report/w01");
+	qmsg_free(m);
+	assert_null(queue_pop(q, 0));
+	/* the full queue let neither in, blocked before the close or not */
+	assert_int_equal(queue_dropped(q), 2);
+	queue_free(q);
+}
+
+/* An unbounded queue never blocks a push. */
+static void
+test_unbounded(void **state)
+{
+	struct queue *q = queue_new(QUEUE_UNBOUNDED);
+	struct qmsg *m;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 5000; i++)
+		queue_push(q, "gr/v1/ack/w01", &i, sizeof(i));
+	assert_int_equal(queue_len(q), 5000);
+	for (i = 0; i < 5000; i++) {
+		m = queue_pop(q, 0);
+		assert_memory_equal(m->payload, &i, sizeof(i));
+		qmsg_free(m);
+	}
+	queue_free(q);
+}
+
 static void
 test_wake(void **state)
 {
@@ -292,6 +340,8 @@ main(void)
 		cmocka_unit_test(test_payload_copied),
 		cmocka_unit_test(test_pop_timeout),
 		cmocka_unit_test(test_bounded_push_blocks),
+		cmocka_unit_test(test_close),
+		cmocka_unit_test(test_unbounded),
 		cmocka_unit_test(test_wake),
 		cmocka_unit_test(test_wake_before_pop),
 		cmocka_unit_test(test_free_with_messages),
