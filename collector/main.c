@@ -279,7 +279,7 @@ main(int argc, char **argv)
 	struct mqtt *mqtt = NULL;
 	struct metrics *metrics = NULL;
 	struct qmsg *batch[INGEST_BATCH_MAX];
-	size_t nbatch = 0, late;
+	size_t nbatch = 0, late, left = 0;
 	const char *subs[] = { TOPIC_REPORT_SHARED, TOPIC_ACTION_SHARED };
 	const char *config_path = NULL;
 	char client_id[96], host[64], errbuf[256];
@@ -469,6 +469,8 @@ main(int argc, char **argv)
 		memset(&st, 0, sizeof(st));
 		workers_stop(workers, DRAIN_MS, &st);
 		(void)ingest_drain(&in, q, batch, nbatch, mono_ms() + DRAIN_MS);
+		/* the drains said what they left */
+		left = queue_len(q) + queue_len(rq);
 		ingest_stats_add(&st, &in.stats);
 		mqtt_wait_idle(mqtt, 5000);
 		if (ingest_idle(&in) < 0)
@@ -489,7 +491,7 @@ main(int argc, char **argv)
 	/* What came in after the drain was acknowledged to the broker: say so
 	 * (the senders send it again, no Ack having come). */
 	if ((late = queue_len(q) + queue_len(rq) + queue_dropped(q) +
-	    queue_dropped(rq)) > 0)
+	    queue_dropped(rq) - left) > 0)
 		log_warn("event=drain-incomplete unstored=%zu note=\"came in "
 		    "after the drain; their senders send them again\"",
 		    late);

@@ -255,15 +255,24 @@ rule_times(const Gr__Report *r, int64_t now, struct verr *e)
 		return fail(e, VR_BAD_TIME, "created_at is before 2020");
 	if (r->created_at > now + LIMIT_CLOCK_SKEW_MS)
 		return fail(e, VR_BAD_TIME, "created_at is in the future");
-	if (r->has_occurred_at) {
-		if (r->occurred_at < LIMIT_OCCURRED_EARLIEST_MS)
+	if (r->has_occurred_at)
+		switch (validate_occurred(r->occurred_at, r->created_at)) {
+		case -1:
 			return fail(e, VR_BAD_TIME,
 			    "occurred_at is before 1990");
-		if (r->occurred_at > r->created_at + LIMIT_OCCURRED_SLACK_MS)
+		case 1:
 			return fail(e, VR_BAD_TIME,
 			    "occurred_at is after created_at");
-	}
+		}
 	return 0;
+}
+
+int
+validate_occurred(int64_t occurred_at, int64_t created_at)
+{
+	if (occurred_at < LIMIT_OCCURRED_EARLIEST_MS)
+		return -1;
+	return occurred_at > created_at + LIMIT_OCCURRED_SLACK_MS;
 }
 
 static int

@@ -86,5 +86,8 @@ int	validate_unit_code(const char *);	/* 6-digit county, 9-digit township */
 int	validate_id_number(const char *);		/* 18-char ID, checksum */
 int	validate_phone(const char *);
 int	validate_device_id(const char *);
+/* When a dispute occurred against when it was reported (both ms): 0 when
+ * it may be, -1 before 1990, 1 after the report. */
+int	validate_occurred(int64_t occurred_at, int64_t created_at);
 
 #endif

@@ -141,7 +141,6 @@ check_set(struct draft *d, const char *field, int en, char *err,
     size_t errsize)
 {
 	const Gr__Party *p;
-	int64_t now = now_ms();
 
 	if (strcmp(field, "party") == 0) {
 		p = d->r.parties[d->r.n_parties - 1];
@@ -159,8 +158,7 @@ check_set(struct draft *d, const char *field, int en, char *err,
 			return -1;
 		}
 	} else if (strcmp(field, "occurred") == 0 && d->r.has_occurred_at &&
-	    (d->r.occurred_at < LIMIT_OCCURRED_EARLIEST_MS ||
-	    d->r.occurred_at > now + LIMIT_OCCURRED_SLACK_MS)) {
+	    validate_occurred(d->r.occurred_at, now_ms()) != 0) {
 		snprintf(err, errsize, en ? "not before 1990 and not later "
 		    "than now" : "应在1990年以后, 且不晚于现在");
 		d->r.has_occurred_at = 0;

@@ -28,6 +28,8 @@ UPDATE case_transition SET accepted = true
 	WHERE from_state = 'supervised' AND action IN ('assign', 'resolve', 'extend');
 INSERT INTO case_transition (action, from_state, to_state, accepted)
 	VALUES ('refuse', 'supervised', 'refused', false);
+-- Cases reopened before now: their acceptance was of the earlier round.
+UPDATE "case" SET accepted_at = NULL WHERE state = 'reopened';
 
 CREATE OR REPLACE FUNCTION gr_case_act(p_action_id text, p_unit text,
 	p_actor text, p_case_no text, p_action case_action, p_note text,

@@ -63,29 +63,47 @@ open_ok(const char *path)
 	return c;
 }
 
-/* Apply a case update: case_no in state at event time at, with unit. */
+/* A case update: case_no in state at event time at, with unit, its
+ * deadlines and the actor of the event. */
+static void
+entry(Gr__CaseEntry *e, const char *case_no, Gr__CaseState state,
+    int64_t at, const char *unit, int64_t response_due, int64_t resolve_due,
+    const char *actor)
+{
+	*e = (Gr__CaseEntry)GR__CASE_ENTRY__INIT;
+	e->case_no = (char *)(uintptr_t)case_no;
+	e->has_state = 1;
+	e->state = state;
+	e->unit = (char *)(uintptr_t)unit;
+	e->has_event_at = 1;
+	e->event_at = at;
+	e->has_response_due = 1;
+	e->response_due = response_due;
+	e->has_resolve_due = 1;
+	e->resolve_due = resolve_due;
+	e->event_actor = (char *)(uintptr_t)actor;
+	e->summary = "摘要";
+}
+
+static int
+apply(struct cache *c, Gr__CaseEntry *e)
+{
+	Gr__Notice n = GR__NOTICE__INIT;
+
+	n.body_case = GR__NOTICE__BODY_UPDATE;
+	n.update = e;
+	return cache_apply(c, &n);
+}
+
+/* Apply a case update whose deadlines are both resolve_due. */
 static int
 update(struct cache *c, const char *case_no, Gr__CaseState state,
     int64_t at, const char *unit, int64_t resolve_due, const char *actor)
 {
-	Gr__CaseEntry e = GR__CASE_ENTRY__INIT;
-	Gr__Notice n = GR__NOTICE__INIT;
+	Gr__CaseEntry e;
 
-	e.case_no = (char *)(uintptr_t)case_no;
-	e.has_state = 1;
-	e.state = state;
-	e.unit = (char *)(uintptr_t)unit;
-	e.has_event_at = 1;
-	e.event_at = at;
-	e.has_resolve_due = 1;
-	e.resolve_due = resolve_due;
-	e.has_response_due = 1;
-	e.response_due = resolve_due;
-	e.event_actor = (char *)(uintptr_t)actor;
-	e.summary = "摘要";
-	n.body_case = GR__NOTICE__BODY_UPDATE;
-	n.update = &e;
-	return cache_apply(c, &n);
+	entry(&e, case_no, state, at, unit, resolve_due, resolve_due, actor);
+	return apply(c, &e);
 }
 
 static void
@@ -144,26 +162,18 @@ test_long_note(void **state)
 {
 	struct tdir *t = *state;
 	struct cache *c = open_ok(t->path);
-	Gr__CaseEntry e = GR__CASE_ENTRY__INIT;
-	Gr__Notice n = GR__NOTICE__INIT;
+	Gr__CaseEntry e;
 	char note[3000] = "", got[sizeof(((struct event_row *)0)->note)];
 
-	/* 2 + 3 * 999 bytes: the field's last whole character ends off a
-	 * multiple of 3 */
+	/* 2 + 3 * 999 bytes: a byte-wise cut at the field's size would fall
+	 * inside a character */
 	strcpy(note, "ab");
 	for (int i = 0; i < 999; i++)
 		strcat(note, "调");
-	e.case_no = "530322-2026-000001";
-	e.has_state = 1;
-	e.state = GR__CASE_STATE__ACCEPTED;
-	e.unit = UNIT;
-	e.has_event_at = 1;
-	e.event_at = T0;
-	e.event_actor = "d1";
+	entry(&e, "530322-2026-000001", GR__CASE_STATE__ACCEPTED, T0, UNIT,
+	    T0 + DAY, T0 + 30 * DAY, "d1");
 	e.event_note = note;
-	n.body_case = GR__NOTICE__BODY_UPDATE;
-	n.update = &e;
-	assert_int_equal(cache_apply(c, &n), 1);
+	assert_int_equal(apply(c, &e), 1);
 	assert_int_equal(cache_history(c, e.case_no, keep_note, got), 1);
 	assert_true(strlen(got) > 2000);
 	assert_true(strlen(got) < sizeof(got));
@@ -209,26 +219,13 @@ test_overdue_reopened(void **state)
 	    GR__CASE_STATE__ROUTED, GR__CASE_STATE__ACCEPTED };
 	struct tdir *t = *state;
 	struct cache *c = open_ok(t->path);
-	Gr__CaseEntry e = GR__CASE_ENTRY__INIT;
-	Gr__Notice n = GR__NOTICE__INIT;
+	Gr__CaseEntry e;
 	char no[32], got[256] = "";
 
 	for (int i = 0; i < 3; i++) {
 		snprintf(no, sizeof(no), "530322-2026-00000%d", i + 1);
-		e.case_no = no;
-		e.has_state = 1;
-		e.state = st[i];
-		e.unit = UNIT;
-		e.has_event_at = 1;
-		e.event_at = T0;
-		e.has_response_due = 1;
-		e.response_due = T0 + 1 * DAY;
-		e.has_resolve_due = 1;
-		e.resolve_due = T0 + 30 * DAY;
-		e.event_actor = "d1";
-		n.body_case = GR__NOTICE__BODY_UPDATE;
-		n.update = &e;
-		assert_int_equal(cache_apply(c, &n), 1);
+		entry(&e, no, st[i], T0, UNIT, T0 + DAY, T0 + 30 * DAY, "d1");
+		assert_int_equal(apply(c, &e), 1);
 	}
 	assert_int_equal(cache_inbox(c, UNIT, 0, T0 + 5 * DAY, collect, got),
 	    3);
