@@ -107,10 +107,17 @@ static const struct {
 	 * and ID numbers come as array literals, one per report.  OFFSET 0
 	 * keeps the duplicate lookup a lookup by key for each report: joined
 	 * to the batch instead, a plan made while the tables were small (as
-	 * after a TRUNCATE) hashes the whole of "case" and report.
+	 * after a TRUNCATE) hashes the whole of "case" and report.  The
+	 * batch's categories and items are read once, into "cat": looked up
+	 * report by report, category (two pages) was read whole for each,
+	 * as the planner prefers for a table that small.
 	 */
 	{ "checks",
-	  "SELECT b.k, d.worker_id, d.case_no, d.unit_code, d.name_zh, d.level,"
+	  "WITH cat AS MATERIALIZED (SELECT c.code, c.parent_code,"
+	  "  c.county_level FROM (SELECT DISTINCT x FROM"
+	  "  unnest($4::text[] || $5::text[]) x) k"
+	  "  JOIN category c ON c.code = k.x)"
+	  " SELECT b.k, d.worker_id, d.case_no, d.unit_code, d.name_zh, d.level,"
 	  " d.state, d.opened, d.response, d.resolve, ch.active, ch.grid_ok,"
 	  " ch.registered, ch.county_level, ch.item_ok, ch.rep_open,"
 	  " ch.rep_id, ch.rep_no"
@@ -126,6 +133,8 @@ static const struct {
 	  "  JOIN division d ON d.code = c.unit_code WHERE r.id = b.id"
 	  "  OFFSET 0) d"
 	  "  ON true"
+	  " LEFT JOIN cat ON cat.code = b.cat AND cat.parent_code IS NULL"
+	  " LEFT JOIN cat it ON it.code = b.item AND it.parent_code = b.cat"
 	  " LEFT JOIN LATERAL (SELECT w.active, g.code IS NOT NULL AS grid_ok,"
 	  "  wg.worker_id IS NOT NULL AS registered, cat.county_level,"
 	  "  (b.item IS NULL OR it.code IS NOT NULL) AS item_ok,"
@@ -135,8 +144,6 @@ static const struct {
 	  "  LEFT JOIN worker w ON w.id = b.w"
 	  "  LEFT JOIN grid g ON g.code = b.g"
 	  "  LEFT JOIN worker_grid wg ON wg.worker_id = b.w AND wg.grid_code = b.g"
-	  "  LEFT JOIN category cat ON cat.code = b.cat AND cat.parent_code IS NULL"
-	  "  LEFT JOIN category it ON it.code = b.item AND it.parent_code = b.cat"
 	  "  WHERE d.worker_id IS NULL) ch ON true"
 	  " ORDER BY b.k" },
 	/*
