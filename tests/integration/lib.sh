@@ -154,6 +154,8 @@ wait_count() { gr_wait_for "$1" "$3 = $2" sql_is "$2" "$3"; }
 #   session_send NAME SQL      send it SQL (a transaction can stay open)
 #   session_wait NAME TEXT     wait until its output has TEXT
 #   session_close NAME [SQL]   send SQL (COMMIT;, ROLLBACK;), end it, wait
+#   session_ended NAME         reap a session that has ended by itself (an
+#                              error stops it)
 # NAME is a shell word ([A-Za-z0-9_]).
 session_open() {
 	mkfifo "$T_DIR/$1.fifo"
@@ -176,6 +178,9 @@ session_wait() {
 session_close() {
 	[ -n "${2:-}" ] && session_send "$1" "$2"
 	session_send "$1" '\q'
+	eval "exec {SESSION_FD_$1}>&-; wait \$SESSION_PID_$1"
+}
+session_ended() {
 	eval "exec {SESSION_FD_$1}>&-; wait \$SESSION_PID_$1"
 }
 

@@ -187,7 +187,7 @@ sql_refused postgres case_township_county "UPDATE \"case\" SET county_code = '53
 sql_refused postgres case_township_county "UPDATE \"case\" SET township_code = '${GA:0:12}', unit_code = '${GA:0:12}' WHERE id = $c1"
 sql_refused postgres case_unit_of_level "UPDATE \"case\" SET unit_code = '$B' WHERE id = $c1"
 sql_refused postgres case_unit_of_level "UPDATE \"case\" SET level = 'county' WHERE id = $c1"
-sql_refused postgres case_township_code_fkey "UPDATE \"case\" SET county_code = '530399', township_code = '530399001', unit_code = '530399001' WHERE id = $c1"
+sql_refused postgres case_township_code_ref "UPDATE \"case\" SET county_code = '530399', township_code = '530399001', unit_code = '530399001' WHERE id = $c1"
 sql_refused postgres alert_township_county "UPDATE alert SET county_code = '530323' WHERE id = (SELECT min(id) FROM alert)"
 is "$(sql_as postgres "BEGIN" "UPDATE \"case\" SET level = 'county', unit_code = county_code WHERE id = $c1 RETURNING unit_code" "ROLLBACK")" \
 	530322 "a case goes to its county, level and unit together"

@@ -7,7 +7,10 @@
 # collector's role alike; rows naming reports and cases
 # of the same statement are taken, as the collector's batches write them.
 # Reports and cases are permanent: no DELETE, TRUNCATE or new id while the
-# triggers are on, not even for the owner.
+# triggers are on, not even for the owner.  What they name of the county's
+# reference data (worker, grid, category, township) is checked the same way
+# (schema/0031_reference_data_checks.sql), locked until commit, and kept:
+# not deleted, renumbered or truncated while named.
 . "$(dirname "$0")/lib.sh"
 
 gr_pg_start "$T_DIR" || exit 1
@@ -89,3 +92,66 @@ refused "23001.*permanent" "UPDATE \"case\" SET id = $C2 + 1000 WHERE id = $C2"
 is "$(counts)" "$BEFORE" "every report and case is still there"
 sql "UPDATE \"case\" SET state = 'accepted' WHERE id = $C1; UPDATE report SET summary = summary WHERE id = '$R1'" >/dev/null
 is "$(sql "SELECT state FROM \"case\" WHERE id = $C1")" accepted "other changes to a case are taken"
+
+# ---- The county's reference data (schema/0031_reference_data_checks.sql) -----------------
+# A report's worker, grid, category and item, a case's and an alert's
+# township: checked once per statement, the same refusal as a foreign key's.
+BEFORE=$(counts)
+refused "23503.*report_worker_id_ref" "INSERT INTO report ($REPORT_COLS) VALUES
+	$(report_row 01JQ0000000000000000000R03 green),
+	('01JQ0000000000000000000R04', 1, 'nobody', 'dev-x', '$(grid_of gw001)', now(), '10', 'green', 1, 'x')"
+refused "23503.*report_grid_code_ref" "INSERT INTO report ($REPORT_COLS) VALUES
+	('01JQ0000000000000000000R04', 1, 'gw001', 'dev-x', '530322999999', now(), '10', 'green', 1, 'x')"
+refused "23503.*report_category_ref" "INSERT INTO report ($REPORT_COLS) VALUES
+	('01JQ0000000000000000000R04', 1, 'gw001', 'dev-x', '$(grid_of gw001)', now(), '99', 'green', 1, 'x')"
+refused "23503.*report_item_ref" "INSERT INTO report ($REPORT_COLS, item) VALUES
+	('01JQ0000000000000000000R04', 1, 'gw001', 'dev-x', '$(grid_of gw001)', now(), '10', 'green', 1, 'x', '1000')"
+refused "23503.*report_worker_id_ref" "UPDATE report SET worker_id = 'nobody' WHERE id = '$R1'"
+refused "23503.*report_item_ref" "UPDATE report SET item = '1000' WHERE id = '$R1'"
+refused "23503.*case_township_code_ref" "WITH r AS (INSERT INTO report ($REPORT_COLS) VALUES $(report_row 01JQ0000000000000000000R03 green) RETURNING id)
+	INSERT INTO \"case\" ($CASE_COLS) SELECT '530399-2026-900004', id, '530399', '530399001', 'township', '530399001', 'routed', now(), now(), 'territorial', 'x' FROM r"
+refused "23503.*case_township_code_ref" "UPDATE \"case\" SET county_code = '530399', township_code = '530399001', unit_code = '530399001' WHERE id = $C1"
+refused "23503.*alert_township_code_ref" \
+	"INSERT INTO alert (kind, case_id, county_code, township_code, note) VALUES ('group', $C2, '530399', '530399001', 'x')"
+refused "23503.*alert_township_code_ref" "UPDATE alert SET county_code = '530399', township_code = '530399001' WHERE case_id = $C2"
+sql_refused refs_collector "23503.*report_worker_id_ref" "INSERT INTO report ($REPORT_COLS) VALUES
+	('01JQ0000000000000000000R04', 1, 'nobody', 'dev-x', '$(grid_of gw001)', now(), '10', 'green', 1, 'x')"
+is "$(counts)" "$BEFORE" "nothing of the refused statements is stored"
+if out=$(sql_as refs_collector "BEGIN" \
+	"INSERT INTO report ($REPORT_COLS, item) VALUES ('01JQ0000000000000000000R05', 1, 'gw001', 'dev-x', '$(grid_of gw001)', now(), '10', 'green', 1, 'x', '1001')" \
+	"ROLLBACK" 2>&1); then
+	ok "the collector's role stores a report naming what is there"
+else
+	not_ok "the collector's role stores a report naming what is there ($out)"
+fi
+
+# What a report, case or alert names is kept: not deleted, not renumbered,
+# not truncated; other changes are taken.
+sql "INSERT INTO report ($REPORT_COLS, item) VALUES ('01JQ0000000000000000000R06', 1, 'gw001', 'dev-x', '$(grid_of gw001)', now(), '10', 'green', 1, 'x', '1001')" >/dev/null
+refused "23503.*report_worker_id_ref" "DELETE FROM worker WHERE id = 'gw001'"
+refused "23503.*report_worker_id_ref" "UPDATE worker SET id = 'gw001x' WHERE id = 'gw001'"
+refused "23503.*report_grid_code_ref" "DELETE FROM grid WHERE code = '$(grid_of gw001)'"
+refused "23503.*report_item_ref" "DELETE FROM category WHERE code = '1001'"
+refused "23503.*case_township_code_ref" "DELETE FROM division WHERE code = '530322001'"
+refused "23503.*report" "TRUNCATE worker CASCADE"
+refused "23503.*report" "TRUNCATE category CASCADE"
+refused "23503.*case" "TRUNCATE division CASCADE"
+refused "55000.*READ COMMITTED" "BEGIN ISOLATION LEVEL REPEATABLE READ" "DELETE FROM worker WHERE id = 'gw002'"
+is "$(sql_as postgres "BEGIN" "UPDATE worker SET active = false WHERE id = 'gw001'" \
+	"DELETE FROM category WHERE code = '1002' RETURNING code" "ROLLBACK")" 1002 \
+	"a worker is made inactive, a category no report names is deleted"
+
+# The rows a report names are locked until its commit: a worker deleted
+# meanwhile waits, then finds the report.
+sql "INSERT INTO worker (id, name) VALUES ('gw-new', '新网格员')" >/dev/null
+session_open store
+session_send store "BEGIN; INSERT INTO report ($REPORT_COLS) VALUES ('01JQ0000000000000000000R07', 1, 'gw-new', 'dev-x', '$(grid_of gw001)', now(), '10', 'green', 1, 'x'); SELECT 'stored';"
+session_wait store stored
+session_open remove
+session_send remove "SET application_name = 'remove'; DELETE FROM worker WHERE id = 'gw-new';"
+check "a worker's delete waits for the report naming it" gr_wait_for 20 "the delete waiting" \
+	sql_is 1 "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'remove' AND wait_event_type = 'Lock'"
+session_close store "COMMIT;"
+check "... and is refused once the report is committed" session_wait remove "report_worker_id_ref"
+session_ended remove
+is "$(sql "SELECT count(*) FROM worker WHERE id = 'gw-new'")" 1 "the worker is still there"
