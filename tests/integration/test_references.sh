@@ -107,6 +107,8 @@ refused "23503.*report_category_ref" "INSERT INTO report ($REPORT_COLS) VALUES
 refused "23503.*report_item_ref" "INSERT INTO report ($REPORT_COLS, item) VALUES
 	('01JQ0000000000000000000R04', 1, 'gw001', 'dev-x', '$(grid_of gw001)', now(), '10', 'green', 1, 'x', '1000')"
 refused "23503.*report_worker_id_ref" "UPDATE report SET worker_id = 'nobody' WHERE id = '$R1'"
+refused "23503.*report_grid_code_ref" "UPDATE report SET grid_code = '530322999999' WHERE id = '$R1'"
+refused "23503.*report_category_ref" "UPDATE report SET category = '99' WHERE id = '$R1'"
 refused "23503.*report_item_ref" "UPDATE report SET item = '1000' WHERE id = '$R1'"
 refused "23503.*case_township_code_ref" "WITH r AS (INSERT INTO report ($REPORT_COLS) VALUES $(report_row 01JQ0000000000000000000R03 green) RETURNING id)
 	INSERT INTO \"case\" ($CASE_COLS) SELECT '530399-2026-900004', id, '530399', '530399001', 'township', '530399001', 'routed', now(), now(), 'territorial', 'x' FROM r"
@@ -137,21 +139,36 @@ refused "23503.*report" "TRUNCATE worker CASCADE"
 refused "23503.*report" "TRUNCATE category CASCADE"
 refused "23503.*case" "TRUNCATE division CASCADE"
 refused "55000.*READ COMMITTED" "BEGIN ISOLATION LEVEL REPEATABLE READ" "DELETE FROM worker WHERE id = 'gw002'"
+refused "55000.*READ COMMITTED" "BEGIN ISOLATION LEVEL REPEATABLE READ" "TRUNCATE worker CASCADE"
 is "$(sql_as postgres "BEGIN" "UPDATE worker SET active = false WHERE id = 'gw001'" \
 	"DELETE FROM category WHERE code = '1002' RETURNING code" "ROLLBACK")" 1002 \
 	"a worker is made inactive, a category no report names is deleted"
 
-# The rows a report names are locked until its commit: a worker deleted
-# meanwhile waits, then finds the report.
-sql "INSERT INTO worker (id, name) VALUES ('gw-new', '新网格员')" >/dev/null
-session_open store
-session_send store "BEGIN; INSERT INTO report ($REPORT_COLS) VALUES ('01JQ0000000000000000000R07', 1, 'gw-new', 'dev-x', '$(grid_of gw001)', now(), '10', 'green', 1, 'x'); SELECT 'stored';"
-session_wait store stored
-session_open remove
-session_send remove "SET application_name = 'remove'; DELETE FROM worker WHERE id = 'gw-new';"
-check "a worker's delete waits for the report naming it" gr_wait_for 20 "the delete waiting" \
-	sql_is 1 "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'remove' AND wait_event_type = 'Lock'"
-session_close store "COMMIT;"
-check "... and is refused once the report is committed" session_wait remove "report_worker_id_ref"
-session_ended remove
-is "$(sql "SELECT count(*) FROM worker WHERE id = 'gw-new'")" 1 "the worker is still there"
+# The rows a report, a case or an alert names are locked until its commit:
+# one deleted meanwhile waits, then is refused.
+# held_delete NAME STORE-SQL DELETE-SQL PATTERN: STORE-SQL in an open
+# transaction, DELETE-SQL from another session waits for it and, once it
+# commits, is refused with PATTERN
+held_delete() {
+	session_open "store$1"
+	session_send "store$1" "BEGIN; $2; SELECT 'stored';"
+	session_wait "store$1" stored
+	session_open "remove$1"
+	session_send "remove$1" "SET application_name = 'remove$1'; $3;"
+	check "$1: the delete waits for what names the row" gr_wait_for 20 "the delete waiting" \
+		sql_is 1 "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'remove$1' AND wait_event_type = 'Lock'"
+	session_close "store$1" "COMMIT;"
+	check "... and is refused once that is committed" session_wait "remove$1" "$4"
+	session_ended "remove$1"
+}
+sql "INSERT INTO worker (id, name) VALUES ('gw-new', '新网格员');
+	INSERT INTO category (code, parent_code, name_zh, name_en) VALUES ('1098', '10', '测试小类', 'test item');
+	INSERT INTO division (code, parent_code, level, name_zh) SELECT '530322098', '530322', level, '测试镇' FROM division WHERE code = '530322001'" >/dev/null
+held_delete worker "INSERT INTO report ($REPORT_COLS) VALUES ('01JQ0000000000000000000R07', 1, 'gw-new', 'dev-x', '$(grid_of gw001)', now(), '10', 'green', 1, 'x')" \
+	"DELETE FROM worker WHERE id = 'gw-new'" "report_worker_id_ref"
+held_delete item "INSERT INTO report ($REPORT_COLS, item) VALUES ('01JQ0000000000000000000R08', 1, 'gw001', 'dev-x', '$(grid_of gw001)', now(), '10', 'green', 1, 'x', '1098')" \
+	"DELETE FROM category WHERE code = '1098'" "report_item_ref"
+held_delete township "INSERT INTO alert (kind, case_id, county_code, township_code, note) VALUES ('group', $C2, '530322', '530322098', 'x')" \
+	"DELETE FROM division WHERE code = '530322098'" "alert_township_code_ref"
+is "$(sql "SELECT (SELECT count(*) FROM worker WHERE id = 'gw-new') + (SELECT count(*) FROM category WHERE code = '1098') +
+	(SELECT count(*) FROM division WHERE code = '530322098')")" 3 "the worker, the item and the township are still there"
