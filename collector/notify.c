@@ -159,6 +159,10 @@ notify_case(struct mqtt *m, const char *kind, const char *id,
 		e.satisfaction = v->satisfaction;
 	}
 	e.action_id = STR(v->action_id);
+	/* present even when 0: a console tells "not accepted" from a
+	 * collector that does not say */
+	e.has_accepted_at = 1;
+	e.accepted_at = v->accepted_at;
 	n.body_case = GR__NOTICE__BODY_UPDATE;
 	n.update = &e;
 	return publish(m, kind, id, &n.base);

@@ -242,7 +242,8 @@ static const struct {
 	  MS("c.resolve_due") ", c.route_rule, c.route_reason, "
 	  MS("e.at") ", e.actor, coalesce(e.note, ''),"
 	  " r.resolved_on_spot, coalesce(c.department, ''),"
-	  " coalesce(c.satisfaction, 0), coalesce(e.action_id, '')"
+	  " coalesce(c.satisfaction, 0), coalesce(e.action_id, ''),"
+	  " coalesce(" MS("c.accepted_at") ", 0)"
 	  " FROM \"case\" c JOIN report r ON r.id = c.report_id"
 	  " JOIN division d ON d.code = c.unit_code"
 	  " JOIN LATERAL (SELECT * FROM case_event WHERE case_id = c.id"
@@ -1709,6 +1710,7 @@ read_view(struct store *s, const char *case_no, struct case_view *v)
 		utf8_copy(v->department, COL(22), sizeof(v->department));
 		v->satisfaction = (unsigned)strtoul(COL(23), NULL, 10);
 		strlcpy_gr(v->action_id, COL(24), sizeof(v->action_id));
+		v->accepted_at = strtoll(COL(25), NULL, 10);
 	} else if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		strlcpy_gr(s->sqlstate, "P0002", sizeof(s->sqlstate));
 #undef COL

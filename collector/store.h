@@ -58,6 +58,7 @@ struct case_view {
 	char		 department[512];
 	unsigned	 satisfaction;	/* 0: none yet */
 	char		 action_id[32];
+	int64_t		 accepted_at;	/* 0: not accepted in this round */
 };
 
 enum act_result {

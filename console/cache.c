@@ -25,7 +25,8 @@ static const char schema_sql[] =
 	" summary TEXT, opened_at INTEGER, response_due INTEGER,"
 	" resolve_due INTEGER, route_rule TEXT, route_reason TEXT,"
 	" department TEXT, satisfaction INTEGER, on_spot INTEGER,"
-	" event_at INTEGER NOT NULL);"
+	" event_at INTEGER NOT NULL, accepted_at INTEGER,"
+	" accepted_for INTEGER);"
 	"CREATE TABLE IF NOT EXISTS history ("
 	" case_no TEXT NOT NULL, at INTEGER NOT NULL, state INTEGER NOT NULL,"
 	" actor TEXT NOT NULL, note TEXT NOT NULL, unit TEXT NOT NULL,"
@@ -40,19 +41,35 @@ static const char schema_sql[] =
 	" ok INTEGER, reason TEXT, message TEXT);"
 	"PRAGMA user_version = 1;";
 
-/* Open states: a case is overdue in one of them past its deadline, or
- * waiting to be accepted (routed, or reopened: a new round) past its
- * response deadline, or under supervision. */
+/*
+ * Columns added since the first cache, each added to a cache without it
+ * when opened.  By the column, not by user_version: a console of the first
+ * version sets that to 1 at each open.  accepted_at: when the case's round
+ * was accepted (0: not yet), with accepted_for, the event_at of the update
+ * that said so: an older console applying a later update leaves both, and
+ * accepted_at then no longer counts.
+ */
+static const char *const added_cols[] = { "accepted_at", "accepted_for" };
+
+/* Open states: a case is overdue in one of them past its resolution
+ * deadline, or not accepted past its response deadline, as the collector's
+ * sweep counts.  Without word of when the latest update's round was
+ * accepted (an older collector; accepted_for not the latest event), a
+ * routed or reopened case is taken as not accepted and a supervised one as
+ * overdue. */
 #define OPEN_STATES	"(2, 3, 4, 8, 9, 11)"
 #define CASE_COLS \
 	"case_no, report_id, state, level, unit, unit_name, grid, worker," \
 	" category, item, colour, people, summary, opened_at, response_due," \
 	" resolve_due, route_rule, route_reason, department, satisfaction," \
 	" on_spot, event_at," \
-	" state IN " OPEN_STATES " AND (resolve_due < ?1 OR state = 9 OR" \
-	" (state IN (2, 11) AND response_due < ?1)) AS overdue"
+	" state IN " OPEN_STATES " AND (resolve_due < ?1 OR CASE WHEN" \
+	" accepted_for IS event_at THEN accepted_at = 0 AND response_due < ?1" \
+	" ELSE state = 9 OR (state IN (2, 11) AND response_due < ?1) END)" \
+	" AS overdue"
 
 static int	exec1(struct cache *, const char *, sqlite3_stmt **);
+static int	add_columns(struct cache *, char *, size_t);
 static void	col(sqlite3_stmt *, int, char *, size_t);
 static void	read_case(sqlite3_stmt *, struct case_row *);
 static int	apply_update(struct cache *, const Gr__CaseEntry *);
@@ -63,6 +80,7 @@ struct cache *
 cache_open(const char *path, char *err, size_t errsize)
 {
 	struct cache *c = xcalloc(1, sizeof(*c));
+	char why[256] = "";
 	int fd;
 
 	/* Created here so that it is private from the start. */
@@ -78,14 +96,55 @@ cache_open(const char *path, char *err, size_t errsize)
 	    SQLITE_OK || sqlite3_busy_timeout(c->db, 5000) != SQLITE_OK ||
 	    sqlite3_exec(c->db, "PRAGMA journal_mode=WAL;"
 	    "PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(c->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+	    sqlite3_exec(c->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    add_columns(c, why, sizeof(why)) < 0) {
 		snprintf(err, errsize, "case cache %s is not usable: %s", path,
-		    sqlite3_errmsg(c->db));
+		    why[0] != '\0' ? why : sqlite3_errmsg(c->db));
 		sqlite3_close(c->db);
 		free(c);
 		return NULL;
 	}
 	return c;
+}
+
+/* Add the columns a cache made by an earlier console lacks, in one
+ * transaction, whoever opens it first; -1 with the error in why. */
+static int
+add_columns(struct cache *c, char *why, size_t whysize)
+{
+	sqlite3_stmt *st;
+	char sql[96];
+	int rc = SQLITE_OK;
+
+	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	for (size_t i = 0; rc == SQLITE_OK &&
+	    i < sizeof(added_cols) / sizeof(added_cols[0]); i++) {
+		if ((rc = sqlite3_prepare_v2(c->db, "SELECT 1 FROM"
+		    " pragma_table_info('case_entry') WHERE name = ?1", -1, &st,
+		    NULL)) != SQLITE_OK)
+			break;
+		sqlite3_bind_text(st, 1, added_cols[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc == SQLITE_ROW)
+			rc = SQLITE_OK;
+		else if (rc == SQLITE_DONE) {
+			snprintf(sql, sizeof(sql), "ALTER TABLE case_entry ADD"
+			    " COLUMN %s INTEGER", added_cols[i]);
+			rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+		}
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		/* before the ROLLBACK replaces it */
+		snprintf(why, whysize, "%s", sqlite3_errmsg(c->db));
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -135,12 +194,13 @@ apply_update(struct cache *c, const Gr__CaseEntry *e)
 	    "INSERT INTO case_entry (case_no, report_id, state, level, unit,"
 	    " unit_name, grid, worker, category, item, colour, people, summary,"
 	    " opened_at, response_due, resolve_due, route_rule, route_reason,"
-	    " department, satisfaction, on_spot, event_at) VALUES (?1, ?2, ?3,"
-	    " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-	    " ?18, ?19, ?20, ?21, ?22) ON CONFLICT (case_no) DO UPDATE SET"
-	    " state = ?3, level = ?4, unit = ?5, unit_name = ?6,"
-	    " response_due = ?15, resolve_due = ?16, department = ?19,"
-	    " satisfaction = ?20, event_at = ?22"
+	    " department, satisfaction, on_spot, event_at, accepted_at,"
+	    " accepted_for) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+	    " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,"
+	    " ?24) ON CONFLICT (case_no) DO UPDATE SET state = ?3, level = ?4,"
+	    " unit = ?5, unit_name = ?6, response_due = ?15, resolve_due = ?16,"
+	    " department = ?19, satisfaction = ?20, event_at = ?22,"
+	    " accepted_at = ?23, accepted_for = ?24"
 	    " WHERE ?22 > case_entry.event_at";
 	static const char ev[] =
 	    "INSERT OR IGNORE INTO history (case_no, at, state, actor, note,"
@@ -174,6 +234,13 @@ apply_update(struct cache *c, const Gr__CaseEntry *e)
 	sqlite3_bind_int64(st, 20, e->has_satisfaction ? e->satisfaction : 0);
 	sqlite3_bind_int(st, 21, e->resolved_on_spot);
 	sqlite3_bind_int64(st, 22, e->event_at);
+	if (e->has_accepted_at) {
+		sqlite3_bind_int64(st, 23, e->accepted_at);
+		sqlite3_bind_int64(st, 24, e->event_at);
+	} else {
+		sqlite3_bind_null(st, 23);
+		sqlite3_bind_null(st, 24);
+	}
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_finalize(st);
 		return -1;

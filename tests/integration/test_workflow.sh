@@ -105,6 +105,15 @@ is "$(messages town | "$GRMSG" notice | grep -c "case case_no=$C1 .*action=01J")
 	"the township's feed gets the same updates"
 is "$(messages other | "$GRMSG" notice | grep -c "case_no=$C1 ")" 0 \
 	"another township's feed hears nothing of the case"
+# Each update says whether, and when, this round was accepted: a console
+# counts a case as overdue as the sweep does.
+is "$(messages town | "$GRMSG" notice | grep "case case_no=$C1 .*action=-" | head -n 1 | awk '{print $5, $8}')" \
+	"state=routed accepted=0" "the new case's entry says it is not accepted yet"
+is "$(messages town | "$GRMSG" notice | grep "case case_no=$C1 .*state=reopened" | tail -n 1 | awk '{print $8}')" \
+	"accepted=0" "... nor is a reopened one"
+is "$(messages town | "$GRMSG" notice | grep "case case_no=$C1 " | tail -n 1 | awk '{print $8}')" \
+	"accepted=$(sql "SELECT (extract(epoch FROM accepted_at) * 1000)::bigint FROM \"case\" WHERE case_no = '$C1'")" \
+	"an accepted one says when"
 
 # Escalation (上报) moves the case to the county.
 C2=$(newcase 11)

@@ -302,12 +302,16 @@ cmd_decode(int want_case)
 				    a->routed_unit ? a->routed_unit : "-");
 			} else if (m->body_case == GR__NOTICE__BODY_UPDATE) {
 				Gr__CaseEntry *e = m->update;
+				char acc[24] = "-";
 
+				if (e->has_accepted_at)
+					snprintf(acc, sizeof(acc), "%lld",
+					    (long long)e->accepted_at);
 				printf("case case_no=%s report=%s unit=%s "
-				    "state=%s worker=%s action=%s\n", e->case_no,
-				    e->report_id, e->unit, state_name(e->state),
-				    e->worker_id, e->action_id ? e->action_id :
-				    "-");
+				    "state=%s worker=%s action=%s accepted=%s\n",
+				    e->case_no, e->report_id, e->unit,
+				    state_name(e->state), e->worker_id,
+				    e->action_id ? e->action_id : "-", acc);
 			} else if (m->body_case == GR__NOTICE__BODY_ALERT) {
 				Gr__Alert *al = m->alert;
 

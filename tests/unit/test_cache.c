@@ -1,6 +1,7 @@
 /* test_cache.c -- the dispatcher console's SQLite copy of its feed
  * (console/cache.c): newer updates win, history keeps each event once,
- * alerts once, actions until answered, the inbox's order. */
+ * alerts once, actions until answered, the inbox's order and overdue
+ * marks, a cache of the first version brought up to date. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "../../console/cache.h"
 #include "utf8.h"
@@ -233,6 +236,108 @@ test_overdue_reopened(void **state)
 	cache_close(c);
 }
 
+/* With the time the case was accepted (0: not in this round), overdue is
+ * what the collector's sweep counts: a supervised case accepted and given
+ * more time is not overdue, one never accepted is past its response
+ * deadline.  Without it (an older collector) a supervised case is taken
+ * as overdue. */
+static void
+test_overdue_accepted_at(void **state)
+{
+	static const struct {
+		Gr__CaseState	state;
+		int		has;
+		int64_t		accepted_at;
+	} c5[] = {
+		{ GR__CASE_STATE__SUPERVISED, 1, T0 },
+		{ GR__CASE_STATE__SUPERVISED, 1, 0 },
+		{ GR__CASE_STATE__ACCEPTED, 1, T0 },
+		{ GR__CASE_STATE__ROUTED, 1, 0 },
+		{ GR__CASE_STATE__SUPERVISED, 0, 0 },
+	};
+	struct tdir *t = *state;
+	struct cache *c = open_ok(t->path);
+	Gr__CaseEntry e;
+	char no[32], got[256] = "";
+
+	for (int i = 0; i < 5; i++) {
+		snprintf(no, sizeof(no), "530322-2026-00000%d", i + 1);
+		entry(&e, no, c5[i].state, T0, UNIT, T0 + DAY, T0 + 30 * DAY,
+		    "d1");
+		e.has_accepted_at = c5[i].has;
+		e.accepted_at = c5[i].accepted_at;
+		assert_int_equal(apply(c, &e), 1);
+	}
+	assert_int_equal(cache_inbox(c, UNIT, 0, T0 + 5 * DAY, collect, got),
+	    5);
+	assert_string_equal(got, "000004! 000002! 000005! 000001 000003 ");
+	/* accepted since: no longer overdue */
+	entry(&e, "530322-2026-000002", GR__CASE_STATE__SUPERVISED, T0 + DAY,
+	    UNIT, T0 + DAY, T0 + 30 * DAY, "d1");
+	e.has_accepted_at = 1;
+	e.accepted_at = T0 + DAY;
+	assert_int_equal(apply(c, &e), 1);
+	got[0] = '\0';
+	cache_inbox(c, UNIT, 0, T0 + 5 * DAY, collect, got);
+	assert_string_equal(got, "000004! 000005! 000001 000002 000003 ");
+	cache_close(c);
+}
+
+/* A cache of the first version (no accepted_at) is brought up to date
+ * when opened: its cases are kept, and then take the new columns; a
+ * console of the first version may still open it afterwards. */
+static void
+test_upgrade_v1(void **state)
+{
+	struct tdir *t = *state;
+	struct cache *c;
+	sqlite3 *db;
+	Gr__CaseEntry e;
+	char got[256] = "";
+
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	    "CREATE TABLE case_entry (case_no TEXT PRIMARY KEY, report_id TEXT,"
+	    " state INTEGER, level INTEGER, unit TEXT, unit_name TEXT,"
+	    " grid TEXT, worker TEXT, category TEXT, item TEXT,"
+	    " colour INTEGER, people INTEGER, summary TEXT,"
+	    " opened_at INTEGER, response_due INTEGER, resolve_due INTEGER,"
+	    " route_rule TEXT, route_reason TEXT, department TEXT,"
+	    " satisfaction INTEGER, on_spot INTEGER, event_at INTEGER NOT NULL);"
+	    "INSERT INTO case_entry (case_no, state, unit, response_due,"
+	    " resolve_due, event_at) VALUES ('530322-2026-000001', 9, '"
+	    UNIT "', 0, 9999999999999, 1);"
+	    "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	c = open_ok(t->path);
+	cache_inbox(c, UNIT, 0, T0, collect, got);
+	assert_string_equal(got, "000001! ");	/* supervised, not said */
+	entry(&e, "530322-2026-000001", GR__CASE_STATE__SUPERVISED, T0, UNIT,
+	    T0 - DAY, T0 + 30 * DAY, "d1");
+	e.has_accepted_at = 1;
+	e.accepted_at = T0 - DAY;
+	assert_int_equal(apply(c, &e), 1);
+	got[0] = '\0';
+	cache_inbox(c, UNIT, 0, T0, collect, got);
+	assert_string_equal(got, "000001 ");
+	cache_close(c);
+
+	/* A console of the first version opens it again (user_version 1)
+	 * and applies a later update, a reopen, leaving accepted_at: the new
+	 * console still opens the cache, and no longer trusts accepted_at. */
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 1;"
+	    "UPDATE case_entry SET state = 11, response_due = 1,"
+	    " event_at = event_at + 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	c = open_ok(t->path);
+	got[0] = '\0';
+	cache_inbox(c, UNIT, 0, T0, collect, got);
+	assert_string_equal(got, "000001! ");
+	cache_close(c);
+}
+
 static void
 test_alert_once(void **state)
 {
@@ -327,6 +432,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_long_note, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_overdue_reopened, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_overdue_accepted_at, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_v1, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_newer_wins, setup,
 		    teardown),
