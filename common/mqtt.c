@@ -85,6 +85,7 @@ static int	pub_send(struct mqtt *, const char *, const void *, size_t,
 static void	*publisher_main(void *);
 static void	unsub_send(struct mqtt *);
 static void	pub_append(struct mqtt *, struct pub_req *);
+static void	pub_prepend(struct mqtt *, struct pub_req *);
 static void	global_init(void);
 
 static void
@@ -535,6 +536,16 @@ pub_append(struct mqtt *m, struct pub_req *r)
 	pthread_cond_signal(&m->pub_cond);
 }
 
+/* Queue r for the publisher thread ahead of the rest; m->lock is held. */
+static void
+pub_prepend(struct mqtt *m, struct pub_req *r)
+{
+	if ((r->next = m->pub_head) == NULL)
+		m->pub_tail = r;
+	m->pub_head = r;
+	pthread_cond_signal(&m->pub_cond);
+}
+
 /* The publisher thread: sends what mqtt_publish() queued, in order, until
  * mqtt_free() stops it with nothing left. */
 static void *
@@ -661,10 +672,7 @@ mqtt_unsubscribe(struct mqtt *m, int timeout_ms)
 		 * a backlog of Acks goes out. */
 		r = xcalloc(1, sizeof(*r));
 		pthread_mutex_lock(&m->lock);
-		if ((r->next = m->pub_head) == NULL)
-			m->pub_tail = r;
-		m->pub_head = r;
-		pthread_cond_signal(&m->pub_cond);
+		pub_prepend(m, r);
 		pthread_mutex_unlock(&m->lock);
 	} else
 		unsub_send(m);

@@ -69,6 +69,7 @@ static const char *const added_cols[] = { "accepted_at", "accepted_for" };
 	" AS overdue"
 
 static int	exec1(struct cache *, const char *, sqlite3_stmt **);
+static int	has_column(struct cache *, const char *);
 static int	add_columns(struct cache *, char *, size_t);
 static void	col(sqlite3_stmt *, int, char *, size_t);
 static void	read_case(sqlite3_stmt *, struct case_row *);
@@ -107,30 +108,47 @@ cache_open(const char *path, char *err, size_t errsize)
 	return c;
 }
 
+/* Whether case_entry has column name: 1 or 0, or an SQLite error code
+ * (negated). */
+static int
+has_column(struct cache *c, const char *name)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(c->db, "SELECT 1 FROM"
+	    " pragma_table_info('case_entry') WHERE name = ?1", -1, &st,
+	    NULL)) != SQLITE_OK)
+		return -rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -rc;
+}
+
 /* Add the columns a cache made by an earlier console lacks, in one
- * transaction, whoever opens it first; -1 with the error in why. */
+ * transaction, whoever opens it first; a cache that has them all (every
+ * open but the first) is only read.  -1 with the error in why. */
 static int
 add_columns(struct cache *c, char *why, size_t whysize)
 {
-	sqlite3_stmt *st;
+	const size_t n = sizeof(added_cols) / sizeof(added_cols[0]);
 	char sql[96];
-	int rc = SQLITE_OK;
+	size_t i;
+	int rc = SQLITE_OK, has;
 
+	for (i = 0; i < n && has_column(c, added_cols[i]) == 1; i++)
+		;
+	if (i == n)
+		return 0;
 	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK)
 		return -1;
-	for (size_t i = 0; rc == SQLITE_OK &&
-	    i < sizeof(added_cols) / sizeof(added_cols[0]); i++) {
-		if ((rc = sqlite3_prepare_v2(c->db, "SELECT 1 FROM"
-		    " pragma_table_info('case_entry') WHERE name = ?1", -1, &st,
-		    NULL)) != SQLITE_OK)
-			break;
-		sqlite3_bind_text(st, 1, added_cols[i], -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (rc == SQLITE_ROW)
-			rc = SQLITE_OK;
-		else if (rc == SQLITE_DONE) {
+	/* again, in the transaction: another console may have added them */
+	for (i = 0; rc == SQLITE_OK && i < n; i++) {
+		if ((has = has_column(c, added_cols[i])) < 0)
+			rc = -has;
+		else if (has == 0) {
 			snprintf(sql, sizeof(sql), "ALTER TABLE case_entry ADD"
 			    " COLUMN %s INTEGER", added_cols[i]);
 			rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
