@@ -1,15 +1,15 @@
 #!/bin/bash
 # run.sh -- the benchmark (make bench): reports/s stored and acknowledged,
 # and publish-to-Ack latency, through the real broker, collector and
-# PostgreSQL, at full speed and at a fixed 1,000 reports/s; and, in the same
-# run, the ceilings of the same machine: the broker alone (grload's echo
-# responder answers each report at once, no database), the raw end-to-end
-# ceiling (the same responder stores each batch of what has come with one
-# durable INSERT into a plain table before it answers) and the database
-# alone: the collector's own batch path without MQTT (grload db calls
-# store_batch() of collector/store.c with the same reports), and pgbench
-# running the per-report transaction (tests/bench/dbonly.sql); then two
-# collectors on the shared subscription at full speed.  Durable
+# PostgreSQL, at full speed and at fixed 1,000 and 5,000 reports/s; and, in
+# the same run, the ceilings of the same machine: the broker alone (grload's
+# echo responder answers each report at once, no database), the raw
+# end-to-end ceiling (the same responder stores each batch of what has come
+# with one durable INSERT into a plain table before it answers) and the
+# database alone: the collector's own batch path without MQTT (grload db
+# calls store_batch() of collector/store.c with the same reports), and
+# pgbench running the per-report transaction (tests/bench/dbonly.sql); then
+# two collectors on the shared subscription at full speed.  Durable
 # throughout: fsync and synchronous_commit on.  Every report sent must be
 # stored and acknowledged exactly once: grload matches the Acks, and the
 # rows are counted.
@@ -25,8 +25,9 @@
 # failed, or the collector's peak RSS was not under 64 MB.
 #
 # Sizes: FULL_COUNT (20000 reports) and FULL_SECONDS (40: full-speed stages
-# stop sending at whichever comes first), RATE (1000/s) for RATE_SECONDS
-# (10), PGBENCH_SECONDS (10), WINDOW (4 unacknowledged reports per agent).
+# stop sending at whichever comes first), RATE (1000/s) and RATE_HIGH
+# (5000/s, the collector only) for RATE_SECONDS (10) each, PGBENCH_SECONDS
+# (10), WINDOW (4 unacknowledged reports per agent).
 
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -43,6 +44,7 @@ B_GRLOAD=$B_BUILD/tests/grload
 B_FULL=${FULL_COUNT:-20000}
 B_FULL_S=${FULL_SECONDS:-40}
 B_RATE=${RATE:-1000}
+B_RATE_HIGH=${RATE_HIGH:-5000}
 B_RATE_S=${RATE_SECONDS:-10}
 B_PGB_S=${PGBENCH_SECONDS:-10}
 B_WINDOW=${WINDOW:-4}
@@ -425,6 +427,16 @@ if grload_stage collector-rate -n "$B_RATE_COUNT" -r "$B_RATE" -d "$B_RATE_S" -P
 	check_rows collector-rate
 	row "collector, $B_RATE/s" "$B_RES" "$B_CHECK"
 	keep_up "the collector" "$B_RES"
+	B_P99_RATE=$(field "$B_RES" p99)
+fi
+# the issue's second latency target: p99 at 5,000 reports/s offered
+fresh_tables
+if grload_stage collector-rate-high -n "$((B_RATE_HIGH * B_RATE_S))" -r "$B_RATE_HIGH" -d "$B_RATE_S" -P 5; then
+	check_rows collector-rate-high
+	row "collector, $B_RATE_HIGH/s" "$B_RES" "$B_CHECK"
+	keep_up "the collector" "$B_RES"
+	B_P99_HIGH=$(field "$B_RES" p99)
+	B_HIGH_OFFERED=$(field "$B_RES" offered)
 fi
 B_HWM=$(awk '/^VmHWM/ { print $2 }' "/proc/$B_COLL_PID/status")
 gr_collector_stop TERM
@@ -476,6 +488,8 @@ say "collector / broker alone               $(pct_of "${B_COLL_RPS:-0}" "${B_BRO
 say "collector / database alone, batches   $(pct_of "${B_COLL_RPS:-0}" "${B_DBB_RPS:-0}")  (the same store_batch() on one connection, without MQTT; each store worker of the collector has one)"
 say "collector / database alone, 1 conn     $(pct_of "${B_COLL_RPS:-0}" "${B_DB1_TPS:-0}")"
 say "collector / database alone, 4 conns    $(pct_of "${B_COLL_RPS:-0}" "${B_DB4_TPS:-0}")"
+[ -n "${B_P99_RATE:-}" ] && printf '%-38s %s ms  (the issue asks 10 ms or less at 1000/s)\n' "collector p99 at $B_RATE/s" "$B_P99_RATE"
+[ -n "${B_P99_HIGH:-}" ] && printf '%-38s %s ms  (the issue asks 50 ms or less at 5000/s; %s/s went out)\n' "collector p99 at $B_RATE_HIGH/s" "$B_P99_HIGH" "$B_HIGH_OFFERED"
 [ -n "${B_TREND:-}" ] && say "collector at full speed                $B_TREND"
 if [ "${B_HWM:-0}" -gt 0 ] && [ "$B_HWM" -lt "$B_RSS_LIMIT_KB" ]; then
 	say "collector peak RSS                     $((B_HWM / 1024)) MB (VmHWM, bound 64 MB): ok"
