@@ -87,6 +87,11 @@ is "$(sql "SELECT string_agg(coalesce(from_state::text, '-') || '>' || to_state,
 is "$(sql "SELECT count(DISTINCT actor) FROM case_event e JOIN \"case\" c ON c.id = e.case_id
 	WHERE c.case_no = '$C1' AND actor = 'disp-$T'")" 1 "events record who acted"
 check "case events are append-only" sh -c "! psql '$GR_DB' -XAtq -c \"UPDATE case_event SET note = 'x'\" 2>/dev/null"
+# An action is recorded once, whoever writes its event; the events without
+# an action id (the collector's, two per case) are many.
+check "a second event with an action's id is refused" sh -c "psql '$GR_DB' -XAtq -c \"INSERT INTO case_event (case_id, actor, from_state, to_state, action_id) SELECT case_id, actor, from_state, to_state, action_id FROM case_event WHERE action_id IS NOT NULL LIMIT 1\" 2>&1 | grep -q 'duplicate key value violates unique constraint'"
+is "$(sql "SELECT count(*) >= 2 FROM case_event WHERE action_id IS NULL")" t \
+	"... and events without one are many"
 
 # The reporting worker hears of every change to its case.
 applied=$(sql "SELECT count(*) FROM case_event e JOIN \"case\" c ON c.id = e.case_id WHERE c.case_no = '$C1' AND action_id IS NOT NULL")
