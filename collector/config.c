@@ -25,7 +25,7 @@ const struct conf_opt collector_opts[] = {
 	OPT_INT("max_inflight", max_inflight, "1000", 1, 65535, 0),
 	OPT_INT("sweep_interval", sweep_interval, "60", 0, 86400, CONF_LIVE),
 	OPT_INT("batch_max", batch_max, "64", 1, 100, CONF_LIVE),
-	OPT_INT("store_workers", store_workers, "2", 1, 8, 0),
+	OPT_INT("store_workers", store_workers, "0", 0, 8, 0),
 	OPT_INT("metrics_port", metrics_port, "0", 0, 65535, 0),
 	OPT_INT("tcp_nodelay", tcp_nodelay, "1", 0, 1, 0),
 	OPT_INT("snapshot_interval", snapshot_interval, "30", 0, 86400,

@@ -16,7 +16,8 @@ struct collector_conf {
 	long	 max_inflight;	/* MQTT QoS 1 window */
 	long	 sweep_interval;	/* seconds between overdue sweeps; 0: off */
 	long	 batch_max;	/* reports stored in one transaction at most */
-	long	 store_workers;	/* threads storing reports, a connection each */
+	long	 store_workers;	/* threads storing reports, a connection each;
+				   0: workers_for_machine() */
 	long	 metrics_port;	/* Prometheus metrics on 127.0.0.1; 0: off */
 	long	 tcp_nodelay;	/* 1: no Nagle delay on the broker socket */
 	long	 snapshot_interval;	/* seconds between two snapshots

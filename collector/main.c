@@ -373,6 +373,9 @@ main(int argc, char **argv)
 		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 		    backoff * 2;
 	}
+	memset(&wc, 0, sizeof(wc));
+	wc.n = conf.store_workers > 0 ? (int)conf.store_workers :
+	    workers_for_machine();
 	if (store != NULL) {
 		ingest_init(&in, store, mqtt, metrics, &shared, -1);
 		in.snapshot_interval_ms = conf.snapshot_interval * 1000L;
@@ -382,8 +385,6 @@ main(int argc, char **argv)
 		/* those a collector left: none of ours can be waiting */
 		while (!quit && ingest_alerts(&in, 0) == ALERT_BATCH)
 			;
-		memset(&wc, 0, sizeof(wc));
-		wc.n = (int)conf.store_workers;
 		wc.db = conf.db;
 		wc.q = rq;
 		wc.mqtt = mqtt;
@@ -393,8 +394,9 @@ main(int argc, char **argv)
 			workers = workers_start(&wc);
 	}
 	if (!quit)
-		log_info("event=started version=%s broker=%s client_id=%s",
-		    GR_VERSION, conf.mq.broker, client_id);
+		log_info("event=started version=%s broker=%s client_id=%s "
+		    "store_workers=%d", GR_VERSION, conf.mq.broker, client_id,
+		    wc.n);
 
 	backoff = BACKOFF_MIN_MS;
 	next_sweep = mono_ms();

@@ -10,6 +10,9 @@
 #include "ingest.h"
 #include "queue.h"
 
+/* store_workers 0: how many this machine is given (1 or 2) */
+int	workers_for_machine(void);
+
 struct workers_conf {
 	int			 n;		/* 1 .. INGEST_WORKERS_MAX */
 	const char		*db;		/* libpq connection string */

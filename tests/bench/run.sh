@@ -403,8 +403,11 @@ say ""
 say "-- collector: agents -> Mosquitto -> collector -> PostgreSQL (one transaction per batch of reports) -> Ack"
 gr_collector_start "$B_DIR" "$B_BUILD" || exit 1
 B_COLL_PID=$GR_COLLECTOR_PID
-# its connections: the main thread's and one per store worker (default 2)
-gr_wait_for 20 "the collector's connections" sh -c "[ \$(psql '$GR_DB' -XAtq -c \"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gr-collector'\") -ge 3 ]" || exit 1
+# its connections: the main thread's and one per store worker (as many as
+# its started line says: by default 1 on 2 cores, 2 on more)
+B_WORKERS=$(grep -o 'event=started .*store_workers=[0-9]*' "$B_DIR/collector.log" | tail -n 1 | sed 's/.*store_workers=//')
+say "  collector   ${B_WORKERS:-?} store worker(s), a database connection each"
+gr_wait_for 20 "the collector's connections" sh -c "[ \$(psql '$GR_DB' -XAtq -c \"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gr-collector'\") -ge $((${B_WORKERS:-2} + 1)) ]" || exit 1
 B_BACKEND_PIDS=$(sql "SELECT pid FROM pg_stat_activity WHERE application_name = 'gr-collector'")
 fresh_tables
 B_C0="$(cpu_ticks "$B_MOSQ_PID" "$B_COLL_PID")$(sum_ticks $B_BACKEND_PIDS)"

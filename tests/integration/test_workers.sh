@@ -8,7 +8,8 @@
 # (schema/0025_repeat_locks.sql).  A session holds table "case" locked:
 # the first worker's batch waits on it while the second takes the next
 # report.  A reload that lowers batch_max below what a worker holds leaves
-# every held report known to the other worker.
+# every held report known to the other worker.  By default the collector
+# runs one worker on a core or two, two on more (taskset).
 . "$(dirname "$0")/lib.sh"
 
 start_servers
@@ -147,3 +148,32 @@ is "$(sql "SELECT (SELECT id FROM \"case\" WHERE report_id = '$rd') < (SELECT id
 	"z's case comes after d's, in the order they came"
 check "once all is stored, nothing is waiting (gr_collector_queue_length 0)" \
 	gr_wait_for 20 "the gauge to come to 0" metric_is gr_collector_queue_length 0
+
+# ---- How many by default ---------------------------------------------------
+# store_workers 0, the default: one worker on 2 cores or fewer, two on more,
+# counting the cores the collector may run on (taskset).
+gr_collector_stop TERM
+is "$GR_COLLECTOR_RC" 0 "the collector of two workers exits 0"
+# on_cores CPUS: a collector with the default settings on those cores; sets
+# W to the count of store workers its started line gives
+on_cores() {
+	local log=$T_DIR/collector-cores.log
+	: >"$log"
+	GR_WRAP="taskset -c $1 ${GR_WRAP:-}" GR_COLLECTOR_LOG=$log \
+		gr_collector_start "$T_DIR" "$BUILD" -o sweep_interval=0
+	W=$(sed -n 's/.*event=started .*store_workers=\([0-9]*\).*/\1/p' "$log")
+}
+on_cores 0
+is "$W" 1 "on one core the collector runs one store worker"
+check "... a connection for it and one for the main loop" \
+	gr_wait_for 20 "two connections" sql_is 2 \
+	"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gr-collector'"
+gr_collector_stop TERM
+is "$GR_COLLECTOR_RC" 0 "... and exits 0"
+if [ "$(nproc)" -ge 3 ]; then
+	on_cores 0-2
+	is "$W" 2 "on three cores it runs two"
+	gr_collector_stop TERM
+else
+	echo "# two workers by default need 3 cores: $(nproc) here"
+fi
