@@ -430,7 +430,7 @@ if grload_stage collector-rate -n "$B_RATE_COUNT" -r "$B_RATE" -d "$B_RATE_S" -P
 	check_rows collector-rate
 	row "collector, $B_RATE/s" "$B_RES" "$B_CHECK"
 	keep_up "the collector" "$B_RES"
-	B_P99_RATE=$(field "$B_RES" p99)
+	[ "$B_CHECK" = MISMATCH ] || B_P99_RATE=$(field "$B_RES" p99)
 fi
 # the issue's second latency target: p99 at 5,000 reports/s offered
 fresh_tables
@@ -438,8 +438,10 @@ if grload_stage collector-rate-high -n "$((B_RATE_HIGH * B_RATE_S))" -r "$B_RATE
 	check_rows collector-rate-high
 	row "collector, $B_RATE_HIGH/s" "$B_RES" "$B_CHECK"
 	keep_up "the collector" "$B_RES"
-	B_P99_HIGH=$(field "$B_RES" p99)
-	B_HIGH_OFFERED=$(field "$B_RES" offered)
+	if [ "$B_CHECK" != MISMATCH ]; then
+		B_P99_HIGH=$(field "$B_RES" p99)
+		B_HIGH_OFFERED=$(field "$B_RES" offered)
+	fi
 fi
 B_HWM=$(awk '/^VmHWM/ { print $2 }' "/proc/$B_COLL_PID/status")
 gr_collector_stop TERM
@@ -491,8 +493,15 @@ say "collector / broker alone               $(pct_of "${B_COLL_RPS:-0}" "${B_BRO
 say "collector / database alone, batches   $(pct_of "${B_COLL_RPS:-0}" "${B_DBB_RPS:-0}")  (the same store_batch() on one connection, without MQTT; each store worker of the collector has one)"
 say "collector / database alone, 1 conn     $(pct_of "${B_COLL_RPS:-0}" "${B_DB1_TPS:-0}")"
 say "collector / database alone, 4 conns    $(pct_of "${B_COLL_RPS:-0}" "${B_DB4_TPS:-0}")"
-[ -n "${B_P99_RATE:-}" ] && printf '%-38s %s ms  (the issue asks 10 ms or less at 1000/s)\n' "collector p99 at $B_RATE/s" "$B_P99_RATE"
-[ -n "${B_P99_HIGH:-}" ] && printf '%-38s %s ms  (the issue asks 50 ms or less at 5000/s; %s/s went out)\n' "collector p99 at $B_RATE_HIGH/s" "$B_P99_HIGH" "$B_HIGH_OFFERED"
+# goal RATE: what the issue asks of p99 at that rate, if it names one
+goal() {
+	case $1 in
+	1000) echo "; the issue asks 10 ms or less" ;;
+	5000) echo "; the issue asks 50 ms or less" ;;
+	esac
+}
+[ -n "${B_P99_RATE:-}" ] && printf '%-38s %s ms  (offered %s/s%s)\n' "collector p99 at $B_RATE/s" "$B_P99_RATE" "$B_RATE" "$(goal "$B_RATE")"
+[ -n "${B_P99_HIGH:-}" ] && printf '%-38s %s ms  (%s/s went out%s)\n' "collector p99 at $B_RATE_HIGH/s" "$B_P99_HIGH" "$B_HIGH_OFFERED" "$(goal "$B_RATE_HIGH")"
 [ -n "${B_TREND:-}" ] && say "collector at full speed                $B_TREND"
 if [ "${B_HWM:-0}" -gt 0 ] && [ "$B_HWM" -lt "$B_RSS_LIMIT_KB" ]; then
 	say "collector peak RSS                     $((B_HWM / 1024)) MB (VmHWM, bound 64 MB): ok"

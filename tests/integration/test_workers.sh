@@ -163,17 +163,20 @@ on_cores() {
 		gr_collector_start "$T_DIR" "$BUILD" -o sweep_interval=0
 	W=$(sed -n 's/.*event=started .*store_workers=\([0-9]*\).*/\1/p' "$log")
 }
-on_cores 0
+# the cores this test may run on, one per line (a cpuset may leave some out)
+allowed=$(taskset -pc $$ | sed 's/.*: *//' | tr ',' '\n' |
+	awk -F- '{ for (c = $1; c <= ($2 == "" ? $1 : $2); c++) print c }')
+on_cores "$(head -n 1 <<<"$allowed")"
 is "$W" 1 "on one core the collector runs one store worker"
 check "... a connection for it and one for the main loop" \
 	gr_wait_for 20 "two connections" sql_is 2 \
 	"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gr-collector'"
 gr_collector_stop TERM
 is "$GR_COLLECTOR_RC" 0 "... and exits 0"
-if [ "$(nproc)" -ge 3 ]; then
-	on_cores 0-2
+if [ "$(wc -l <<<"$allowed")" -ge 3 ]; then
+	on_cores "$(head -n 3 <<<"$allowed" | paste -sd, -)"
 	is "$W" 2 "on three cores it runs two"
 	gr_collector_stop TERM
 else
-	echo "# two workers by default need 3 cores: $(nproc) here"
+	echo "# two workers by default need 3 cores: $(wc -l <<<"$allowed") here"
 fi
