@@ -99,6 +99,7 @@ ingest_init(struct ingest *in, struct store *store, struct mqtt *mqtt,
 	in->shared = sh;
 	in->slot = slot < INGEST_WORKERS_MAX ? slot : -1;
 	codec_arena_init(&in->arena, ARENA_BYTES);
+	in->dispatch = xcalloc(1, sizeof(*in->dispatch));
 }
 
 void
@@ -116,6 +117,7 @@ ingest_cleanup(struct ingest *in)
 	}
 	metrics_held(in->metrics, in->slot, 0);
 	codec_arena_free(&in->arena);
+	free(in->dispatch);	/* empty: every batch sends its own */
 }
 
 int
@@ -282,7 +284,7 @@ settle(struct ingest *in, const char *topic, const char *w,
 		notify_ack(in->mqtt, w, r->id, GR__ACK_STATUS__STORED, c,
 		    NULL, NULL);
 		metrics_ack(in->metrics, t_recv);
-		notify_dispatch(in->mqtt, r, rt, c);
+		notify_dispatch(in->mqtt, in->dispatch, r, rt, c);
 		return 0;
 	case STORE_DUPLICATE:
 		in->stats.duplicates++;
@@ -339,6 +341,7 @@ store_one(struct ingest *in, const struct ruleset *rules, const char *topic,
 	if (res == STORE_NEW)
 		metrics_commit(in->metrics, 1, mono_us() - t0);
 	rc = settle(in, topic, w, r, res, &rt, &c, &e, buf, len, t_recv);
+	notify_dispatch_flush(in->mqtt, in->dispatch);
 	if (res == STORE_NEW)
 		send_new_alerts(in);
 	return rc;
@@ -477,10 +480,14 @@ store_round(struct ingest *in, const struct ruleset *rules, struct qmsg **q,
 				rc = settle(in, m->topic, sl[j].worker, x->r,
 				    x->result, &x->rt, &x->c, &x->e,
 				    m->payload, m->len, m->t_us);
-			if (rc < 0)
+			if (rc < 0) {
+				notify_dispatch_flush(in->mqtt, in->dispatch);
 				return -1;
+			}
 			done[sl[j].msg] = 1;
 		}
+		/* the batch's new cases, a message per unit, then its alerts */
+		notify_dispatch_flush(in->mqtt, in->dispatch);
 		if (pass == 0 && br == BATCH_DONE)
 			send_new_alerts(in);
 	}
@@ -890,13 +897,20 @@ static struct {
 static void
 on_alert_sent(void *arg, const char *tag, int ok, int reason)
 {
+	uint64_t first;
+	char *end;
+	long count;
+
 	(void)arg;
 	(void)reason;
 	if (!ok)
 		return;
+	/* "FIRST:COUNT" (notify_alerts()) */
+	first = strtoull(tag, &end, 10);
+	count = *end == ':' ? strtol(end + 1, NULL, 10) : 1;
 	pthread_mutex_lock(&accepted.lock);
-	if (accepted.n < STORE_MARKS_MAX)
-		accepted.ids[accepted.n++] = strtoull(tag, NULL, 10);
+	for (long i = 0; i < count && accepted.n < STORE_MARKS_MAX; i++)
+		accepted.ids[accepted.n++] = first + (uint64_t)i;
 	pthread_mutex_unlock(&accepted.lock);
 }
 
@@ -922,18 +936,14 @@ static void
 send_new_alerts(struct ingest *in)
 {
 	const struct alert_row *a;
-	char tag[24];
-	int n;
+	int n, lost;
 
 	a = store_new_alerts(in->store, &n);
+	if (n > 0 && (lost = notify_alerts(in->mqtt, a, n, on_alert_sent,
+	    NULL)) > 0)
+		log_warn("event=alert-not-sent alerts=%d note=\"sent again at "
+		    "a sweep\"", lost);
 	for (int i = 0; i < n; i++) {
-		snprintf(tag, sizeof(tag), "%" PRIu64, a[i].id);
-		if (notify_alert(in->mqtt, &a[i], on_alert_sent, NULL,
-		    tag) < 0) {
-			log_warn("event=alert-not-sent alert=%" PRIu64
-			    " note=\"sent again at a sweep\"", a[i].id);
-			continue;
-		}
 		log_info("event=alert-sent alert=%" PRIu64 " kind=%d case=%s "
 		    "township=%s", a[i].id, (int)a[i].kind, a[i].case_no,
 		    a[i].township);

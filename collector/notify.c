@@ -1,4 +1,6 @@
-/* notify.c -- Acks to the reporting worker, new cases to the dispatch feed. */
+/* notify.c -- Acks to the reporting worker; new cases, case updates and
+ * alerts to the dispatch feeds. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,45 +82,50 @@ notify_ack(struct mqtt *m, const char *worker, const char *report_id,
 	return publish(m, TOPIC_ACK, worker, &n.base);
 }
 
-int
-notify_dispatch(struct mqtt *m, const Gr__Report *r, const struct route *rt,
+/* The case as it now stands, from what the transaction just wrote. */
+static void
+new_case_view(struct case_view *v, const Gr__Report *r, const struct route *rt,
     const struct stored_case *c)
 {
-	struct case_view v;
+	memset(v, 0, sizeof(*v));
+	snprintf(v->case_no, sizeof(v->case_no), "%s", c->case_no);
+	snprintf(v->report_id, sizeof(v->report_id), "%s", r->id);
+	v->state = c->state;
+	v->level = c->level;
+	snprintf(v->unit, sizeof(v->unit), "%s", c->unit);
+	snprintf(v->unit_name, sizeof(v->unit_name), "%s", c->unit_name);
+	snprintf(v->grid_code, sizeof(v->grid_code), "%s", r->grid_code);
+	snprintf(v->worker_id, sizeof(v->worker_id), "%s", r->worker_id);
+	snprintf(v->category, sizeof(v->category), "%s", r->category);
+	snprintf(v->item, sizeof(v->item), "%s", r->item ? r->item : "");
+	v->colour = r->colour;
+	v->people = r->people;
+	utf8_copy(v->summary, r->summary, sizeof(v->summary));
+	v->opened_at = v->event_at = c->opened_at;
+	v->response_due = c->response_due;
+	v->resolve_due = c->resolve_due;
+	snprintf(v->route_rule, sizeof(v->route_rule), "%s", rt->rule);
+	utf8_copy(v->route_reason, rt->reason, sizeof(v->route_reason));
+	snprintf(v->event_actor, sizeof(v->event_actor), "collector");
+	v->resolved_on_spot = r->resolved_on_spot;
+}
 
-	/* The case as it now stands, from what the transaction just wrote. */
-	memset(&v, 0, sizeof(v));
-	snprintf(v.case_no, sizeof(v.case_no), "%s", c->case_no);
-	snprintf(v.report_id, sizeof(v.report_id), "%s", r->id);
-	v.state = c->state;
-	v.level = c->level;
-	snprintf(v.unit, sizeof(v.unit), "%s", c->unit);
-	snprintf(v.unit_name, sizeof(v.unit_name), "%s", c->unit_name);
-	snprintf(v.grid_code, sizeof(v.grid_code), "%s", r->grid_code);
-	snprintf(v.worker_id, sizeof(v.worker_id), "%s", r->worker_id);
-	snprintf(v.category, sizeof(v.category), "%s", r->category);
-	snprintf(v.item, sizeof(v.item), "%s", r->item ? r->item : "");
-	v.colour = r->colour;
-	v.people = r->people;
-	utf8_copy(v.summary, r->summary, sizeof(v.summary));
-	v.opened_at = v.event_at = c->opened_at;
-	v.response_due = c->response_due;
-	v.resolve_due = c->resolve_due;
-	snprintf(v.route_rule, sizeof(v.route_rule), "%s", rt->rule);
-	utf8_copy(v.route_reason, rt->reason, sizeof(v.route_reason));
-	snprintf(v.event_actor, sizeof(v.event_actor), "collector");
-	v.resolved_on_spot = r->resolved_on_spot;
-	return notify_case(m, TOPIC_DISPATCH, c->unit, &v);
+void
+notify_dispatch(struct mqtt *m, struct dispatch_list *l, const Gr__Report *r,
+    const struct route *rt, const struct stored_case *c)
+{
+	if (l->n == NOTIFY_DISPATCH_MAX)
+		notify_dispatch_flush(m, l);
+	new_case_view(&l->v[l->n++], r, rt, c);
 }
 
 #define STR(s) ((s)[0] != '\0' ? (char *)(uintptr_t)(s) : NULL)
 
-int
-notify_case(struct mqtt *m, const char *kind, const char *id,
-    const struct case_view *v)
+/* The entry of a case view; its strings point into v. */
+static void
+entry_of(Gr__CaseEntry *ep, const struct case_view *v)
 {
 	Gr__CaseEntry e = GR__CASE_ENTRY__INIT;
-	Gr__Notice n = GR__NOTICE__INIT;
 
 	e.has_schema_version = 1;
 	e.schema_version = REPORT_SCHEMA_VERSION;
@@ -163,9 +170,59 @@ notify_case(struct mqtt *m, const char *kind, const char *id,
 	 * collector that does not say */
 	e.has_accepted_at = 1;
 	e.accepted_at = v->accepted_at;
+	*ep = e;
+}
+
+int
+notify_case(struct mqtt *m, const char *kind, const char *id,
+    const struct case_view *v)
+{
+	Gr__CaseEntry e;
+	Gr__Notice n = GR__NOTICE__INIT;
+
+	entry_of(&e, v);
 	n.body_case = GR__NOTICE__BODY_UPDATE;
 	n.update = &e;
 	return publish(m, kind, id, &n.base);
+}
+
+int
+notify_dispatch_flush(struct mqtt *m, struct dispatch_list *l)
+{
+	Gr__CaseEntry e[NOTICE_LIST_MAX], *ep[NOTICE_LIST_MAX];
+	unsigned char sent[NOTIFY_DISPATCH_MAX] = { 0 };
+	int failed = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		Gr__NoticeList nl = GR__NOTICE_LIST__INIT;
+		Gr__Notice n = GR__NOTICE__INIT;
+		size_t k = 0;
+
+		/* the unit's cases from i on, in the batch's order */
+		for (size_t j = i; j < l->n && k < NOTICE_LIST_MAX; j++) {
+			if (sent[j] || strcmp(l->v[j].unit, l->v[i].unit) != 0)
+				continue;
+			entry_of(&e[k], &l->v[j]);
+			ep[k] = &e[k];
+			k++;
+			sent[j] = 1;
+		}
+		if (k == 0)
+			continue;
+		if (k == 1) {
+			n.body_case = GR__NOTICE__BODY_UPDATE;
+			n.update = &e[0];
+		} else {
+			nl.n_updates = k;
+			nl.updates = ep;
+			n.body_case = GR__NOTICE__BODY_LIST;
+			n.list = &nl;
+		}
+		if (publish(m, TOPIC_DISPATCH, l->v[i].unit, &n.base) < 0)
+			failed++;
+	}
+	l->n = 0;
+	return failed;
 }
 
 int
@@ -188,16 +245,17 @@ notify_action_result(struct mqtt *m, const char *unit, const char *action_id,
 	return publish(m, TOPIC_DISPATCH, unit, &n.base);
 }
 
-int
-notify_alert(struct mqtt *m, const struct alert_row *a, mqtt_pub_fn cb,
-    void *arg, const char *tag)
+/* The message of an alert; its strings point into a, its related case
+ * numbers into related (split in place) through rel. */
+static void
+alert_of(Gr__Alert *ap, const struct alert_row *a,
+    char related[sizeof(a->related)], char *rel[ALERT_RELATED_MAX])
 {
 	Gr__Alert al = GR__ALERT__INIT;
-	Gr__Notice n = GR__NOTICE__INIT;
-	char related[sizeof(a->related)], *rel[ALERT_RELATED_MAX], *p, *save;
 	size_t nrel = 0;
+	char *p, *save;
 
-	snprintf(related, sizeof(related), "%s", a->related);
+	snprintf(related, sizeof(a->related), "%s", a->related);
 	for (p = strtok_r(related, " ", &save); p != NULL && nrel <
 	    ALERT_RELATED_MAX; p = strtok_r(NULL, " ", &save))
 		rel[nrel++] = p;
@@ -215,7 +273,61 @@ notify_alert(struct mqtt *m, const struct alert_row *a, mqtt_pub_fn cb,
 	al.note = (char *)(uintptr_t)a->note;
 	al.has_raised_at = 1;
 	al.raised_at = a->raised_at;
+	*ap = al;
+}
+
+int
+notify_alert(struct mqtt *m, const struct alert_row *a, mqtt_pub_fn cb,
+    void *arg, const char *tag)
+{
+	Gr__Alert al;
+	Gr__Notice n = GR__NOTICE__INIT;
+	char related[sizeof(a->related)], *rel[ALERT_RELATED_MAX];
+
+	alert_of(&al, a, related, rel);
 	n.body_case = GR__NOTICE__BODY_ALERT;
 	n.alert = &al;
 	return publish_cb(m, TOPIC_DISPATCH, a->county, &n.base, cb, arg, tag);
+}
+
+int
+notify_alerts(struct mqtt *m, const struct alert_row *a, int n,
+    mqtt_pub_fn cb, void *arg)
+{
+	struct {
+		Gr__Alert	 al[NOTICE_LIST_MAX], *alp[NOTICE_LIST_MAX];
+		char		 related[NOTICE_LIST_MAX][sizeof(a->related)];
+		char		*rel[NOTICE_LIST_MAX][ALERT_RELATED_MAX];
+	} w;		/* about 25 kB */
+	char tag[48];
+	int failed = 0, i = 0, k;
+
+	while (i < n) {
+		Gr__NoticeList nl = GR__NOTICE_LIST__INIT;
+		Gr__Notice msg = GR__NOTICE__INIT;
+
+		/* a run of consecutive ids of one county */
+		for (k = 0; i + k < n && k < NOTICE_LIST_MAX; k++) {
+			if (k > 0 && (a[i + k].id != a[i].id + (uint64_t)k ||
+			    strcmp(a[i + k].county, a[i].county) != 0))
+				break;
+			alert_of(&w.al[k], &a[i + k], w.related[k], w.rel[k]);
+			w.alp[k] = &w.al[k];
+		}
+		if (k == 1) {
+			msg.body_case = GR__NOTICE__BODY_ALERT;
+			msg.alert = &w.al[0];
+		} else {
+			nl.n_alerts = (size_t)k;
+			nl.alerts = w.alp;
+			msg.body_case = GR__NOTICE__BODY_LIST;
+			msg.list = &nl;
+		}
+		snprintf(tag, sizeof(tag), "%" PRIu64 ":%d", a[i].id, k);
+		if (publish_cb(m, TOPIC_DISPATCH, a[i].county, &msg.base, cb,
+		    arg, tag) < 0)
+			failed += k;
+		i += k;
+	}
+	return failed;
 }

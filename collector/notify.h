@@ -1,5 +1,6 @@
-/* notify.h -- what the collector tells others: Acks to the reporting worker
- * on gr/v1/ack/{worker}, new cases on gr/v1/dispatch/{unit}. */
+/* notify.h -- what the collector tells others: Acks and case updates to the
+ * reporting worker on gr/v1/ack/{worker}; new cases, case updates, action
+ * results and alerts on gr/v1/dispatch/{unit}. */
 #ifndef GR_NOTIFY_H
 #define GR_NOTIFY_H
 
@@ -14,9 +15,31 @@ int	notify_ack(struct mqtt *, const char *worker, const char *report_id,
 	    Gr__AckStatus, const struct stored_case *c, const char *reason,
 	    const char *message);
 
-/* Publish a newly opened case to its unit's dispatch feed. */
-int	notify_dispatch(struct mqtt *, const Gr__Report *, const struct route *,
+/* Entries of one Notice.list at most (see proto/gr.proto): well under
+ * the broker's max_packet_size even with every string at its limit. */
+#define NOTICE_LIST_MAX		32
+
+/*
+ * The cases a batch opened, kept until its commit is answered and then
+ * sent to their units' dispatch feeds together: one message per unit and
+ * NOTICE_LIST_MAX cases, instead of one per case, which costs the
+ * collector and the broker a publish and its PUBACK each.
+ */
+#define NOTIFY_DISPATCH_MAX	100
+struct dispatch_list {
+	size_t			 n;
+	struct case_view	 v[NOTIFY_DISPATCH_MAX];
+};
+
+/* Add a newly opened case to l (a full l is sent first). */
+void	notify_dispatch(struct mqtt *, struct dispatch_list *l,
+	    const Gr__Report *, const struct route *,
 	    const struct stored_case *);
+
+/* Send the cases of l, in their order, to their units' feeds and empty
+ * l: a unit's single case as a plain update, more as Notice.list.  The
+ * number of messages that could not be queued (each logged). */
+int	notify_dispatch_flush(struct mqtt *, struct dispatch_list *l);
 
 /* Publish a case as it now stands: kind TOPIC_DISPATCH with a unit, or
  * TOPIC_ACK with the reporting worker. */
@@ -32,5 +55,15 @@ int	notify_action_result(struct mqtt *, const char *unit,
  * of the broker's answer, with tag. */
 int	notify_alert(struct mqtt *, const struct alert_row *, mqtt_pub_fn cb,
 	    void *arg, const char *tag);
+
+/*
+ * Publish the alerts a[0 .. n), in order of id, to their counties' feeds:
+ * each run of consecutive ids of one county (NOTICE_LIST_MAX at most) in
+ * one message, an alert alone as a plain alert.  cb is told of each
+ * message's answer with the tag "FIRST:COUNT", the run's first id and
+ * length.  The number of alerts whose message could not be queued.
+ */
+int	notify_alerts(struct mqtt *, const struct alert_row *a, int n,
+	    mqtt_pub_fn cb, void *arg);
 
 #endif

@@ -116,6 +116,40 @@ codec_action_decode(struct codec_arena *a, const uint8_t *buf, size_t len)
 	return (Gr__Action *)codec_decode(a, &gr__action__descriptor, buf, len);
 }
 
+/* fn's answer folded into the running one (see codec_notice_each). */
+static int
+fold(int acc, int rc)
+{
+	if (rc < 0)
+		return rc;
+	return acc > 0 || rc > 0;
+}
+
+int
+codec_notice_each(const Gr__Notice *n, codec_notice_fn fn, void *arg)
+{
+	const Gr__NoticeList *l = n->list;
+	int acc = 0;
+
+	if (n->body_case != GR__NOTICE__BODY_LIST)
+		return fold(0, fn(arg, n));
+	for (size_t i = 0; i < l->n_updates && acc >= 0; i++) {
+		Gr__Notice one = GR__NOTICE__INIT;
+
+		one.body_case = GR__NOTICE__BODY_UPDATE;
+		one.update = l->updates[i];
+		acc = fold(acc, fn(arg, &one));
+	}
+	for (size_t i = 0; i < l->n_alerts && acc >= 0; i++) {
+		Gr__Notice one = GR__NOTICE__INIT;
+
+		one.body_case = GR__NOTICE__BODY_ALERT;
+		one.alert = l->alerts[i];
+		acc = fold(acc, fn(arg, &one));
+	}
+	return acc;
+}
+
 uint8_t *
 codec_pack(const ProtobufCMessage *m, size_t *lenp)
 {

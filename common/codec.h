@@ -34,6 +34,16 @@ Gr__Notice	*codec_notice_decode(struct codec_arena *, const uint8_t *, size_t);
 Gr__CaseEntry	*codec_case_decode(struct codec_arena *, const uint8_t *, size_t);
 Gr__Action	*codec_action_decode(struct codec_arena *, const uint8_t *, size_t);
 
+/*
+ * Call fn for each notice that n carries: n itself, or, for a list
+ * (Notice.list), each of its case updates and then each of its alerts as
+ * a notice of its own (valid during the call).  Stops at fn's first
+ * negative answer and returns it; else 1 when some call answered
+ * positive, 0 when none did.
+ */
+typedef int	(*codec_notice_fn)(void *arg, const Gr__Notice *);
+int	codec_notice_each(const Gr__Notice *, codec_notice_fn, void *arg);
+
 /* Pack a message into a new malloc'd buffer the caller frees. */
 uint8_t	*codec_pack(const ProtobufCMessage *, size_t *lenp);
 

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "cache.h"
+#include "codec.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -337,9 +338,11 @@ apply_result(struct cache *c, const Gr__ActionResult *r)
 	return rc;
 }
 
-int
-cache_apply(struct cache *c, const Gr__Notice *n)
+static int
+apply_one(void *arg, const Gr__Notice *n)
 {
+	struct cache *c = arg;
+
 	switch (n->body_case) {
 	case GR__NOTICE__BODY_UPDATE:
 		return apply_update(c, n->update);
@@ -350,6 +353,12 @@ cache_apply(struct cache *c, const Gr__Notice *n)
 	default:
 		return 0;
 	}
+}
+
+int
+cache_apply(struct cache *c, const Gr__Notice *n)
+{
+	return codec_notice_each(n, apply_one, c);
 }
 
 static void

@@ -75,9 +75,10 @@ struct cache	*cache_open(const char *path, char *err, size_t errsize);
 void		 cache_close(struct cache *);
 const char	*cache_error(struct cache *);
 
-/* Record what a notice says: a case update (and its event), an alert, or
- * the answer to an action.  1 when it was news, 0 when already known, -1
- * on a storage error. */
+/* Record what a notice says: a case update (and its event), an alert, the
+ * answer to an action, or each entry of a list of updates and alerts.  1
+ * when something was news, 0 when all was known already, -1 on a storage
+ * error (a list's entries before it are kept). */
 int		 cache_apply(struct cache *, const Gr__Notice *);
 
 /* The cases now with unit that are not closed or refused (all of them

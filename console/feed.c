@@ -121,10 +121,26 @@ take_refusals(struct feed *f)
 	return rc;
 }
 
+/* fn, for each notice a list carries (codec_notice_each()). */
+struct tell {
+	notice_fn	 fn;
+	void		*arg;
+};
+
+static int
+tell_one(void *arg, const Gr__Notice *n)
+{
+	struct tell *t = arg;
+
+	t->fn(t->arg, n);
+	return 0;
+}
+
 /* Apply one message; 1 news, 0 not, -1 cache failure. */
 static int
 take_one(struct feed *f, struct qmsg *m, notice_fn fn, void *arg)
 {
+	struct tell t = { fn, arg };
 	Gr__Notice *n = codec_notice_decode(&f->arena, m->payload, m->len);
 	int rc;
 
@@ -139,7 +155,7 @@ take_one(struct feed *f, struct qmsg *m, notice_fn fn, void *arg)
 		return -1;
 	}
 	if (fn != NULL)
-		fn(arg, n);
+		(void)codec_notice_each(n, tell_one, &t);
 	return rc;
 }
 

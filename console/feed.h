@@ -19,9 +19,10 @@ void		 feed_close(struct feed *);
 
 /* Take what arrives into the cache until nothing has come for quiet_ms,
  * or for max_ms in all (a busy feed is never quiet; the rest waits for the
- * next call); fn (may be NULL) sees each notice, news or not (another
- * console on the same cache may have recorded it first).  Returns how many
- * were news, or -1 when the cache failed. */
+ * next call); fn (may be NULL) sees each notice, each entry of a list
+ * alone, news or not (another console on the same cache may have recorded
+ * it first).  Returns how many messages were news, or -1 when the cache
+ * failed. */
 typedef void	(*notice_fn)(void *, const Gr__Notice *);
 int		 feed_take(struct feed *, int quiet_ms, int max_ms, notice_fn,
 		    void *arg);

@@ -2,9 +2,10 @@
  * Reports at QoS 1 and time each one until its Ack comes back; and an echo
  * responder that answers every Report at once, without a database, so that
  * the broker and the client code can be measured alone; or, with -D, after
- * storing each batch of them durably in one plain table: the raw
- * end-to-end ceiling, with none of the collector's checks, routing, cases
- * or alerts.
+ * storing each batch of them durably in one plain table and answering the
+ * batch as the collector does (an Ack per report, the dispatch entries one
+ * message per unit): the raw end-to-end ceiling, with none of the
+ * collector's checks, routing, cases or alerts.
  *
  *   grload run -b URI -p PAIRS [-a AGENTS] [-n COUNT] [-d SECONDS]
  *       [-r RATE] [-w WINDOW] [-t TIMEOUT] [-o IDS] [-l LABEL] [-P SECONDS]
@@ -41,6 +42,7 @@
 
 #include <libpq-fe.h>
 
+#include "../../collector/notify.h"
 #include "../../collector/store.h"
 #include "codec.h"
 #include "log.h"
@@ -116,7 +118,8 @@ static double	pct_ms(const uint32_t *, long, double);
 static int	cmd_run(int, char **);
 static void	on_signal(int);
 struct echo;
-static void	echo_answer(struct echo *, const char *, const Gr__Report *);
+static void	echo_answer(struct echo *, const char *, const Gr__Report *,
+		    char *, char *, Gr__CaseEntry *);
 static Gr__Report *echo_decode(struct echo *, const char *, const void *,
 		    size_t, char *, size_t);
 static void	on_echo(void *, const char *, const void *, size_t);
@@ -775,31 +778,72 @@ struct echo {
 /* Reports the sink stores with one statement at most. */
 #define SINK_BATCH	100
 
+static char echo_unit_name[] = "中枢街道", echo_rule[] = "territorial",
+    echo_reason[] = "属地管理", echo_actor[] = "echo";
+
+/* A report's case as its dispatch entry; strings point into r, case_no
+ * and unit. */
+static void
+echo_entry(Gr__CaseEntry *ce, const Gr__Report *r, char *case_no, char *unit)
+{
+	*ce = (Gr__CaseEntry)GR__CASE_ENTRY__INIT;
+	ce->has_schema_version = 1;
+	ce->schema_version = REPORT_SCHEMA_VERSION;
+	ce->case_no = case_no;
+	ce->report_id = (char *)(uintptr_t)r->id;
+	ce->has_state = 1;
+	ce->state = GR__CASE_STATE__ROUTED;
+	ce->unit = unit;
+	ce->unit_name = echo_unit_name;
+	ce->grid_code = (char *)(uintptr_t)r->grid_code;
+	ce->worker_id = (char *)(uintptr_t)r->worker_id;
+	ce->category = (char *)(uintptr_t)r->category;
+	ce->item = (char *)(uintptr_t)r->item;
+	ce->summary = (char *)(uintptr_t)r->summary;
+	ce->route_rule = echo_rule;
+	ce->route_reason = echo_reason;
+	ce->event_actor = echo_actor;
+}
+
+/* Publish a Notice to TOPIC_KIND/id; 1 when it could not be queued. */
+static int
+echo_publish(struct echo *e, const char *kind, const char *id,
+    const Gr__Notice *n)
+{
+	char t[TOPIC_MAX];
+	uint8_t *buf;
+	size_t blen;
+	int failed;
+
+	buf = codec_pack(&n->base, &blen);
+	failed = topic_make(t, sizeof(t), kind, id) < 0 ||
+	    mqtt_publish(e->m, t, buf, blen, 1, NULL, NULL, NULL) < 0;
+	free(buf);
+	return failed;
+}
+
 /*
- * A Report to the worker's Ack topic: its Ack and a dispatch entry, the two
- * messages the collector publishes after its commit, of about the same
- * size.
+ * A Report to the worker's Ack topic: its Ack and, when entry is not NULL,
+ * a dispatch entry (filled here), of about the same size as the
+ * collector's.  case_no and unit (32 and 16 bytes) are filled for the
+ * entry.  Without entry the caller sends it (a batch's, per unit).
  */
 static void
-echo_answer(struct echo *e, const char *worker, const Gr__Report *r)
+echo_answer(struct echo *e, const char *worker, const Gr__Report *r,
+    char *case_no, char *unit, Gr__CaseEntry *entry)
 {
 	Gr__Notice n = GR__NOTICE__INIT;
 	Gr__Ack ack = GR__ACK__INIT;
-	Gr__CaseEntry ce = GR__CASE_ENTRY__INIT;
-	char t[TOPIC_MAX], case_no[32], unit[16], text[160];
-	static char unit_name[] = "中枢街道", rule[] = "territorial",
-	    reason[] = "属地管理", actor[] = "echo";
+	char text[160];
 	unsigned long seq, fails = 0;
-	uint8_t *buf;
-	size_t blen;
 
 	pthread_mutex_lock(&e->lock);
 	seq = ++e->replies;
 	pthread_mutex_unlock(&e->lock);
-	snprintf(case_no, sizeof(case_no), "530322-2026-%06lu", seq);
-	snprintf(unit, sizeof(unit), "%.9s", r->grid_code);
+	snprintf(case_no, 32, "530322-2026-%06lu", seq);
+	snprintf(unit, 16, "%.9s", r->grid_code);
 	snprintf(text, sizeof(text), "已登记: 案件号 %s, 转 %s 办理", case_no,
-	    unit_name);
+	    echo_unit_name);
 
 	ack.has_schema_version = 1;
 	ack.schema_version = REPORT_SCHEMA_VERSION;
@@ -808,39 +852,60 @@ echo_answer(struct echo *e, const char *worker, const Gr__Report *r)
 	ack.status = GR__ACK_STATUS__STORED;
 	ack.case_no = case_no;
 	ack.routed_unit = unit;
-	ack.routed_unit_name = unit_name;
+	ack.routed_unit_name = echo_unit_name;
 	ack.has_routed_level = 1;
 	ack.routed_level = GR__LEVEL__TOWNSHIP;
 	ack.message = text;
 	n.body_case = GR__NOTICE__BODY_ACK;
 	n.ack = &ack;
-	buf = codec_pack(&n.base, &blen);
-	if (topic_make(t, sizeof(t), TOPIC_ACK, worker) < 0 ||
-	    mqtt_publish(e->m, t, buf, blen, 1, NULL, NULL, NULL) < 0)
-		fails++;
-	free(buf);
+	fails += (unsigned long)echo_publish(e, TOPIC_ACK, worker, &n);
+	if (entry != NULL) {
+		echo_entry(entry, r, case_no, unit);
+		n.body_case = GR__NOTICE__BODY_UPDATE;
+		n.update = entry;
+		fails += (unsigned long)echo_publish(e, TOPIC_DISPATCH, unit,
+		    &n);
+	}
+	if (fails > 0) {
+		pthread_mutex_lock(&e->lock);
+		e->pubfail += fails;
+		pthread_mutex_unlock(&e->lock);
+	}
+}
 
-	ce.has_schema_version = 1;
-	ce.schema_version = REPORT_SCHEMA_VERSION;
-	ce.case_no = case_no;
-	ce.report_id = (char *)(uintptr_t)r->id;
-	ce.has_state = 1;
-	ce.state = GR__CASE_STATE__ROUTED;
-	ce.unit = unit;
-	ce.unit_name = unit_name;
-	ce.grid_code = (char *)(uintptr_t)r->grid_code;
-	ce.worker_id = (char *)(uintptr_t)r->worker_id;
-	ce.category = (char *)(uintptr_t)r->category;
-	ce.item = (char *)(uintptr_t)r->item;
-	ce.summary = (char *)(uintptr_t)r->summary;
-	ce.route_rule = rule;
-	ce.route_reason = reason;
-	ce.event_actor = actor;
-	buf = codec_pack(&ce.base, &blen);
-	if (topic_make(t, sizeof(t), TOPIC_DISPATCH, unit) < 0 ||
-	    mqtt_publish(e->m, t, buf, blen, 1, NULL, NULL, NULL) < 0)
-		fails++;
-	free(buf);
+/* The dispatch entries ce[0 .. n) of a stored batch, as the collector
+ * sends them: one message per unit, a lone entry as a plain update. */
+static void
+echo_dispatch(struct echo *e, Gr__CaseEntry *ce, size_t n)
+{
+	Gr__CaseEntry *ep[SINK_BATCH];
+	unsigned char sent[SINK_BATCH] = { 0 };
+	unsigned long fails = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		Gr__NoticeList l = GR__NOTICE_LIST__INIT;
+		Gr__Notice msg = GR__NOTICE__INIT;
+		size_t k = 0;
+
+		for (size_t j = i; j < n && k < NOTICE_LIST_MAX; j++)
+			if (!sent[j] && strcmp(ce[j].unit, ce[i].unit) == 0) {
+				ep[k++] = &ce[j];
+				sent[j] = 1;
+			}
+		if (k == 0)
+			continue;
+		if (k == 1) {
+			msg.body_case = GR__NOTICE__BODY_UPDATE;
+			msg.update = ep[0];
+		} else {
+			l.n_updates = k;
+			l.updates = ep;
+			msg.body_case = GR__NOTICE__BODY_LIST;
+			msg.list = &l;
+		}
+		fails += (unsigned long)echo_publish(e, TOPIC_DISPATCH,
+		    ce[i].unit, &msg);
+	}
 	if (fails > 0) {
 		pthread_mutex_lock(&e->lock);
 		e->pubfail += fails;
@@ -874,13 +939,14 @@ static void
 on_echo(void *arg, const char *topic, const void *payload, size_t len)
 {
 	struct echo *e = arg;
+	Gr__CaseEntry ce;
 	Gr__Report *r;
-	char worker[64];
+	char worker[64], case_no[32], unit[16];
 
 	if ((r = echo_decode(e, topic, payload, len, worker,
 	    sizeof(worker))) == NULL)
 		return;
-	echo_answer(e, worker, r);
+	echo_answer(e, worker, r, case_no, unit, &ce);
 	gr__report__free_unpacked(r, NULL);
 }
 
@@ -901,7 +967,9 @@ sink_batch(struct echo *e, struct qmsg **b, size_t n)
 	    " ON CONFLICT (id) DO NOTHING";
 	static const char hexd[] = "0123456789abcdef";
 	Gr__Report *r[SINK_BATCH];
-	char worker[SINK_BATCH][64];
+	Gr__CaseEntry ce[SINK_BATCH];
+	char worker[SINK_BATCH][64], case_no[SINK_BATCH][32],
+	    unit[SINK_BATCH][16];
 	struct pgarr a[3];
 	char *hex;
 	size_t k = 0, i, j;
@@ -947,11 +1015,16 @@ sink_batch(struct echo *e, struct qmsg **b, size_t n)
 	} else
 		e->dbfail += k;
 	pthread_mutex_unlock(&e->lock);
-	for (i = 0; i < k; i++) {
-		if (rc == 0)
-			echo_answer(e, worker[i], r[i]);
-		gr__report__free_unpacked(r[i], NULL);
+	if (rc == 0) {
+		for (i = 0; i < k; i++)
+			echo_answer(e, worker[i], r[i], case_no[i], unit[i],
+			    NULL);
+		for (i = 0; i < k; i++)
+			echo_entry(&ce[i], r[i], case_no[i], unit[i]);
+		echo_dispatch(e, ce, k);
 	}
+	for (i = 0; i < k; i++)
+		gr__report__free_unpacked(r[i], NULL);
 	return rc;
 }
 
@@ -1456,7 +1529,11 @@ usage(FILE *fp)
 	    "with one\n"
 	    "INSERT into the table bench_raw (id text PRIMARY KEY, worker_id "
 	    "text,\n"
-	    "body bytea) of that database: the raw end-to-end ceiling.\n"
+	    "body bytea) of that database, and answers the batch as the "
+	    "collector does:\n"
+	    "an Ack per report, the dispatch entries one message per unit.  "
+	    "The raw\n"
+	    "end-to-end ceiling.\n"
 	    "-N leaves Nagle's algorithm on, as Paho does.\n"
 	    "db: the database alone on the collector's path: COUNT reports "
 	    "(default 20000)\n"

@@ -326,7 +326,7 @@ responder_stop "$B_DIR/echo.log"
 # ------------------------------------------------------- raw end-to-end ceiling
 
 say ""
-say "-- raw end-to-end ceiling: agents -> Mosquitto -> one subscriber that stores each batch with one durable INSERT into a plain table, then acks (no checks, routing, cases or alerts)"
+say "-- raw end-to-end ceiling: agents -> Mosquitto -> one subscriber that stores each batch with one durable INSERT into a plain table, then acks each report and sends the dispatch entries one message per unit (no checks, routing, cases or alerts)"
 sql "CREATE TABLE bench_raw (id text PRIMARY KEY, worker_id text NOT NULL, body bytea NOT NULL)" >/dev/null || exit 1
 responder_start "$B_DIR/sink.log" -D "$GR_DB application_name=gr-bench-sink"
 B_SINK_BACKEND=$(sql "SELECT pid FROM pg_stat_activity WHERE application_name = 'gr-bench-sink'")

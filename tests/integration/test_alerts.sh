@@ -214,3 +214,57 @@ check "... until it is 30 s old" \
 	wait_count 20 0 "SELECT count(*) FROM alert WHERE id = $young AND published_at IS NULL"
 published_young() { [ "$(feed_of "$young")" -gt "$young_before" ]; }
 check "... and then it reaches the county feed again" gr_wait_for 20 "alert $young on the feed" published_young
+
+# The news of one batch in few messages.  While a session holds table
+# "case", the collector's transaction waits with one report; six more come
+# meanwhile, each a repeat of r1's open case (so the county's), of
+# different categories (so no two of one matter, which would go to
+# different batches).  They are stored by the next batch together, and the
+# county gets their six cases in one message and their six repeat alerts
+# in another (Notice.list); the broker's one answer marks all six alerts
+# published.
+gr_collector_stop TERM
+port=$(gr_free_port)
+gr_collector_start "$T_DIR" "$BUILD" -o store_workers=1 -o metrics_port="$port"
+cp "$T_DIR/county.sub" "$T_DIR/county.sub.before"
+lock_cases hold
+first=$(agent_outbox gw001 batch-first -W 1 report --grid "$GA" --category 16 \
+	--colour green --people 1 --summary "批量 先到" | cut -d: -f1)
+check "the first report's transaction waits on table case" \
+	gr_wait_for 20 "the collector waiting on table case" lock_waits 1 relation
+for c in 10 11 12 13 14 15; do
+	printf 'grid: %s\ncategory: %s\ncolour: green\npeople: 1\nsummary: 批量 %s\nlink: %s\n\n' \
+		"$GA" "$c" "$c" "$r1"
+done >"$T_DIR/batch.txt"
+agent_outbox gw001 batch-rest -W 1 report --file "$T_DIR/batch.txt" >/dev/null
+waiting_is() {	# the collector holds N reports (queued, or in its batch)
+	[ "$(curl -sf --max-time 10 "http://127.0.0.1:$port/metrics" |
+		awk '$1 == "gr_collector_queue_length" { print $2 }')" = "$1" ]
+}
+check "the collector holds all seven reports" \
+	gr_wait_for 20 "seven reports held" waiting_is 7
+session_close hold "COMMIT;"
+rest="SELECT c.case_no FROM \"case\" c JOIN report r ON r.id = c.report_id WHERE r.summary LIKE '批量 1_' ORDER BY 1"
+check "the seven are stored" wait_count 20 7 "SELECT count(*) FROM report WHERE summary LIKE '批量 %'"
+check "the six alerts are marked published" wait_count 20 0 \
+	"SELECT count(*) FROM alert WHERE published_at IS NULL"
+new_messages() { messages county | tail -n +"$(($(grep -c '^gr/v1/' "$T_DIR/county.sub.before") + 1))"; }
+fed() { [ "$(new_messages | "$GRMSG" notice | grep -c "^$1 ")" -ge 6 ]; }
+gr_wait_for 20 "the six cases on the county feed" fed case
+gr_wait_for 20 "the six alerts on the county feed" fed alert
+# per new message of the county feed: its case numbers, then its alert cases
+new_messages | while read -r topic hex; do
+	echo "$topic $hex" | "$GRMSG" notice |
+		sed -n 's/^case case_no=\([^ ]*\) .*/\1/p; s/^alert id=[0-9]* kind=repeat case=\([^ ]*\) .*/alert:\1/p' |
+		sort | tr '\n' ' '
+	echo
+done >"$T_DIR/batch-messages"
+want_cases=$(sql "$rest" | tr '\n' ' ')
+want_alerts=$(sql "$rest" | sed 's/^/alert:/' | tr '\n' ' ')
+check "the six cases of the batch come in one message ($(wc -l <"$T_DIR/batch-messages") new messages)" \
+	grep -qxF "$want_cases" "$T_DIR/batch-messages"
+check "... and their six repeat alerts in one more" \
+	grep -qxF "$want_alerts" "$T_DIR/batch-messages"
+is "$(new_messages | "$GRMSG" notice | grep -c '^alert ')" 6 "each alert of the batch once"
+is "$(sql "SELECT count(*) FROM alert a JOIN \"case\" c ON c.id = a.case_id JOIN report r ON r.id = c.report_id WHERE r.summary LIKE '批量 1_' AND a.kind = 'repeat'")" \
+	6 "the six are repeats of r1's case"

@@ -44,7 +44,7 @@ is "$(routed "$lit")" "county 530322 county-category" "a litigation-related repo
 again=$(report --category 10 --colour green --people 2 --link "$green")
 is "$(routed "$again")" "county 530322 repeat-open" "a repeat of an open case goes to the county"
 is "$(sql "SELECT link_report_id FROM report WHERE id = '$again'")" "$green" "the repeat keeps its link"
-gr_wait_for 20 "county dispatch entries" sh -c "[ \$(grep -c '^gr/v1/dispatch/530322 ' '$T_DIR/county.sub') -ge 4 ]"
+gr_wait_for 20 "county dispatch entries" sh -c "[ \$(grep '^gr/v1/dispatch/530322 ' '$T_DIR/county.sub' | '$GRMSG' notice | grep -c '^case ') -ge 4 ]"
 is "$(messages county | "$GRMSG" case | grep -c "unit=530322 ")" 4 \
 	"the county's four cases are on the county's dispatch feed"
 

@@ -270,6 +270,56 @@ cmd_action(int argc, char **argv)
 	return 0;
 }
 
+/* One line per notice (a list's entries each on their own). */
+static int
+print_notice(void *arg, const Gr__Notice *m)
+{
+	(void)arg;
+	if (m->body_case == GR__NOTICE__BODY_ACK) {
+		Gr__Ack *a = m->ack;
+
+		printf("ack report=%s status=%s reason=%s case=%s "
+		    "unit=%s\n", a->report_id ? a->report_id :
+		    "-", status_names[a->status & 3],
+		    a->reason ? a->reason : "-",
+		    a->case_no ? a->case_no : "-",
+		    a->routed_unit ? a->routed_unit : "-");
+	} else if (m->body_case == GR__NOTICE__BODY_UPDATE) {
+		Gr__CaseEntry *e = m->update;
+		char acc[24] = "-";
+
+		if (e->has_accepted_at)
+			snprintf(acc, sizeof(acc), "%lld",
+			    (long long)e->accepted_at);
+		printf("case case_no=%s report=%s unit=%s "
+		    "state=%s worker=%s action=%s accepted=%s\n",
+		    e->case_no, e->report_id, e->unit,
+		    state_name(e->state), e->worker_id,
+		    e->action_id ? e->action_id : "-", acc);
+	} else if (m->body_case == GR__NOTICE__BODY_ALERT) {
+		Gr__Alert *al = m->alert;
+
+		printf("alert id=%llu kind=%s case=%s township=%s "
+		    "related=", (unsigned long long)al->id,
+		    alert_name(al->kind),
+		    al->case_no ? al->case_no : "-",
+		    al->township ? al->township : "-");
+		for (size_t i = 0; i < al->n_related; i++)
+			printf("%s%s", i ? "," : "",
+			    al->related[i]);
+		printf("%s note=%s\n", al->n_related ? "" : "-",
+		    al->note ? al->note : "-");
+	} else if (m->body_case == GR__NOTICE__BODY_RESULT) {
+		Gr__ActionResult *r = m->result;
+
+		printf("result action=%s case=%s ok=%d reason=%s\n",
+		    r->action_id ? r->action_id : "-",
+		    r->case_no ? r->case_no : "-", (int)r->ok,
+		    r->reason ? r->reason : "-");
+	}
+	return 0;
+}
+
 static int
 cmd_decode(int want_case)
 {
@@ -289,50 +339,10 @@ cmd_decode(int want_case)
 		{
 			Gr__Notice *m = codec_notice_decode(&arena, buf, n);
 
-			if (m == NULL) {
+			if (m == NULL)
 				printf("unreadable\n");
-			} else if (m->body_case == GR__NOTICE__BODY_ACK) {
-				Gr__Ack *a = m->ack;
-
-				printf("ack report=%s status=%s reason=%s case=%s "
-				    "unit=%s\n", a->report_id ? a->report_id :
-				    "-", status_names[a->status & 3],
-				    a->reason ? a->reason : "-",
-				    a->case_no ? a->case_no : "-",
-				    a->routed_unit ? a->routed_unit : "-");
-			} else if (m->body_case == GR__NOTICE__BODY_UPDATE) {
-				Gr__CaseEntry *e = m->update;
-				char acc[24] = "-";
-
-				if (e->has_accepted_at)
-					snprintf(acc, sizeof(acc), "%lld",
-					    (long long)e->accepted_at);
-				printf("case case_no=%s report=%s unit=%s "
-				    "state=%s worker=%s action=%s accepted=%s\n",
-				    e->case_no, e->report_id, e->unit,
-				    state_name(e->state), e->worker_id,
-				    e->action_id ? e->action_id : "-", acc);
-			} else if (m->body_case == GR__NOTICE__BODY_ALERT) {
-				Gr__Alert *al = m->alert;
-
-				printf("alert id=%llu kind=%s case=%s township=%s "
-				    "related=", (unsigned long long)al->id,
-				    alert_name(al->kind),
-				    al->case_no ? al->case_no : "-",
-				    al->township ? al->township : "-");
-				for (size_t i = 0; i < al->n_related; i++)
-					printf("%s%s", i ? "," : "",
-					    al->related[i]);
-				printf("%s note=%s\n", al->n_related ? "" : "-",
-				    al->note ? al->note : "-");
-			} else if (m->body_case == GR__NOTICE__BODY_RESULT) {
-				Gr__ActionResult *r = m->result;
-
-				printf("result action=%s case=%s ok=%d reason=%s\n",
-				    r->action_id ? r->action_id : "-",
-				    r->case_no ? r->case_no : "-", (int)r->ok,
-				    r->reason ? r->reason : "-");
-			}
+			else
+				(void)codec_notice_each(m, print_notice, NULL);
 		}
 		fflush(stdout);
 	}

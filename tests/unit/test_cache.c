@@ -362,6 +362,59 @@ test_alert_once(void **state)
 }
 
 static void
+count_alert(void *arg, const struct alert_row_c *a)
+{
+	(void)a;
+	(*(int *)arg)++;
+}
+
+/* A list (a batch's cases of a unit, a batch's alerts) is applied entry by
+ * entry, as the same notices alone would be. */
+static void
+test_list(void **state)
+{
+	struct tdir *t = *state;
+	struct cache *c = open_ok(t->path);
+	Gr__CaseEntry e[2], *ep[] = { &e[0], &e[1] };
+	Gr__Alert a = GR__ALERT__INIT, *ap[] = { &a };
+	Gr__NoticeList l = GR__NOTICE_LIST__INIT;
+	Gr__Notice n = GR__NOTICE__INIT;
+	struct case_row r;
+	int alerts = 0;
+
+	entry(&e[0], "530322-2026-000011", GR__CASE_STATE__ROUTED, 1000,
+	    "530322100", 2000, 3000, "collector");
+	entry(&e[1], "530322-2026-000012", GR__CASE_STATE__ROUTED, 1001,
+	    "530322100", 2001, 3001, "collector");
+	a.has_id = 1;
+	a.id = 9;
+	a.has_kind = 1;
+	a.kind = GR__ALERT_KIND__REPEAT;
+	a.case_no = "530322-2026-000012";
+	l.n_updates = 2;
+	l.updates = ep;
+	l.n_alerts = 1;
+	l.alerts = ap;
+	n.body_case = GR__NOTICE__BODY_LIST;
+	n.list = &l;
+	assert_int_equal(cache_apply(c, &n), 1);
+	assert_int_equal(cache_case_count(c), 2);
+	assert_int_equal(cache_case(c, "530322-2026-000012", 1002, &r), 0);
+	assert_int_equal(r.resolve_due, 3001);
+	assert_int_equal(cache_alerts(c, 10, count_alert, &alerts), 1);
+	assert_int_equal(alerts, 1);
+	/* all known: no news */
+	assert_int_equal(cache_apply(c, &n), 0);
+	/* one entry new among known ones is news */
+	entry(&e[1], "530322-2026-000012", GR__CASE_STATE__ACCEPTED, 1500,
+	    "530322100", 2001, 3001, "dispatcher");
+	assert_int_equal(cache_apply(c, &n), 1);
+	assert_int_equal(cache_case(c, "530322-2026-000012", 1600, &r), 0);
+	assert_int_equal(r.state, GR__CASE_STATE__ACCEPTED);
+	cache_close(c);
+}
+
+static void
 test_actions(void **state)
 {
 	struct tdir *t = *state;
@@ -443,6 +496,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_alert_once, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_and_unusable,
 		    setup, teardown),

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -415,6 +416,97 @@ test_notice_round_trip(void **state)
 	codec_arena_free(&a);
 }
 
+/* What codec_notice_each() showed: body and case number (or alert id)
+ * per call; answer is what the callback returns, by call. */
+struct seen {
+	int		 n;
+	int		 body[8];
+	char		 what[8][32];
+	int		 answer[8];
+};
+
+static int
+see(void *arg, const Gr__Notice *m)
+{
+	struct seen *s = arg;
+	int i = s->n++;
+
+	s->body[i] = (int)m->body_case;
+	if (m->body_case == GR__NOTICE__BODY_UPDATE)
+		snprintf(s->what[i], sizeof(s->what[i]), "%s",
+		    m->update->case_no);
+	else if (m->body_case == GR__NOTICE__BODY_ALERT)
+		snprintf(s->what[i], sizeof(s->what[i]), "alert %llu",
+		    (unsigned long long)m->alert->id);
+	return s->answer[i];
+}
+
+static void
+test_notice_list(void **state)
+{
+	Gr__CaseEntry e1 = GR__CASE_ENTRY__INIT, e2 = GR__CASE_ENTRY__INIT;
+	Gr__CaseEntry *ep[] = { &e1, &e2 };
+	Gr__Alert al = GR__ALERT__INIT, *ap[] = { &al };
+	Gr__NoticeList l = GR__NOTICE_LIST__INIT;
+	Gr__Notice n = GR__NOTICE__INIT;
+	struct codec_arena a;
+	struct seen s;
+	Gr__Notice *d;
+	uint8_t *buf;
+	size_t len;
+
+	(void)state;
+	e1.case_no = "530322-2026-000001";
+	e2.case_no = "530322-2026-000002";
+	al.has_id = 1;
+	al.id = 42;
+	l.n_updates = 2;
+	l.updates = ep;
+	l.n_alerts = 1;
+	l.alerts = ap;
+	n.body_case = GR__NOTICE__BODY_LIST;
+	n.list = &l;
+	buf = codec_pack(&n.base, &len);
+	codec_arena_init(&a, ARENA_CAP);
+	d = codec_notice_decode(&a, buf, len);
+	assert_non_null(d);
+	assert_int_equal(d->body_case, GR__NOTICE__BODY_LIST);
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(codec_notice_each(d, see, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.body[0], GR__NOTICE__BODY_UPDATE);
+	assert_string_equal(s.what[0], "530322-2026-000001");
+	assert_int_equal(s.body[1], GR__NOTICE__BODY_UPDATE);
+	assert_string_equal(s.what[1], "530322-2026-000002");
+	assert_int_equal(s.body[2], GR__NOTICE__BODY_ALERT);
+	assert_string_equal(s.what[2], "alert 42");
+
+	/* one positive answer among others makes the whole positive */
+	memset(&s, 0, sizeof(s));
+	s.answer[1] = 1;
+	assert_int_equal(codec_notice_each(d, see, &s), 1);
+	assert_int_equal(s.n, 3);
+
+	/* a negative answer stops the walk and is returned */
+	memset(&s, 0, sizeof(s));
+	s.answer[0] = 1;
+	s.answer[1] = -1;
+	assert_int_equal(codec_notice_each(d, see, &s), -1);
+	assert_int_equal(s.n, 2);
+
+	/* a notice that is no list is shown as it is, once */
+	memset(&s, 0, sizeof(s));
+	s.answer[0] = 1;
+	n.body_case = GR__NOTICE__BODY_UPDATE;
+	n.update = &e2;
+	assert_int_equal(codec_notice_each(&n, see, &s), 1);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.what[0], "530322-2026-000002");
+	free(buf);
+	codec_arena_free(&a);
+}
+
 static void
 test_action_and_case(void **state)
 {
@@ -468,6 +560,7 @@ main(void)
 		cmocka_unit_test(test_duplicate_scalar),
 		cmocka_unit_test(test_overlong_varint),
 		cmocka_unit_test(test_notice_round_trip),
+		cmocka_unit_test(test_notice_list),
 		cmocka_unit_test(test_action_and_case),
 	};
 
