@@ -761,9 +761,10 @@ snapshot(struct ingest *in, const char *unit, const Gr__Action *a)
 				return -1;
 			continue;
 		}
-		if (notify_case(in->mqtt, TOPIC_DISPATCH, unit, &v) == 0)
-			sent++;
+		notify_view_add(in->mqtt, in->dispatch, unit, &v);
+		sent++;
 	}
+	sent -= notify_dispatch_flush(in->mqtt, in->dispatch);
 	/* sent whole: only now does it count against the next request */
 	strlcpy_gr(seen->unit, unit, sizeof(seen->unit));
 	seen->at_ms = now;

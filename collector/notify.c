@@ -9,6 +9,7 @@
 #include "log.h"
 #include "notify.h"
 #include "topic.h"
+#include "util.h"
 #include "utf8.h"
 #include "validate.h"
 
@@ -116,7 +117,18 @@ notify_dispatch(struct mqtt *m, struct dispatch_list *l, const Gr__Report *r,
 {
 	if (l->n == NOTIFY_DISPATCH_MAX)
 		notify_dispatch_flush(m, l);
-	new_case_view(&l->v[l->n++], r, rt, c);
+	new_case_view(&l->v[l->n], r, rt, c);
+	strlcpy_gr(l->to[l->n++], c->unit, sizeof(l->to[0]));
+}
+
+void
+notify_view_add(struct mqtt *m, struct dispatch_list *l, const char *unit,
+    const struct case_view *v)
+{
+	if (l->n == NOTIFY_DISPATCH_MAX)
+		notify_dispatch_flush(m, l);
+	l->v[l->n] = *v;
+	strlcpy_gr(l->to[l->n++], unit, sizeof(l->to[0]));
 }
 
 #define STR(s) ((s)[0] != '\0' ? (char *)(uintptr_t)(s) : NULL)
@@ -200,7 +212,7 @@ notify_dispatch_flush(struct mqtt *m, struct dispatch_list *l)
 
 		/* the unit's cases from i on, in the batch's order */
 		for (size_t j = i; j < l->n && k < NOTICE_LIST_MAX; j++) {
-			if (sent[j] || strcmp(l->v[j].unit, l->v[i].unit) != 0)
+			if (sent[j] || strcmp(l->to[j], l->to[i]) != 0)
 				continue;
 			entry_of(&e[k], &l->v[j]);
 			ep[k] = &e[k];
@@ -218,8 +230,8 @@ notify_dispatch_flush(struct mqtt *m, struct dispatch_list *l)
 			n.body_case = GR__NOTICE__BODY_LIST;
 			n.list = &nl;
 		}
-		if (publish(m, TOPIC_DISPATCH, l->v[i].unit, &n.base) < 0)
-			failed++;
+		if (publish(m, TOPIC_DISPATCH, l->to[i], &n.base) < 0)
+			failed += (int)k;
 	}
 	l->n = 0;
 	return failed;

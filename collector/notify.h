@@ -28,6 +28,7 @@ int	notify_ack(struct mqtt *, const char *worker, const char *report_id,
 #define NOTIFY_DISPATCH_MAX	100
 struct dispatch_list {
 	size_t			 n;
+	char			 to[NOTIFY_DISPATCH_MAX][64];	/* units */
 	struct case_view	 v[NOTIFY_DISPATCH_MAX];
 };
 
@@ -36,9 +37,14 @@ void	notify_dispatch(struct mqtt *, struct dispatch_list *l,
 	    const Gr__Report *, const struct route *,
 	    const struct stored_case *);
 
+/* Add a case as it now stands to l, for unit's feed (a full l is sent
+ * first). */
+void	notify_view_add(struct mqtt *, struct dispatch_list *l,
+	    const char *unit, const struct case_view *v);
+
 /* Send the cases of l, in their order, to their units' feeds and empty
  * l: a unit's single case as a plain update, more as Notice.list.  The
- * number of messages that could not be queued (each logged). */
+ * number of cases whose message could not be queued (each logged). */
 int	notify_dispatch_flush(struct mqtt *, struct dispatch_list *l);
 
 /* Publish a case as it now stands: kind TOPIC_DISPATCH with a unit, or

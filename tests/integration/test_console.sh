@@ -120,7 +120,17 @@ is "$(rc console "$T" refresh)" 4 "a second snapshot of the unit right after the
 check "... with the reason too_soon and the seconds to wait" sh -c \
 	"grep -q 'too_soon' '$T_DIR/out' && grep -q 'ask again in [0-9]*s' '$T_DIR/out'"
 check "... logged by the collector" grep -q "event=snapshot-refused .*unit=$T reason=too_soon" "$T_DIR/collector.log"
+subscribe county 'gr/v1/dispatch/530322'
 is "$(rc console 530322 refresh)" 0 "another unit's snapshot is not held up by it"
+# the county's cases (B and R at least) come in one message (Notice.list)
+one_message() {
+	messages county | while read -r topic hex; do
+		echo "$topic $hex" | "$GRMSG" notice | grep -c '^case '
+	done | grep -qvx '[01]'
+}
+check "... its cases in one message" gr_wait_for 20 "a snapshot's list" one_message
+is "$(messages county | "$GRMSG" notice | grep -o "case_no=\($B\|$R\) " | sort -u | wc -l)" 2 \
+	"... holding B and R"
 
 # Alerts reach the county console.
 console 530322 alerts >"$T_DIR/alerts" 2>&1
