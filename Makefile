@@ -112,6 +112,9 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(COMMON_OBJ) \
 	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PAHO_LIBS) $(PQ_LIBS) \
 		$(SQLITE_LIBS) $(PB_LIBS) $(MHD_LIBS) -lpthread -lm
 
+# test_notify records what the collector would publish: no broker.
+$(BUILD)/tests/test_notify: FINAL_LDFLAGS += -Wl,--wrap=mqtt_publish
+
 $(BUILD)/tests/grmsg: $(BUILD)/obj/tests/tools/grmsg.o $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"

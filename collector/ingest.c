@@ -117,7 +117,7 @@ ingest_cleanup(struct ingest *in)
 	}
 	metrics_held(in->metrics, in->slot, 0);
 	codec_arena_free(&in->arena);
-	free(in->dispatch);	/* empty: every batch sends its own */
+	free(in->dispatch);	/* empty: each batch and snapshot sends its own */
 }
 
 int
@@ -252,13 +252,13 @@ screen(struct ingest *in, const char *topic, const uint8_t *buf, size_t len,
 static void
 republish(struct ingest *in, const char *case_no)
 {
-	static struct case_view v;
+	struct case_view *v = &in->view;	/* this thread's */
 
-	if (store_case_view(in->store, case_no, &v) < 0) {
+	if (store_case_view(in->store, case_no, v) < 0) {
 		log_warn("event=republish-failed case=%s", case_no);
 		return;
 	}
-	notify_case(in->mqtt, TOPIC_DISPATCH, v.unit, &v);
+	notify_case(in->mqtt, TOPIC_DISPATCH, v->unit, v);
 }
 
 /*
@@ -757,12 +757,14 @@ snapshot(struct ingest *in, const char *unit, const Gr__Action *a)
 		if (store_case_view(in->store, cases[i], &v) < 0) {
 			/* the database went away: the request is taken
 			 * again later, and the cases sent twice is harmless */
-			if (!store_ok(in->store))
+			if (!store_ok(in->store)) {
+				in->dispatch->n = 0;	/* sent then */
 				return -1;
+			}
 			continue;
 		}
-		notify_view_add(in->mqtt, in->dispatch, unit, &v);
 		sent++;
+		sent -= notify_view_add(in->mqtt, in->dispatch, unit, &v);
 	}
 	sent -= notify_dispatch_flush(in->mqtt, in->dispatch);
 	/* sent whole: only now does it count against the next request */

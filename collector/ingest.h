@@ -101,6 +101,7 @@ struct ingest {
 	int64_t			 snapshot_interval_ms;	/* 0: no limit */
 	struct snapshot_seen	 snapshots[SNAPSHOT_UNITS];
 	struct dispatch_list	*dispatch;	/* new cases to send */
+	struct case_view	 view;		/* a case read back */
 	struct store_item	 items[INGEST_BATCH_MAX];
 	struct ingest_slot	 slots[INGEST_BATCH_MAX];
 };

@@ -121,14 +121,17 @@ notify_dispatch(struct mqtt *m, struct dispatch_list *l, const Gr__Report *r,
 	strlcpy_gr(l->to[l->n++], c->unit, sizeof(l->to[0]));
 }
 
-void
+int
 notify_view_add(struct mqtt *m, struct dispatch_list *l, const char *unit,
     const struct case_view *v)
 {
+	int failed = 0;
+
 	if (l->n == NOTIFY_DISPATCH_MAX)
-		notify_dispatch_flush(m, l);
+		failed = notify_dispatch_flush(m, l);
 	l->v[l->n] = *v;
 	strlcpy_gr(l->to[l->n++], unit, sizeof(l->to[0]));
+	return failed;
 }
 
 #define STR(s) ((s)[0] != '\0' ? (char *)(uintptr_t)(s) : NULL)

@@ -25,7 +25,7 @@ int	notify_ack(struct mqtt *, const char *worker, const char *report_id,
  * NOTICE_LIST_MAX cases, instead of one per case, which costs the
  * collector and the broker a publish and its PUBACK each.
  */
-#define NOTIFY_DISPATCH_MAX	100
+#define NOTIFY_DISPATCH_MAX	(3 * NOTICE_LIST_MAX)	/* sent when full */
 struct dispatch_list {
 	size_t			 n;
 	char			 to[NOTIFY_DISPATCH_MAX][64];	/* units */
@@ -37,9 +37,9 @@ void	notify_dispatch(struct mqtt *, struct dispatch_list *l,
 	    const Gr__Report *, const struct route *,
 	    const struct stored_case *);
 
-/* Add a case as it now stands to l, for unit's feed (a full l is sent
- * first). */
-void	notify_view_add(struct mqtt *, struct dispatch_list *l,
+/* Add a case as it now stands to l, for unit's feed.  A full l is sent
+ * first: the number of its cases that could not be queued then. */
+int	notify_view_add(struct mqtt *, struct dispatch_list *l,
 	    const char *unit, const struct case_view *v);
 
 /* Send the cases of l, in their order, to their units' feeds and empty

@@ -149,6 +149,12 @@ take_one(struct feed *f, struct qmsg *m, notice_fn fn, void *arg)
 		    m->len);
 		return 0;
 	}
+	if (n->body_case == GR__NOTICE__BODY__NOT_SET) {
+		/* a kind of notice this console does not know: say so */
+		log_warn("event=notice-unknown topic=%s bytes=%zu note=\"from a "
+		    "newer collector? upgrade the console\"", m->topic, m->len);
+		return 0;
+	}
 	if ((rc = cache_apply(f->cache, n)) < 0) {
 		log_error("event=cache-failed error=\"%s\"",
 		    cache_error(f->cache));
