@@ -121,7 +121,8 @@ $(BUILD)/tests/grmsg: $(BUILD)/obj/tests/tools/grmsg.o $(COMMON_OBJ)
 	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PAHO_LIBS) $(PB_LIBS) -lpthread -lm
 
 $(BUILD)/tests/grload: $(BUILD)/obj/tests/bench/grload.o \
-		$(BUILD)/obj/collector/store.o $(BUILD)/obj/collector/route.o $(COMMON_OBJ)
+		$(BUILD)/obj/collector/store.o $(BUILD)/obj/collector/route.o \
+		$(BUILD)/obj/collector/notify.o $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PAHO_LIBS) $(PQ_LIBS) $(PB_LIBS) -lpthread -lm

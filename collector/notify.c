@@ -111,26 +111,33 @@ new_case_view(struct case_view *v, const Gr__Report *r, const struct route *rt,
 	v->resolved_on_spot = r->resolved_on_spot;
 }
 
+/* The next free entry of l, for unit's feed; a full l is sent first, and
+ * *failed counts its cases that could not be queued. */
+static struct case_view *
+next_entry(struct mqtt *m, struct dispatch_list *l, const char *unit,
+    int *failed)
+{
+	*failed = l->n == NOTIFY_DISPATCH_MAX ? notify_dispatch_flush(m, l) : 0;
+	strlcpy_gr(l->to[l->n], unit, sizeof(l->to[0]));
+	return &l->v[l->n++];
+}
+
 void
 notify_dispatch(struct mqtt *m, struct dispatch_list *l, const Gr__Report *r,
     const struct route *rt, const struct stored_case *c)
 {
-	if (l->n == NOTIFY_DISPATCH_MAX)
-		notify_dispatch_flush(m, l);
-	new_case_view(&l->v[l->n], r, rt, c);
-	strlcpy_gr(l->to[l->n++], c->unit, sizeof(l->to[0]));
+	int failed;
+
+	new_case_view(next_entry(m, l, c->unit, &failed), r, rt, c);
 }
 
 int
 notify_view_add(struct mqtt *m, struct dispatch_list *l, const char *unit,
     const struct case_view *v)
 {
-	int failed = 0;
+	int failed;
 
-	if (l->n == NOTIFY_DISPATCH_MAX)
-		failed = notify_dispatch_flush(m, l);
-	l->v[l->n] = *v;
-	strlcpy_gr(l->to[l->n++], unit, sizeof(l->to[0]));
+	*next_entry(m, l, unit, &failed) = *v;
 	return failed;
 }
 
@@ -213,6 +220,8 @@ notify_dispatch_flush(struct mqtt *m, struct dispatch_list *l)
 		Gr__Notice n = GR__NOTICE__INIT;
 		size_t k = 0;
 
+		if (sent[i])
+			continue;
 		/* the unit's cases from i on, in the batch's order */
 		for (size_t j = i; j < l->n && k < NOTICE_LIST_MAX; j++) {
 			if (sent[j] || strcmp(l->to[j], l->to[i]) != 0)
@@ -222,8 +231,6 @@ notify_dispatch_flush(struct mqtt *m, struct dispatch_list *l)
 			k++;
 			sent[j] = 1;
 		}
-		if (k == 0)
-			continue;
 		if (k == 1) {
 			n.body_case = GR__NOTICE__BODY_UPDATE;
 			n.update = &e[0];

@@ -119,7 +119,7 @@ static int	cmd_run(int, char **);
 static void	on_signal(int);
 struct echo;
 static void	echo_answer(struct echo *, const char *, const Gr__Report *,
-		    char *, char *, Gr__CaseEntry *);
+		    struct case_view *);
 static Gr__Report *echo_decode(struct echo *, const char *, const void *,
 		    size_t, char *, size_t);
 static void	on_echo(void *, const char *, const void *, size_t);
@@ -771,6 +771,7 @@ on_signal(int sig)
 struct echo {
 	struct mqtt	*m;
 	PGconn		*db;		/* -D: the sink's connection */
+	struct dispatch_list *list;	/* -D: a batch's dispatch entries */
 	pthread_mutex_t	 lock;
 	unsigned long	 replies, bad, pubfail, stored, batches, dbfail;
 };
@@ -781,67 +782,60 @@ struct echo {
 static char echo_unit_name[] = "中枢街道", echo_rule[] = "territorial",
     echo_reason[] = "属地管理", echo_actor[] = "echo";
 
-/* A report's case as its dispatch entry; strings point into r, case_no
- * and unit. */
+/* A report's case as the collector's dispatch entry has it. */
 static void
-echo_entry(Gr__CaseEntry *ce, const Gr__Report *r, char *case_no, char *unit)
+echo_view(struct case_view *v, const Gr__Report *r, const char *case_no,
+    const char *unit)
 {
-	*ce = (Gr__CaseEntry)GR__CASE_ENTRY__INIT;
-	ce->has_schema_version = 1;
-	ce->schema_version = REPORT_SCHEMA_VERSION;
-	ce->case_no = case_no;
-	ce->report_id = (char *)(uintptr_t)r->id;
-	ce->has_state = 1;
-	ce->state = GR__CASE_STATE__ROUTED;
-	ce->unit = unit;
-	ce->unit_name = echo_unit_name;
-	ce->grid_code = (char *)(uintptr_t)r->grid_code;
-	ce->worker_id = (char *)(uintptr_t)r->worker_id;
-	ce->category = (char *)(uintptr_t)r->category;
-	ce->item = (char *)(uintptr_t)r->item;
-	ce->summary = (char *)(uintptr_t)r->summary;
-	ce->route_rule = echo_rule;
-	ce->route_reason = echo_reason;
-	ce->event_actor = echo_actor;
+	memset(v, 0, sizeof(*v));
+	snprintf(v->case_no, sizeof(v->case_no), "%s", case_no);
+	snprintf(v->report_id, sizeof(v->report_id), "%s", r->id);
+	v->state = GR__CASE_STATE__ROUTED;
+	v->level = GR__LEVEL__TOWNSHIP;
+	snprintf(v->unit, sizeof(v->unit), "%s", unit);
+	snprintf(v->unit_name, sizeof(v->unit_name), "%s", echo_unit_name);
+	snprintf(v->grid_code, sizeof(v->grid_code), "%s", r->grid_code);
+	snprintf(v->worker_id, sizeof(v->worker_id), "%s", r->worker_id);
+	snprintf(v->category, sizeof(v->category), "%s", r->category);
+	snprintf(v->item, sizeof(v->item), "%s", r->item ? r->item : "");
+	snprintf(v->summary, sizeof(v->summary), "%s", r->summary);
+	snprintf(v->route_rule, sizeof(v->route_rule), "%s", echo_rule);
+	snprintf(v->route_reason, sizeof(v->route_reason), "%s", echo_reason);
+	snprintf(v->event_actor, sizeof(v->event_actor), "%s", echo_actor);
 }
 
-/* Publish a Notice to TOPIC_KIND/id; 1 when it could not be queued. */
-static int
-echo_publish(struct echo *e, const char *kind, const char *id,
-    const Gr__Notice *n)
+/* Count n publishes that could not be queued. */
+static void
+echo_failed(struct echo *e, unsigned long n)
 {
-	char t[TOPIC_MAX];
-	uint8_t *buf;
-	size_t blen;
-	int failed;
-
-	buf = codec_pack(&n->base, &blen);
-	failed = topic_make(t, sizeof(t), kind, id) < 0 ||
-	    mqtt_publish(e->m, t, buf, blen, 1, NULL, NULL, NULL) < 0;
-	free(buf);
-	return failed;
+	if (n == 0)
+		return;
+	pthread_mutex_lock(&e->lock);
+	e->pubfail += n;
+	pthread_mutex_unlock(&e->lock);
 }
 
 /*
- * A Report to the worker's Ack topic: its Ack and, when entry is not NULL,
- * a dispatch entry (filled here), of about the same size as the
- * collector's.  case_no and unit (32 and 16 bytes) are filled for the
- * entry.  Without entry the caller sends it (a batch's, per unit).
+ * A Report to the worker's Ack topic: its Ack, of about the same size as
+ * the collector's, and v filled with its case (collector/notify.c sends
+ * it: at once for the broker alone, a message per unit for a batch).
  */
 static void
 echo_answer(struct echo *e, const char *worker, const Gr__Report *r,
-    char *case_no, char *unit, Gr__CaseEntry *entry)
+    struct case_view *v)
 {
 	Gr__Notice n = GR__NOTICE__INIT;
 	Gr__Ack ack = GR__ACK__INIT;
-	char text[160];
-	unsigned long seq, fails = 0;
+	char t[TOPIC_MAX], case_no[32], unit[16], text[160];
+	unsigned long seq;
+	uint8_t *buf;
+	size_t blen;
 
 	pthread_mutex_lock(&e->lock);
 	seq = ++e->replies;
 	pthread_mutex_unlock(&e->lock);
-	snprintf(case_no, 32, "530322-2026-%06lu", seq);
-	snprintf(unit, 16, "%.9s", r->grid_code);
+	snprintf(case_no, sizeof(case_no), "530322-2026-%06lu", seq);
+	snprintf(unit, sizeof(unit), "%.9s", r->grid_code);
 	snprintf(text, sizeof(text), "已登记: 案件号 %s, 转 %s 办理", case_no,
 	    echo_unit_name);
 
@@ -858,59 +852,12 @@ echo_answer(struct echo *e, const char *worker, const Gr__Report *r,
 	ack.message = text;
 	n.body_case = GR__NOTICE__BODY_ACK;
 	n.ack = &ack;
-	fails += (unsigned long)echo_publish(e, TOPIC_ACK, worker, &n);
-	if (entry != NULL) {
-		echo_entry(entry, r, case_no, unit);
-		n.body_case = GR__NOTICE__BODY_UPDATE;
-		n.update = entry;
-		fails += (unsigned long)echo_publish(e, TOPIC_DISPATCH, unit,
-		    &n);
-	}
-	if (fails > 0) {
-		pthread_mutex_lock(&e->lock);
-		e->pubfail += fails;
-		pthread_mutex_unlock(&e->lock);
-	}
-}
-
-/* The dispatch entries ce[0 .. n) of a stored batch, as the collector
- * sends them: one message per unit, a lone entry as a plain update. */
-static void
-echo_dispatch(struct echo *e, Gr__CaseEntry *ce, size_t n)
-{
-	Gr__CaseEntry *ep[SINK_BATCH];
-	unsigned char sent[SINK_BATCH] = { 0 };
-	unsigned long fails = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		Gr__NoticeList l = GR__NOTICE_LIST__INIT;
-		Gr__Notice msg = GR__NOTICE__INIT;
-		size_t k = 0;
-
-		for (size_t j = i; j < n && k < NOTICE_LIST_MAX; j++)
-			if (!sent[j] && strcmp(ce[j].unit, ce[i].unit) == 0) {
-				ep[k++] = &ce[j];
-				sent[j] = 1;
-			}
-		if (k == 0)
-			continue;
-		if (k == 1) {
-			msg.body_case = GR__NOTICE__BODY_UPDATE;
-			msg.update = ep[0];
-		} else {
-			l.n_updates = k;
-			l.updates = ep;
-			msg.body_case = GR__NOTICE__BODY_LIST;
-			msg.list = &l;
-		}
-		fails += (unsigned long)echo_publish(e, TOPIC_DISPATCH,
-		    ce[i].unit, &msg);
-	}
-	if (fails > 0) {
-		pthread_mutex_lock(&e->lock);
-		e->pubfail += fails;
-		pthread_mutex_unlock(&e->lock);
-	}
+	buf = codec_pack(&n.base, &blen);
+	if (topic_make(t, sizeof(t), TOPIC_ACK, worker) < 0 ||
+	    mqtt_publish(e->m, t, buf, blen, 1, NULL, NULL, NULL) < 0)
+		echo_failed(e, 1);
+	free(buf);
+	echo_view(v, r, case_no, unit);
 }
 
 /* The Report of a report topic, or NULL (counted as unreadable). */
@@ -939,14 +886,16 @@ static void
 on_echo(void *arg, const char *topic, const void *payload, size_t len)
 {
 	struct echo *e = arg;
-	Gr__CaseEntry ce;
+	static __thread struct case_view v;	/* Paho's thread */
 	Gr__Report *r;
-	char worker[64], case_no[32], unit[16];
+	char worker[64];
 
 	if ((r = echo_decode(e, topic, payload, len, worker,
 	    sizeof(worker))) == NULL)
 		return;
-	echo_answer(e, worker, r, case_no, unit, &ce);
+	echo_answer(e, worker, r, &v);
+	if (notify_case(e->m, TOPIC_DISPATCH, v.unit, &v) < 0)
+		echo_failed(e, 1);
 	gr__report__free_unpacked(r, NULL);
 }
 
@@ -967,9 +916,8 @@ sink_batch(struct echo *e, struct qmsg **b, size_t n)
 	    " ON CONFLICT (id) DO NOTHING";
 	static const char hexd[] = "0123456789abcdef";
 	Gr__Report *r[SINK_BATCH];
-	Gr__CaseEntry ce[SINK_BATCH];
-	char worker[SINK_BATCH][64], case_no[SINK_BATCH][32],
-	    unit[SINK_BATCH][16];
+	static struct case_view v;	/* the sink's one thread */
+	char worker[SINK_BATCH][64];
 	struct pgarr a[3];
 	char *hex;
 	size_t k = 0, i, j;
@@ -1016,12 +964,13 @@ sink_batch(struct echo *e, struct qmsg **b, size_t n)
 		e->dbfail += k;
 	pthread_mutex_unlock(&e->lock);
 	if (rc == 0) {
-		for (i = 0; i < k; i++)
-			echo_answer(e, worker[i], r[i], case_no[i], unit[i],
-			    NULL);
-		for (i = 0; i < k; i++)
-			echo_entry(&ce[i], r[i], case_no[i], unit[i]);
-		echo_dispatch(e, ce, k);
+		for (i = 0; i < k; i++) {
+			echo_answer(e, worker[i], r[i], &v);
+			echo_failed(e, (unsigned long)notify_view_add(e->m,
+			    e->list, v.unit, &v));
+		}
+		echo_failed(e, (unsigned long)notify_dispatch_flush(e->m,
+		    e->list));
 	}
 	for (i = 0; i < k; i++)
 		gr__report__free_unpacked(r[i], NULL);
@@ -1074,6 +1023,7 @@ cmd_echo(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 
 	memset(&e, 0, sizeof(e));
+	e.list = xcalloc(1, sizeof(*e.list));
 	pthread_mutex_init(&e.lock, NULL);
 	if (conninfo != NULL) {
 		e.db = PQconnectdb(conninfo);
@@ -1081,6 +1031,7 @@ cmd_echo(int argc, char **argv)
 			fprintf(stderr, "grload echo: database: %s",
 			    PQerrorMessage(e.db));
 			PQfinish(e.db);
+			free(e.list);
 			return 1;
 		}
 		q = queue_new(1000);
@@ -1106,6 +1057,7 @@ cmd_echo(int argc, char **argv)
 		if (q != NULL)
 			queue_free(q);
 		PQfinish(e.db);
+		free(e.list);
 		return 1;
 	}
 	if (nodelay)
@@ -1146,6 +1098,7 @@ cmd_echo(int argc, char **argv)
 		queue_free(q);
 	}
 	PQfinish(e.db);
+	free(e.list);
 	pthread_mutex_destroy(&e.lock);
 	return 0;
 }
