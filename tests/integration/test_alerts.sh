@@ -61,7 +61,7 @@ check "the repeat alert counts the petitions" sh -c "psql '$GR_DB' -XAtq -c \"SE
 n=$(sql "SELECT count(*) FROM alert")
 is "$n" 5 "five alerts in all"
 published "$n"
-check "every alert is marked published" wait_count 20 0 "SELECT count(*) FROM alert WHERE published_at IS NULL"
+check "every alert is marked published" wait_count 20 0 "SELECT count(*) FROM alert_unsent"
 got=$(messages county | "$GRMSG" notice | grep '^alert ')
 is "$(echo "$got" | wc -l)" "$n" "each alert reaches the county feed once"
 check "the feed's alert names the case, the township and the related cases" \
@@ -72,12 +72,12 @@ is "$(messages townshipA | "$GRMSG" notice | grep -c '^alert ')" 0 "alerts go to
 # published when a collector starts.
 gr_collector_stop TERM
 id=$(sql "SELECT a.id FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.report_id = '$r2'")
-sql "UPDATE alert SET published_at = NULL WHERE id = $id" >/dev/null
+sql "INSERT INTO alert_unsent VALUES ($id)" >/dev/null
 gr_collector_start "$T_DIR" "$BUILD"
 published $((n + 1))
 is "$(messages county | "$GRMSG" notice | grep -c "^alert id=$id kind=group ")" 2 \
 	"an alert left unpublished is published by the next collector"
-check "... and marked published" wait_count 20 0 "SELECT count(*) FROM alert WHERE published_at IS NULL"
+check "... and marked published" wait_count 20 0 "SELECT count(*) FROM alert_unsent"
 
 # Two red reports of one township stored at the same moment (two
 # collectors): the second waits for the first to commit, then sees it.
@@ -112,6 +112,8 @@ is "$(busy "cardinality(related) || ' ' || related[1] || ' ' || related[20]")" \
 	"the 25th red case of a township names the 20 latest before it, oldest first"
 check "... and its note counts all 24 before it" sh -c \
 	"psql '$GR_DB' -XAtq -c \"SELECT note FROM alert a JOIN \\\"case\\\" c ON c.id = a.case_id WHERE c.case_no = '530322-2099-000034' AND a.kind = 'double_check'\" | grep -q '第 25 起红色或群体性事件 (列出最近 20 起, 共 24 起)'"
+is "$(sql "SELECT count(*) FROM alert_unsent u JOIN alert a ON a.id = u.alert_id JOIN \"case\" c ON c.id = a.case_id WHERE c.case_no = '530322-2099-000034'")" 1 \
+	"an alert raised with no collector to publish it waits in alert_unsent"
 
 # Cases opened by one statement (as a collector's batch opens them) raise
 # the same alerts, in the same order, as the same cases opened one
@@ -199,19 +201,19 @@ is "$(sql_as postgres "BEGIN" "UPDATE \"case\" SET level = 'county', unit_code =
 gr_collector_stop TERM
 gr_collector_start "$T_DIR" "$BUILD" -o sweep_interval=1
 check "the alerts of the cases opened by hand are published at startup" \
-	wait_count 20 0 "SELECT count(*) FROM alert WHERE published_at IS NULL"
+	wait_count 20 0 "SELECT count(*) FROM alert_unsent"
 old=$(sql "SELECT a.id FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.report_id = '$r3'")
 young=$(sql "SELECT a.id FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.report_id = '$r7'")
 feed_of() { messages county | "$GRMSG" notice | grep -c "^alert id=$1 "; }
 young_before=$(feed_of "$young")
-sql "UPDATE alert SET published_at = NULL, raised_at = CASE id WHEN $old THEN now() - interval '1 hour' ELSE now() END WHERE id IN ($old, $young)" >/dev/null
+sql "INSERT INTO alert_unsent VALUES ($old), ($young); UPDATE alert SET raised_at = CASE id WHEN $old THEN now() - interval '1 hour' ELSE now() END WHERE id IN ($old, $young)" >/dev/null
 check "an alert left unpublished an hour ago is published at the next sweep" \
-	wait_count 20 0 "SELECT count(*) FROM alert WHERE id = $old AND published_at IS NULL"
-is "$(sql "SELECT count(*) FROM alert WHERE id = $young AND published_at IS NULL")" 1 \
+	wait_count 20 0 "SELECT count(*) FROM alert_unsent WHERE alert_id = $old"
+is "$(sql "SELECT count(*) FROM alert_unsent WHERE alert_id = $young")" 1 \
 	"... not one raised a moment ago (its collector marks it)"
 sql "UPDATE alert SET raised_at = now() - interval '1 minute' WHERE id = $young" >/dev/null
 check "... until it is 30 s old" \
-	wait_count 20 0 "SELECT count(*) FROM alert WHERE id = $young AND published_at IS NULL"
+	wait_count 20 0 "SELECT count(*) FROM alert_unsent WHERE alert_id = $young"
 published_young() { [ "$(feed_of "$young")" -gt "$young_before" ]; }
 check "... and then it reaches the county feed again" gr_wait_for 20 "alert $young on the feed" published_young
 
@@ -247,7 +249,7 @@ session_close hold "COMMIT;"
 rest="SELECT c.case_no FROM \"case\" c JOIN report r ON r.id = c.report_id WHERE r.summary LIKE '批量 1_' ORDER BY 1"
 check "the seven are stored" wait_count 20 7 "SELECT count(*) FROM report WHERE summary LIKE '批量 %'"
 check "the six alerts are marked published" wait_count 20 0 \
-	"SELECT count(*) FROM alert WHERE published_at IS NULL"
+	"SELECT count(*) FROM alert_unsent"
 new_messages() { messages county | tail -n +"$(($(grep -c '^gr/v1/' "$T_DIR/county.sub.before") + 1))"; }
 fed() { [ "$(new_messages | "$GRMSG" notice | grep -c "^$1 ")" -ge 6 ]; }
 gr_wait_for 20 "the six cases on the county feed" fed case
