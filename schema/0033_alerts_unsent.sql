@@ -5,7 +5,7 @@
 -- Marking an alert published rewrote the whole alert row: published_at
 -- is named by the partial index alert_unpublished, so the UPDATE could
 -- not be a heap-only one, and wrote a new entry into each of the alert's
--- other three indexes as well.  Nearly every report of a busy county
+-- other three indexes as well.  In the benchmark nearly every report
 -- raises an alert (a repeat of a matter already reported), and this
 -- UPDATE was an eighth of the database's time per report (make bench,
 -- pg_stat_statements).  Now the alert is written once; its id goes into
@@ -16,14 +16,13 @@
 --
 -- The time an alert was published is no longer kept: it was the time the
 -- broker took the alert, a few milliseconds after raised_at, or the sweep
--- after a collector or broker failure.  The consoles of the county log the
--- time they receive each alert.
+-- after a collector or broker failure.  The collector logs each alert it
+-- sends, with the time (event=alert-sent, event=alert-published).
 --
 -- No foreign key to alert (its check would cost a look-up per alert):
 -- alert_unsent is written by the trigger below, from the rows just
--- inserted, and the alerts' cases are permanent (schema/0028), so their
--- alerts stay; an id whose alert was deleted by hand all the same is
--- skipped by gr_alerts_pending()'s join.
+-- inserted; TRUNCATE alert empties it too (a trigger), and an id whose
+-- alert was deleted by hand is skipped by gr_alerts_pending()'s join.
 CREATE TABLE alert_unsent (
 	alert_id	bigint PRIMARY KEY
 );
@@ -39,10 +38,20 @@ BEGIN
 	RETURN NULL;
 END;
 $$;
-REVOKE EXECUTE ON FUNCTION gr_alerts_unsent() FROM PUBLIC;
+CREATE FUNCTION gr_alerts_truncated() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+	TRUNCATE alert_unsent;
+	RETURN NULL;
+END;
+$$;
+REVOKE EXECUTE ON FUNCTION gr_alerts_unsent(), gr_alerts_truncated()
+	FROM PUBLIC;
 CREATE TRIGGER alert_unsent_add AFTER INSERT ON alert
 	REFERENCING NEW TABLE AS new_rows
 	FOR EACH STATEMENT EXECUTE FUNCTION gr_alerts_unsent();
+CREATE TRIGGER alert_unsent_truncate AFTER TRUNCATE ON alert
+	FOR EACH STATEMENT EXECUTE FUNCTION gr_alerts_truncated();
 
 CREATE OR REPLACE FUNCTION gr_alerts_published(p_ids bigint[]) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -72,5 +81,5 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 	FOR UPDATE OF u SKIP LOCKED
 $$;
 
--- The county's analysts see which alerts the broker does not have yet.
+-- The county's analysts see which alerts are not yet marked published.
 GRANT SELECT ON alert_unsent TO gr_analyst;
