@@ -11,10 +11,10 @@
 -- repeat an earlier one (repeat_of), as in analyst-data.sql.
 -- Loaded by the superuser with triggers and foreign-key checks off
 -- (session_replication_role = replica), so the rows are made consistent
--- here: case_flagged (0013) gets the red and group cases, accepted_at
--- (0020) the time of the accepted event, and each year's case number
--- sequence (0022) its last number, so that the collector's next case
--- numbers follow.  Then
+-- here: case_flagged (0013) gets the red and group cases, flagged_day
+-- (0035) their number per township and day, accepted_at (0020) the time
+-- of the accepted event, and each year's case number sequence (0022) its
+-- last number, so that the collector's next case numbers follow.  Then
 -- VACUUM (ANALYZE): a county's year of history has long been vacuumed by
 -- autovacuum, its pages all-visible and their hint bits set.  Freshly
 -- bulk-loaded, they are neither: the measured stage would set them page
@@ -96,6 +96,9 @@ INSERT INTO case_flagged (case_id, township_code, opened_at, case_no)
 SELECT c.id, c.township_code, c.opened_at, c.case_no
 FROM "case" c JOIN b ON b.i = c.id
 WHERE b.colour = 'red' OR b.people >= 5;
+INSERT INTO flagged_day (township_code, day, cases)
+SELECT f.township_code, gr_utc_day(f.opened_at), count(*)
+FROM case_flagged f GROUP BY 1, 2;
 
 SELECT setval(gr_case_no_seq('530322', y), max(no)) FROM b GROUP BY y;
 

@@ -145,7 +145,7 @@ percentiles() {
 fresh_tables() {
 	psql "$GR_DB" -Xq -v ON_ERROR_STOP=1 >/dev/null <<-'EOF' || exit 1
 		SET session_replication_role = replica;
-		TRUNCATE case_event, case_flagged, alert_unsent, alert, "case", party, report CASCADE;
+		TRUNCATE case_event, case_flagged, flagged_day, alert_unsent, alert, "case", party, report CASCADE;
 		RESET session_replication_role;
 		CHECKPOINT;
 	EOF

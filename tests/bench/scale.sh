@@ -181,7 +181,7 @@ else
 	say "-- bulk load: $S_BIG reports over the last 365 days (tests/bench/big-data.sql), then VACUUM (ANALYZE)"
 	psql "$GR_DB" -Xq -v ON_ERROR_STOP=1 >/dev/null <<-'EOF' || exit 1
 		SET session_replication_role = replica;
-		TRUNCATE case_event, case_flagged, alert_unsent, alert, "case", party, report CASCADE;
+		TRUNCATE case_event, case_flagged, flagged_day, alert_unsent, alert, "case", party, report CASCADE;
 	EOF
 	S_T0=$(date +%s)
 	psql "$GR_DB" -Xq -v ON_ERROR_STOP=1 -v n="$S_BIG" -f "$S_TOP/tests/bench/big-data.sql" || exit 1

@@ -82,9 +82,12 @@ check "... and marked published" wait_count 20 0 "SELECT count(*) FROM alert_uns
 # Two red reports of one township stored at the same moment (two
 # collectors): the second waits for the first to commit, then sees it.
 # Each transaction is a psql session of its own (lib.sh session_open).
-red_case() {	# red_case N: SQL opening a red case, number N, in township A
-	printf "INSERT INTO report (id, schema_version, worker_id, device_id, grid_code, created_at, category, colour, people, summary) VALUES ('01KCCCCCCCCCCCCCCCCCCCCC%02d', 1, 'gw001', 'd', '%s', now(), '10', 'red', 1, '并发');\n" "$1" "$GA"
-	printf "INSERT INTO \"case\" (case_no, report_id, county_code, township_code, level, unit_code, state, response_due, resolve_due, route_rule, route_reason) VALUES ('530322-2099-%06d', '01KCCCCCCCCCCCCCCCCCCCCC%02d', '530322', '%s', 'county', '530322', 'routed', now(), now(), 'red', 'test');\n" "$1" "$1" "$A"
+# red_case N [WORKER GRID OPENED]: SQL opening a red case, number N, in
+# township A (or GRID's, reported by WORKER) now (or at OPENED)
+red_case() {
+	local w=${2:-gw001} g=${3:-$GA} at=${4:-now()}
+	printf "INSERT INTO report (id, schema_version, worker_id, device_id, grid_code, created_at, category, colour, people, summary) VALUES ('01KCCCCCCCCCCCCCCCCCCCCC%02d', 1, '%s', 'd', '%s', now(), '10', 'red', 1, '并发');\n" "$1" "$w" "$g"
+	printf "INSERT INTO \"case\" (case_no, report_id, county_code, township_code, level, unit_code, state, opened_at, response_due, resolve_due, route_rule, route_reason) VALUES ('530322-2099-%06d', '01KCCCCCCCCCCCCCCCCCCCCC%02d', '530322', '%s', 'county', '530322', 'routed', %s, now(), now(), 'red', 'test');\n" "$1" "$1" "${g:0:9}" "$at"
 }
 sql "UPDATE \"case\" SET opened_at = opened_at - interval '60 days' WHERE township_code = '$A'" >/dev/null
 session_open tx1
@@ -114,6 +117,35 @@ check "... and its note counts all 24 before it" sh -c \
 	"psql '$GR_DB' -XAtq -c \"SELECT note FROM alert a JOIN \\\"case\\\" c ON c.id = a.case_id WHERE c.case_no = '530322-2099-000034' AND a.kind = 'double_check'\" | grep -q '第 25 起红色或群体性事件 (列出最近 20 起, 共 24 起)'"
 is "$(sql "SELECT count(*) FROM alert_unsent u JOIN alert a ON a.id = u.alert_id JOIN \"case\" c ON c.id = a.case_id WHERE c.case_no = '530322-2099-000034'")" 1 \
 	"a young alert of a case opened by hand waits in alert_unsent (the sweep takes it once 30 s old)"
+
+# The window rarely starts at midnight.  Its count (schema/0035) takes the
+# township's flagged cases per day from flagged_day for the days after its
+# first, and those of its first day after its start from case_flagged.  A
+# township with no case yet: flagged cases opened about the start of the
+# window of a red case opened at 2026-06-15 12:00 UTC, which is
+# 2026-05-16 12:00 UTC; four of them inside it.  Opened by a session of
+# another time zone: the days are UTC days, whoever counts them.
+WC=$(sql "SELECT w.worker_id FROM worker_grid w WHERE substr(w.grid_code, 1, 9) NOT IN ('$A', '$B') ORDER BY 1 LIMIT 1")
+GC=$(grid_of "$WC")
+{
+	echo "SET TimeZone = 'Asia/Shanghai';"
+	k=40
+	for at in '2026-05-15 23:59:59+00' '2026-05-16 00:00:00+00' \
+		'2026-05-16 11:59:59+00' '2026-05-16 12:00:00+00' \
+		'2026-05-16 12:00:01+00' '2026-05-16 23:59:59.999+00' \
+		'2026-05-17 00:00:00+00' '2026-06-01 08:00:00+00'; do
+		red_case "$k" "$WC" "$GC" "'$at'"
+		k=$((k + 1))
+	done
+	echo "SET TimeZone = 'UTC';"
+	red_case 48 "$WC" "$GC" "'2026-06-15 12:00:00+00'"
+} | psql "$GR_DB" -Xq -v ON_ERROR_STOP=1 >/dev/null
+edge() { sql "SELECT $1 FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.case_no = '530322-2099-000048' AND a.kind = 'double_check'"; }
+is "$(edge "array_to_string(related, ' ')")" \
+	"530322-2099-000044 530322-2099-000045 530322-2099-000046 530322-2099-000047" \
+	"a window starting at noon names the flagged cases after it, on its first day and later"
+is "$(edge note)" "一案双查: 本乡镇 30 天内第 5 起红色或群体性事件" \
+	"... and counts them, none before its start"
 
 # Cases opened by one statement (as a collector's batch opens them) raise
 # the same alerts, in the same order, as the same cases opened one
@@ -278,3 +310,20 @@ sql "INSERT INTO alert_unsent SELECT max(id) FROM alert" >/dev/null
 is "$(sql "SELECT count(*) FROM alert_unsent")" 1 "an alert waits in alert_unsent"
 sql "TRUNCATE alert" >/dev/null
 is "$(sql "SELECT count(*) FROM alert_unsent")" 0 "TRUNCATE alert empties alert_unsent"
+
+# flagged_day holds case_flagged's number of cases per township and day
+# (schema/0035), through cases opened one by one and by one statement,
+# moved back 31 and 60 days, deleted or emptied.
+days_differ="SELECT count(*) FROM (SELECT township_code, gr_utc_day(opened_at) AS day, count(*) AS n FROM case_flagged GROUP BY 1, 2) f FULL JOIN flagged_day d ON d.township_code = f.township_code AND d.day = f.day WHERE f.n IS DISTINCT FROM d.cases"
+check "flagged_day holds days of the three townships" \
+	test "$(sql "SELECT count(DISTINCT township_code) FROM flagged_day")" -ge 3
+is "$(sql "$days_differ")" 0 "flagged_day counts the flagged cases of each township and day"
+C40=$(sql "SELECT id FROM \"case\" WHERE case_no = '530322-2099-000040'")
+C45=$(sql "SELECT id FROM \"case\" WHERE case_no = '530322-2099-000045'")
+is "$(sql_as postgres "BEGIN" "DELETE FROM case_flagged WHERE case_id IN ($C40, $C45)" "$days_differ" "SELECT count(*) FROM flagged_day WHERE township_code = '${GC:0:9}' AND day IN ('2026-05-15', '2026-05-16')" "ROLLBACK")" \
+	"0
+1" "... less the deleted ones (a day left with none goes)"
+is "$(sql_as postgres "BEGIN" "UPDATE \"case\" SET opened_at = opened_at + interval '1 hour' WHERE case_no LIKE '530322-2099-00004_'" "$days_differ" "ROLLBACK")" \
+	0 "... moved across midnight by their cases"
+is "$(sql_as postgres "BEGIN" "TRUNCATE case_flagged" "SELECT count(*) FROM flagged_day" "ROLLBACK")" \
+	0 "TRUNCATE case_flagged empties flagged_day"
