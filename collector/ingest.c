@@ -897,20 +897,28 @@ static struct {
 	uint64_t	ids[STORE_MARKS_MAX];
 } accepted = { PTHREAD_MUTEX_INITIALIZER, 0, { 0 } };
 
+/* The alerts of a message of notify_alerts(), from its tag "FIRST:COUNT":
+ * their number, and the first's id in *first. */
+static long
+tag_alerts(const char *tag, uint64_t *first)
+{
+	char *end;
+
+	*first = strtoull(tag, &end, 10);
+	return *end == ':' ? strtol(end + 1, NULL, 10) : 1;
+}
+
 static void
 on_alert_sent(void *arg, const char *tag, int ok, int reason)
 {
 	uint64_t first;
-	char *end;
 	long count;
 
 	(void)arg;
 	(void)reason;
 	if (!ok)
 		return;
-	/* "FIRST:COUNT" (notify_alerts()) */
-	first = strtoull(tag, &end, 10);
-	count = *end == ':' ? strtol(end + 1, NULL, 10) : 1;
+	count = tag_alerts(tag, &first);
 	pthread_mutex_lock(&accepted.lock);
 	for (long i = 0; i < count && accepted.n < STORE_MARKS_MAX; i++)
 		accepted.ids[accepted.n++] = first + (uint64_t)i;
@@ -962,13 +970,14 @@ ingest_idle(struct ingest *in)
 
 /*
  * The broker's answers to the alerts of the batch being published, from
- * Paho's thread.  Static: an answer may come as late as the client's end.
- * A batch is a generation; a late answer of an earlier one is not counted.
+ * Paho's thread, a message's alerts at a time.  Static: an answer may come
+ * as late as the client's end.  A batch is a generation, passed as the
+ * callback's argument; a late answer of an earlier one is not counted.
  */
 static struct {
 	pthread_mutex_t	lock;
 	pthread_cond_t	cond;
-	unsigned long	gen;
+	uintptr_t	gen;
 	int		acked;
 	int		failed;
 } alert_wait = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0,
@@ -977,14 +986,16 @@ static struct {
 static void
 on_alert_published(void *arg, const char *tag, int ok, int reason)
 {
-	(void)arg;
+	uint64_t first;
+	long count = tag_alerts(tag, &first);
+
 	(void)reason;
 	pthread_mutex_lock(&alert_wait.lock);
-	if (strtoul(tag, NULL, 10) == alert_wait.gen) {
+	if ((uintptr_t)arg == alert_wait.gen) {
 		if (ok)
-			alert_wait.acked++;
+			alert_wait.acked += (int)count;
 		else
-			alert_wait.failed++;
+			alert_wait.failed += (int)count;
 		pthread_cond_broadcast(&alert_wait.cond);
 	}
 	pthread_mutex_unlock(&alert_wait.lock);
@@ -1013,19 +1024,20 @@ int
 ingest_alerts(struct ingest *in, int settled_s)
 {
 	static struct alert_row a[ALERT_BATCH];
-	char tag[24];
+	uintptr_t gen;
 	int n, ok = 1;
 
 	if ((n = store_alerts_take(in->store, a, ALERT_BATCH, settled_s)) < 0)
 		return -1;
 	pthread_mutex_lock(&alert_wait.lock);
-	snprintf(tag, sizeof(tag), "%lu", ++alert_wait.gen);
+	gen = ++alert_wait.gen;
 	alert_wait.acked = alert_wait.failed = 0;
 	pthread_mutex_unlock(&alert_wait.lock);
-	for (int i = 0; i < n; i++)
-		if (notify_alert(in->mqtt, &a[i], on_alert_published, NULL,
-		    tag) < 0)
-			ok = 0;
+	/* a run of consecutive ids of a county in one message, as after a
+	 * batch */
+	if (n > 0 && notify_alerts(in->mqtt, a, n, on_alert_published,
+	    (void *)gen) > 0)
+		ok = 0;
 	/* Published once the broker has them all; else taken again later. */
 	if (n > 0 && (!ok || !alerts_accepted(n, 5000)))
 		ok = 0;

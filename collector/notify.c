@@ -299,20 +299,6 @@ alert_of(Gr__Alert *ap, const struct alert_row *a,
 }
 
 int
-notify_alert(struct mqtt *m, const struct alert_row *a, mqtt_pub_fn cb,
-    void *arg, const char *tag)
-{
-	Gr__Alert al;
-	Gr__Notice n = GR__NOTICE__INIT;
-	char related[sizeof(a->related)], *rel[ALERT_RELATED_MAX];
-
-	alert_of(&al, a, related, rel);
-	n.body_case = GR__NOTICE__BODY_ALERT;
-	n.alert = &al;
-	return publish_cb(m, TOPIC_DISPATCH, a->county, &n.base, cb, arg, tag);
-}
-
-int
 notify_alerts(struct mqtt *m, const struct alert_row *a, int n,
     mqtt_pub_fn cb, void *arg)
 {

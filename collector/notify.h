@@ -57,11 +57,6 @@ int	notify_action_result(struct mqtt *, const char *unit,
 	    const char *action_id, const char *case_no, int ok,
 	    const char *reason, const char *message);
 
-/* Publish an alert to its county's dispatch feed; cb (may be NULL) is told
- * of the broker's answer, with tag. */
-int	notify_alert(struct mqtt *, const struct alert_row *, mqtt_pub_fn cb,
-	    void *arg, const char *tag);
-
 /*
  * Publish the alerts a[0 .. n), in order of id, to their counties' feeds:
  * each run of consecutive ids of one county (NOTICE_LIST_MAX at most) in

@@ -231,9 +231,25 @@ is "$(sql_as postgres "BEGIN" "UPDATE \"case\" SET level = 'county', unit_code =
 # they are ALERT_SETTLED_S (30 s) old; a younger one is still its own
 # collector's to mark, and is left alone.
 gr_collector_stop TERM
+cp "$T_DIR/county.sub" "$T_DIR/county.sub.startup"
+unsent=$(sql "SELECT alert_id FROM alert_unsent ORDER BY 1")
 gr_collector_start "$T_DIR" "$BUILD" -o sweep_interval=1
 check "the alerts of the cases opened by hand are published at startup" \
 	wait_count 20 0 "SELECT count(*) FROM alert_unsent"
+# messages_since FILE: the county feed's messages after those of FILE
+messages_since() { messages county | tail -n +"$(($(grep -c '^gr/v1/' "$1") + 1))"; }
+# per new message carrying alerts, their number
+startup_lists() {
+	messages_since "$T_DIR/county.sub.startup" | while read -r topic hex; do
+		echo "$topic $hex" | "$GRMSG" notice | grep -c '^alert '
+	done | grep -vx 0
+}
+all_there() { [ "$(startup_lists | awk '{ s += $1 } END { print s + 0 }')" = "$(echo "$unsent" | wc -l)" ]; }
+gr_wait_for 20 "the $(echo "$unsent" | wc -l) alerts on the county feed" all_there
+# taken 32 at a time, in order of id: a message per run of consecutive ids
+runs=$(echo "$unsent" | awk '{ if (NR % 32 == 1 || $1 != p + 1) m++; p = $1 } END { print m }')
+is "$(startup_lists | wc -l)" "$runs" \
+	"the $(echo "$unsent" | wc -l) alerts come in $runs messages, one per run of consecutive ids"
 old=$(sql "SELECT a.id FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.report_id = '$r3'")
 young=$(sql "SELECT a.id FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.report_id = '$r7'")
 feed_of() { messages county | "$GRMSG" notice | grep -c "^alert id=$1 "; }
@@ -282,7 +298,7 @@ rest="SELECT c.case_no FROM \"case\" c JOIN report r ON r.id = c.report_id WHERE
 check "the seven are stored" wait_count 20 7 "SELECT count(*) FROM report WHERE summary LIKE '批量 %'"
 check "the six alerts are marked published" wait_count 20 0 \
 	"SELECT count(*) FROM alert_unsent"
-new_messages() { messages county | tail -n +"$(($(grep -c '^gr/v1/' "$T_DIR/county.sub.before") + 1))"; }
+new_messages() { messages_since "$T_DIR/county.sub.before"; }
 fed() { [ "$(new_messages | "$GRMSG" notice | grep -c "^$1 ")" -ge 6 ]; }
 gr_wait_for 20 "the six cases on the county feed" fed case
 gr_wait_for 20 "the six alerts on the county feed" fed alert
