@@ -319,11 +319,16 @@ is "$(new_messages | "$GRMSG" notice | grep -c '^alert ')" 6 "each alert of the 
 is "$(sql "SELECT count(*) FROM alert a JOIN \"case\" c ON c.id = a.case_id JOIN report r ON r.id = c.report_id WHERE r.summary LIKE '批量 1_' AND a.kind = 'repeat'")" \
 	6 "the six are repeats of r1's case"
 
-# Emptying alert empties alert_unsent with it: no id is left waiting for
-# an alert that is gone (a later alert of the same id would not be kept).
+# Deleting an alert, or emptying alert, takes the ids out of alert_unsent:
+# no id is left waiting for an alert that is gone (a later alert of the
+# same id would not be kept).
 gr_collector_stop TERM
 sql "INSERT INTO alert_unsent SELECT max(id) FROM alert" >/dev/null
 is "$(sql "SELECT count(*) FROM alert_unsent")" 1 "an alert waits in alert_unsent"
+last=$(sql "SELECT max(id) FROM alert")
+sql "DELETE FROM alert WHERE id = $last" >/dev/null
+is "$(sql "SELECT count(*) FROM alert_unsent")" 0 "deleting an alert takes its id out of alert_unsent"
+sql "INSERT INTO alert_unsent SELECT max(id) FROM alert" >/dev/null
 sql "TRUNCATE alert" >/dev/null
 is "$(sql "SELECT count(*) FROM alert_unsent")" 0 "TRUNCATE alert empties alert_unsent"
 
