@@ -16,16 +16,20 @@
 -- a TRUNCATE.  The window's count is now the sum of its whole days in
 -- flagged_day plus the index count of its first, partial day: about 31
 -- rows and one day's entries, whatever the length of the window's
--- history.  Same cases counted, same alerts: the window is still
+-- history; and it is read only when the alert's list of the latest 20 is
+-- full (below).  Same cases counted, same alerts: the window is still
 -- opened_at > opened - days, later cases included, and the statement's own
 -- later cases are left out as before (0023).
 --
 -- A batch writes the rows of a township's days under the township's lock
 -- (gr_lock_townships(), 0022), which it holds already for its red or
--- group cases, so batches do not wait on each other there.  A case moved
--- or deleted by hand takes no township lock: a batch may wait for its
--- transaction, and should that transaction then wait for the batch's
--- township, PostgreSQL ends the deadlock and the collector retries.
+-- group cases, so batches do not wait on each other there.  A flagged
+-- case moved or deleted by hand takes no township lock but locks the
+-- rows of its old and new days until its transaction ends: batches with
+-- red or group cases of those townships wait for it meanwhile (keep such
+-- transactions short, or SET lock_timeout), and should the two wait for
+-- each other (a case moved between townships), PostgreSQL cancels one;
+-- a batch cancelled so is retried by its collector.
 -- Bulk loads that fill case_flagged with triggers off fill flagged_day
 -- themselves (tests/bench/big-data.sql).
 
@@ -101,8 +105,12 @@ SELECT f.township_code, gr_utc_day(f.opened_at), count(*)
 FROM case_flagged f
 GROUP BY 1, 2;
 
--- gr_cases_alerts() as in 0023, the window's count (w) read from
--- flagged_day and the index of its first day.
+-- gr_cases_alerts() as in 0023 but for the 一案双查 count.  The alert
+-- lists the latest 20 of the window's earlier flagged cases, so below 20
+-- their number is the count, and flagged_day is read only past it: a
+-- township's day counted wrong (case_flagged changed with its triggers
+-- off) can then change no more than a count past 20, never raise an alert
+-- that names no case.
 CREATE OR REPLACE FUNCTION gr_cases_alerts() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -142,22 +150,15 @@ BEGIN
 			r.colour FROM report r WHERE r.id = n.report_id
 			OFFSET 0) rp
 	), dc AS (
-		-- per red or group case: the earlier flagged cases of its
-		-- window, and the later ones of this statement to leave out
-		SELECT nc.*, w.n - (days > 0)::integer - later.n AS earlier,
-			later.ids AS later_ids
-		FROM nc
-		CROSS JOIN LATERAL (SELECT count(*) AS n,
-			coalesce(array_agg(y.id), '{}') AS ids FROM nc y
-			WHERE y.flagged AND y.id > nc.id
-			  AND y.township_code = nc.township_code
-			  AND y.opened_at > nc.opened_at -
-			      make_interval(days => days)) later
-		-- the window's flagged cases: its whole days, and those of
-		-- its first day after its start
-		CROSS JOIN LATERAL (SELECT nc.opened_at -
-			make_interval(days => days) AS since) s
-		CROSS JOIN LATERAL (SELECT
+		-- per red or group case: the later flagged cases of this
+		-- statement to leave out, the latest 20 of the earlier ones of
+		-- its window, oldest first, and their number
+		SELECT nc.*, rel.nos AS related,
+			CASE WHEN cardinality(rel.nos) < 20
+			THEN cardinality(rel.nos)
+			ELSE greatest(20,
+			-- the window's flagged cases: its whole days, and those
+			-- of its first day after its start
 			(SELECT coalesce(sum(d.cases), 0) FROM flagged_day d
 			 WHERE d.township_code = nc.township_code
 			   AND d.day > gr_utc_day(s.since)) +
@@ -165,7 +166,26 @@ BEGIN
 			 WHERE f.township_code = nc.township_code
 			   AND f.opened_at > s.since
 			   AND f.opened_at < (gr_utc_day(s.since) + 1)::timestamp
-				AT TIME ZONE 'UTC') AS n) w
+				AT TIME ZONE 'UTC') -
+			(days > 0)::integer - later.n) END AS earlier
+		FROM nc
+		CROSS JOIN LATERAL (SELECT nc.opened_at -
+			make_interval(days => days) AS since) s
+		CROSS JOIN LATERAL (SELECT count(*) AS n,
+			coalesce(array_agg(y.id), '{}') AS ids FROM nc y
+			WHERE y.flagged AND y.id > nc.id
+			  AND y.township_code = nc.township_code
+			  AND y.opened_at > s.since) later
+		CROSS JOIN LATERAL (SELECT coalesce(array_agg(l.case_no
+				ORDER BY l.opened_at, l.case_id), '{}') AS nos
+			FROM (SELECT f.case_no, f.opened_at, f.case_id
+			      FROM case_flagged f
+			      WHERE f.township_code = nc.township_code
+			        AND f.opened_at > s.since
+			        AND f.case_id <> nc.id
+			        AND f.case_id <> ALL (later.ids)
+			      ORDER BY f.opened_at DESC, f.case_id DESC
+			      LIMIT 20) l) rel
 		WHERE nc.flagged
 	)
 	SELECT a.kind, a.id, a.county_code, a.township_code, a.related,
@@ -185,21 +205,7 @@ BEGIN
 		FROM nc WHERE nc.people >= 5
 		UNION ALL
 		SELECT dc.id, 3, 'double_check', dc.county_code,
-			dc.township_code,
-			-- the latest 20, oldest first ('{}' should flagged_day
-			-- count cases that case_flagged does not hold: the case
-			-- is stored all the same)
-			coalesce((SELECT array_agg(l.case_no
-				ORDER BY l.opened_at, l.case_id)
-			 FROM (SELECT f.case_no, f.opened_at, f.case_id
-			       FROM case_flagged f
-			       WHERE f.township_code = dc.township_code
-			         AND f.opened_at > dc.opened_at -
-				     make_interval(days => days)
-			         AND f.case_id <> dc.id
-			         AND f.case_id <> ALL (dc.later_ids)
-			       ORDER BY f.opened_at DESC, f.case_id DESC
-			       LIMIT 20) l), '{}'),
+			dc.township_code, dc.related,
 			format('一案双查: 本乡镇 %s 天内第 %s 起红色或群体性事件%s',
 			days, dc.earlier + 1, CASE WHEN dc.earlier > 20 THEN
 			format(' (列出最近 20 起, 共 %s 起)', dc.earlier)

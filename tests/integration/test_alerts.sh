@@ -118,13 +118,15 @@ check "... and its note counts all 24 before it" sh -c \
 is "$(sql "SELECT count(*) FROM alert_unsent u JOIN alert a ON a.id = u.alert_id JOIN \"case\" c ON c.id = a.case_id WHERE c.case_no = '530322-2099-000034'")" 1 \
 	"a young alert of a case opened by hand waits in alert_unsent (the sweep takes it once 30 s old)"
 
-# The window rarely starts at midnight.  Its count (schema/0035) takes the
-# township's flagged cases per day from flagged_day for the days after its
-# first, and those of its first day after its start from case_flagged.  A
-# township with no case yet: flagged cases opened about the start of the
-# window of a red case opened at 2026-06-15 12:00 UTC, which is
-# 2026-05-16 12:00 UTC; four of them inside it.  Opened by a session of
-# another time zone: the days are UTC days, whoever counts them.
+# The window rarely starts at midnight.  Past the 20 cases its alert lists,
+# its count (schema/0035) takes the township's flagged cases per day from
+# flagged_day for the days after its first, and those of its first day
+# after its start from case_flagged.  A township with no case yet: flagged
+# cases opened about the start of the window of a red case opened at
+# 2026-06-15 12:00 UTC, which is 2026-05-16 12:00 UTC, two of them
+# inside it, and one a day from 2026-05-17 to 2026-06-06: 23 inside it in
+# all.  Opened by a session of another time zone: the days are UTC days,
+# whoever counts them.
 WC=$(sql "SELECT w.worker_id FROM worker_grid w WHERE substr(w.grid_code, 1, 9) NOT IN ('$A', '$B') ORDER BY 1 LIMIT 1")
 GC=$(grid_of "$WC")
 {
@@ -132,20 +134,31 @@ GC=$(grid_of "$WC")
 	k=40
 	for at in '2026-05-15 23:59:59+00' '2026-05-16 00:00:00+00' \
 		'2026-05-16 11:59:59+00' '2026-05-16 12:00:00+00' \
-		'2026-05-16 12:00:01+00' '2026-05-16 23:59:59.999+00' \
-		'2026-05-17 00:00:00+00' '2026-06-01 08:00:00+00'; do
+		'2026-05-16 12:00:01+00' '2026-05-16 23:59:59.999+00'; do
 		red_case "$k" "$WC" "$GC" "'$at'"
 		k=$((k + 1))
 	done
+	for d in $(seq 0 20); do
+		red_case $((50 + d)) "$WC" "$GC" "'2026-05-17 00:00:00+00'::timestamptz + interval '$d days'"
+	done
 	echo "SET TimeZone = 'UTC';"
-	red_case 48 "$WC" "$GC" "'2026-06-15 12:00:00+00'"
+	red_case 80 "$WC" "$GC" "'2026-06-15 12:00:00+00'"
 } | psql "$GR_DB" -Xq -v ON_ERROR_STOP=1 >/dev/null
-edge() { sql "SELECT $1 FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.case_no = '530322-2099-000048' AND a.kind = 'double_check'"; }
-is "$(edge "array_to_string(related, ' ')")" \
-	"530322-2099-000044 530322-2099-000045 530322-2099-000046 530322-2099-000047" \
-	"a window starting at noon names the flagged cases after it, on its first day and later"
-is "$(edge note)" "一案双查: 本乡镇 30 天内第 5 起红色或群体性事件" \
-	"... and counts them, none before its start"
+edge() { sql "SELECT $1 FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.case_no = '530322-2099-000080' AND a.kind = 'double_check'"; }
+is "$(edge "cardinality(related) || ' ' || related[1] || ' ' || related[20]")" \
+	"20 530322-2099-000051 530322-2099-000070" \
+	"a window starting at noon names the latest 20 flagged cases inside it"
+is "$(edge note)" "一案双查: 本乡镇 30 天内第 24 起红色或群体性事件 (列出最近 20 起, 共 23 起)" \
+	"... and counts all 23, those of its first day after its start, none before"
+
+# A township's days counted wrong (case_flagged emptied with its triggers
+# off): a red case raises no alert that names no case.
+is "$(sql_as postgres "BEGIN" "SET session_replication_role = replica" \
+	"DELETE FROM case_flagged WHERE township_code = '$B'" \
+	"RESET session_replication_role" "$(red_case 81 "$WB" "$GB")" \
+	"SELECT count(*) FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.case_no = '530322-2099-000081'" \
+	"ROLLBACK")" 0 \
+	"flagged_day counting cases case_flagged no longer holds: no 一案双查 alert naming none"
 
 # Cases opened by one statement (as a collector's batch opens them) raise
 # the same alerts, in the same order, as the same cases opened one
@@ -346,5 +359,8 @@ is "$(sql_as postgres "BEGIN" "DELETE FROM case_flagged WHERE case_id IN ($C40, 
 1" "... less the deleted ones (a day left with none goes)"
 is "$(sql_as postgres "BEGIN" "UPDATE \"case\" SET opened_at = opened_at + interval '1 hour' WHERE case_no LIKE '530322-2099-00004_'" "$days_differ" "ROLLBACK")" \
 	0 "... moved across midnight by their cases"
+is "$(sql_as postgres "BEGIN" "UPDATE case_flagged SET opened_at = opened_at - interval '12 hours' WHERE township_code = '${GC:0:9}'" "$days_differ" "UPDATE case_flagged SET case_no = case_no || '-x' WHERE township_code = '${GC:0:9}'" "$days_differ" "ROLLBACK")" \
+	"0
+0" "... moved by one statement, or renumbered"
 is "$(sql_as postgres "BEGIN" "TRUNCATE case_flagged" "SELECT count(*) FROM flagged_day" "ROLLBACK")" \
 	0 "TRUNCATE case_flagged empties flagged_day"
