@@ -28,6 +28,7 @@ static const struct ruleset no_rules = { NULL, 0 };
 static int	reject(struct ingest *, const char *, const char *,
 		    const char *, const struct verr *, const uint8_t *, size_t);
 static void	hand_marks(struct ingest *);
+static void	answer_pending(struct ingest *);
 static void	send_new_alerts(struct ingest *);
 
 void
@@ -98,7 +99,12 @@ ingest_init(struct ingest *in, struct store *store, struct mqtt *mqtt,
 	in->metrics = metrics;
 	in->shared = sh;
 	in->slot = slot < INGEST_WORKERS_MAX ? slot : -1;
-	codec_arena_init(&in->arena, ARENA_BYTES);
+	for (int i = 0; i < 2; i++)
+		codec_arena_init(&in->bt[i].arena, ARENA_BYTES);
+	in->cur = 0;
+	in->arena = &in->bt[0].arena;
+	in->items = in->bt[0].items;
+	in->slots = in->bt[0].slots;
 	in->dispatch = xcalloc(1, sizeof(*in->dispatch));
 }
 
@@ -116,7 +122,9 @@ ingest_cleanup(struct ingest *in)
 		pthread_mutex_unlock(&sh->lock);
 	}
 	metrics_held(in->metrics, in->slot, 0);
-	codec_arena_free(&in->arena);
+	answer_pending(in);
+	for (int i = 0; i < 2; i++)
+		codec_arena_free(&in->bt[i].arena);
 	free(in->dispatch);	/* empty: each batch and snapshot sends its own */
 }
 
@@ -210,7 +218,7 @@ screen(struct ingest *in, const char *topic, const uint8_t *buf, size_t len,
 {
 	const char *w = NULL, *rid = NULL;
 	struct verr e = { NULL, "" };
-	size_t used = in->arena.used;
+	size_t used = in->arena->used;
 	Gr__Report *r;
 
 	if (topic_parse(topic, TOPIC_REPORT, worker, wsize) == 0)
@@ -227,8 +235,8 @@ screen(struct ingest *in, const char *topic, const uint8_t *buf, size_t len,
 		    "payload of %zu bytes exceeds %d", len, REPORT_MAX_BYTES);
 		return reject(in, topic, w, NULL, &e, buf, len) < 0 ? -1 : 1;
 	}
-	r = keep ? codec_report_decode_keep(&in->arena, buf, len) :
-	    codec_report_decode(&in->arena, buf, len);
+	r = keep ? codec_report_decode_keep(in->arena, buf, len) :
+	    codec_report_decode(in->arena, buf, len);
 	if (r == NULL && keep && used > 0)
 		return 2;
 	if (r == NULL) {
@@ -374,6 +382,62 @@ ingest_is_action(const char *topic)
 	return strncmp(topic, action_prefix, sizeof(action_prefix) - 1) == 0;
 }
 
+/* What a round did with a message it holds. */
+#define DONE_ANSWERED	1	/* answered, or given up: free it */
+#define DONE_PENDING	2	/* committed, answered with the next batch */
+
+/*
+ * Answers while PostgreSQL reads.  A store worker's connection is its
+ * batches' one line to PostgreSQL: the backend idles while the worker
+ * answers a batch it committed (Acks, dispatch, alerts: about 8 us a
+ * report) and decodes the next.  So a batch whose reports are all new is
+ * answered in the next round, right after that round's reads are sent
+ * (store_batch_send()), and the backend reads meanwhile.  Answering such
+ * a batch needs the broker alone (settle(): no dead letter, no case read
+ * back), so it never waits on that connection.  It is answered at once
+ * when no other batch follows: the queue empty, a failure, a drain.
+ *
+ * answer_pending(): the batch committed last (bt[!cur]), answered.
+ */
+static void
+answer_pending(struct ingest *in)
+{
+	struct ingest_buf *p = &in->bt[!in->cur];
+
+	if (in->npend == 0)
+		return;
+	for (size_t j = 0; j < in->npend; j++) {
+		struct store_item *x = &p->items[j];
+		struct qmsg *m = p->msgs[j];
+
+		(void)settle(in, m->topic, p->slots[j].worker, x->r, x->result,
+		    &x->rt, &x->c, &x->e, m->payload, m->len, m->t_us);
+		qmsg_free(m);
+	}
+	in->npend = 0;
+	notify_dispatch_flush(in->mqtt, in->dispatch);
+	send_new_alerts(in);
+}
+
+/* The batch just committed is to be answered with the next: the other
+ * half of bt is filled meanwhile. */
+static void
+keep_pending(struct ingest *in, struct qmsg **q, unsigned char *done,
+    size_t k)
+{
+	struct ingest_buf *p = &in->bt[in->cur];
+
+	for (size_t j = 0; j < k; j++) {
+		p->msgs[j] = q[in->slots[j].msg];
+		done[in->slots[j].msg] = DONE_PENDING;
+	}
+	in->npend = k;
+	in->cur = !in->cur;
+	in->arena = &in->bt[in->cur].arena;
+	in->items = in->bt[in->cur].items;
+	in->slots = in->bt[in->cur].slots;
+}
+
 /* Free the messages marked done and close the gaps. */
 static size_t
 compact(struct qmsg **q, unsigned char *done, size_t n)
@@ -382,7 +446,8 @@ compact(struct qmsg **q, unsigned char *done, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		if (done[i]) {
-			qmsg_free(q[i]);
+			if (done[i] == DONE_ANSWERED)
+				qmsg_free(q[i]);
 			continue;
 		}
 		q[k++] = q[i];
@@ -433,7 +498,12 @@ land(struct ingest *in, const unsigned char *done)
 	pthread_mutex_unlock(&sh->lock);
 }
 
-/* Store the batch in[0 .. k) and answer it. */
+/*
+ * Store the batch in[0 .. k) and answer it; a store worker's batch of new
+ * reports only is answered in the next round instead (keep_pending()).
+ * The batch committed before this one is answered once this one's reads
+ * are on their way.
+ */
 static int
 store_round(struct ingest *in, const struct ruleset *rules, struct qmsg **q,
     unsigned char *done, size_t k)
@@ -446,7 +516,10 @@ store_round(struct ingest *in, const struct ruleset *rules, struct qmsg **q,
 
 	hand_marks(in);
 	t0 = mono_us();
-	br = store_batch(in->store, in->items, k, rules);
+	store_batch_send(in->store, in->items, k);
+	/* the batch before, while PostgreSQL reads for this one */
+	answer_pending(in);
+	br = store_batch_finish(in->store, in->items, k, rules);
 	if (br == BATCH_RETRY)
 		return -1;
 	if (br == BATCH_DONE) {
@@ -456,6 +529,10 @@ store_round(struct ingest *in, const struct ruleset *rules, struct qmsg **q,
 			nnew += in->items[j].result == STORE_NEW;
 		if (nnew > 0)
 			metrics_commit(in->metrics, nnew, mono_us() - t0);
+		if (nnew == k && in->slot >= 0) {
+			keep_pending(in, q, done, k);
+			return 0;
+		}
 	}
 	/*
 	 * What is committed is answered first (publishing cannot fail on the
@@ -484,7 +561,7 @@ store_round(struct ingest *in, const struct ruleset *rules, struct qmsg **q,
 				notify_dispatch_flush(in->mqtt, in->dispatch);
 				return -1;
 			}
-			done[sl[j].msg] = 1;
+			done[sl[j].msg] = DONE_ANSWERED;
 		}
 		/* the batch's new cases, a message per unit, then its alerts */
 		notify_dispatch_flush(in->mqtt, in->dispatch);
@@ -518,7 +595,7 @@ choose(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 		sh->nowned[in->slot] = 0;
 		pthread_mutex_unlock(&sh->lock);
 	}
-	codec_arena_reset(&in->arena);
+	codec_arena_reset(in->arena);
 	/* every message held, batch_max or fewer when taken: each must be
 	 * known to the other workers (owned, below) until it is stored,
 	 * whatever batch_max has become since */
@@ -531,8 +608,8 @@ choose(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 				continue;
 			if (ingest_action(in, m->topic, m->payload, m->len) < 0)
 				return -1;
-			codec_arena_reset(&in->arena);
-			done[i] = 1;
+			codec_arena_reset(in->arena);
+			done[i] = DONE_ANSWERED;
 			continue;
 		}
 		rc = screen(in, m->topic, m->payload, m->len, sl[k].worker,
@@ -540,7 +617,7 @@ choose(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 		if (rc < 0)
 			return -1;
 		if (rc == 1)
-			done[i] = 1;
+			done[i] = DONE_ANSWERED;
 		if (rc != 0)
 			continue;
 		for (j = 0; j < ncand; j++)
@@ -638,6 +715,7 @@ ingest_drain(struct ingest *in, struct queue *q, struct qmsg **b, size_t n,
 		if (!store_ok(in->store))
 			store_reconnect(in->store);
 	}
+	answer_pending(in);
 	left = queue_len(q) + n;
 	if (left > 0)
 		log_warn("event=drain-incomplete unstored=%zu "
@@ -670,6 +748,7 @@ ingest_round(struct ingest *in, struct queue *queue, struct qmsg **b,
 	else if (k < 0)
 		rc = -1;
 	else {
+		answer_pending(in);
 		for (i = 0; i < n && done[i]; i++)
 			;
 		if (i < n) {
@@ -686,6 +765,9 @@ ingest_round(struct ingest *in, struct queue *queue, struct qmsg **b,
 		}
 	}
 	*np = compact(b, done, n);
+	/* answered now unless another batch follows at once */
+	if (rc != 0 || (*np == 0 && queue_len(queue) == 0))
+		answer_pending(in);
 	metrics_held(in->metrics, in->slot, *np);
 	return rc;
 }
@@ -799,7 +881,7 @@ ingest_action(struct ingest *in, const char *topic, const uint8_t *buf,
 		e.reason = VR_TOO_LARGE;
 		snprintf(e.detail, sizeof(e.detail),
 		    "payload of %zu bytes exceeds %d", len, REPORT_MAX_BYTES);
-	} else if ((a = codec_action_decode(&in->arena, buf, len)) == NULL) {
+	} else if ((a = codec_action_decode(in->arena, buf, len)) == NULL) {
 		e.reason = VR_MALFORMED;
 		snprintf(e.detail, sizeof(e.detail),
 		    "payload is not a well-formed Action message");
@@ -964,6 +1046,7 @@ send_new_alerts(struct ingest *in)
 int
 ingest_idle(struct ingest *in)
 {
+	answer_pending(in);
 	hand_marks(in);
 	return store_alerts_flush(in->store);
 }

@@ -83,6 +83,15 @@ struct ingest_slot {
 	char			 worker[64];
 };
 
+/* A batch's reports: their decoding, what storing them found, where they
+ * came from, and (once committed, to be answered) their messages. */
+struct ingest_buf {
+	struct codec_arena	 arena;
+	struct store_item	 items[INGEST_BATCH_MAX];
+	struct ingest_slot	 slots[INGEST_BATCH_MAX];
+	struct qmsg		*msgs[INGEST_BATCH_MAX];
+};
+
 /* A unit's last snapshot, for the rate limit (setting snapshot_interval). */
 #define SNAPSHOT_UNITS	64
 struct snapshot_seen {
@@ -96,14 +105,19 @@ struct ingest {
 	struct metrics		*metrics;	/* may be NULL */
 	struct ingest_shared	*shared;
 	int			 slot;	/* a store worker's; -1: none */
-	struct codec_arena	 arena;
 	struct ingest_stats	 stats;
 	int64_t			 snapshot_interval_ms;	/* 0: no limit */
 	struct snapshot_seen	 snapshots[SNAPSHOT_UNITS];
 	struct dispatch_list	*dispatch;	/* new cases to send */
 	struct case_view	 view;		/* a case read back */
-	struct store_item	 items[INGEST_BATCH_MAX];
-	struct ingest_slot	 slots[INGEST_BATCH_MAX];
+	/* two batches' worth: the one being stored and the one committed
+	 * before it, answered while PostgreSQL reads for this one */
+	struct ingest_buf	 bt[2];
+	int			 cur;		/* bt[cur] is being stored */
+	struct codec_arena	*arena;		/* bt[cur]'s */
+	struct store_item	*items;
+	struct ingest_slot	*slots;
+	size_t			 npend;		/* bt[!cur] committed, unanswered */
 };
 
 /* slot: the store worker's number, below INGEST_WORKERS_MAX, or -1 for a

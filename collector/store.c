@@ -18,6 +18,7 @@ struct store {
 	char	 sqlstate[6];	/* of the last failed statement */
 	int	 piping;	/* run() sends into a pipeline, returns NULL */
 	int	 pipe_broken;	/* a send into the pipeline failed */
+	int	 reads_sent;	/* store_batch_send() sent a batch's reads */
 	int64_t	 planned_ms;	/* mono_ms() of the last DISCARD PLANS */
 	int64_t	 planned_pages;	/* report's pages then; -1: unknown */
 	size_t	 unlooked;	/* reports sent since report's size was read */
@@ -1510,18 +1511,12 @@ plans_refresh(struct store *s, size_t n)
 	(void)command(s, "DISCARD PLANS");
 }
 
-enum store_batch_result
-store_batch(struct store *s, struct store_item *it, size_t n,
-    const struct ruleset *rules)
+void
+store_batch_send(struct store *s, struct store_item *it, size_t n)
 {
-	PGresult *res;
-	size_t i, nnew = 0;
-	int rc, parties, nmarks, nfresh = 0;
-
 	s->sqlstate[0] = '\0';
-	s->nfresh = 0;
 	plans_refresh(s, n);
-	for (i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		memset(&it[i].c, 0, sizeof(it[i].c));
 		memset(&it[i].facts, 0, sizeof(it[i].facts));
 		it[i].e.reason = NULL;
@@ -1532,13 +1527,37 @@ store_batch(struct store *s, struct store_item *it, size_t n,
 	/* Reads, in the transaction that writes: the locks of the batch's
 	 * matters first, so that the repeat search runs after the commit of
 	 * any other transaction storing a report of one of them. */
+	s->reads_sent = 0;
 	if (pipe_start(s) < 0)
-		return batch_failed(s, "enter");
+		return;
+	s->reads_sent = 1;
 	pipe_command(s, "BEGIN");
 	(void)matters_send(s, it, n);
 	(void)checks_run(s, it, n);
 	if (PQpipelineSync(s->conn) != 1)
 		s->pipe_broken = 1;
+}
+
+enum store_batch_result
+store_batch(struct store *s, struct store_item *it, size_t n,
+    const struct ruleset *rules)
+{
+	store_batch_send(s, it, n);
+	return store_batch_finish(s, it, n, rules);
+}
+
+enum store_batch_result
+store_batch_finish(struct store *s, struct store_item *it, size_t n,
+    const struct ruleset *rules)
+{
+	PGresult *res;
+	size_t i, nnew = 0;
+	int rc, parties, nmarks, nfresh = 0;
+
+	s->nfresh = 0;
+	if (!s->reads_sent)
+		return batch_failed(s, "enter");
+	s->reads_sent = 0;
 	if (s->pipe_broken ||
 	    expect(s, pipe_result(s), PGRES_COMMAND_OK, "begin") < 0 ||
 	    expect(s, pipe_result(s), PGRES_TUPLES_OK, "matters") < 0 ||

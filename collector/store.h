@@ -120,6 +120,17 @@ enum store_batch_result {
 enum store_batch_result store_batch(struct store *, struct store_item *,
 		    size_t, const struct ruleset *);
 
+/*
+ * store_batch() in two halves, so that the caller can do other work (not
+ * on this store) while PostgreSQL reads: store_batch_send() sends the
+ * batch's reads, store_batch_finish() takes their results, writes and
+ * commits.  Every store_batch_send() is followed by store_batch_finish()
+ * with the same items before any other call on the store.
+ */
+void		 store_batch_send(struct store *, struct store_item *, size_t);
+enum store_batch_result store_batch_finish(struct store *,
+		    struct store_item *, size_t, const struct ruleset *);
+
 /* Whether b must wait for a to be committed, so that the two cannot share
  * a batch: the same id, or a report the repeat search (gr_find_repeat)
  * would find for b: an explicit link, the same grid and category, or a
