@@ -10,7 +10,9 @@
 # by holding a lock on table "case" until the reports have arrived.  Then
 # what lets collectors store side by side (schema/0022): a case number
 # taken by an open transaction holds nothing up, and a batch takes its
-# 一案双查 township locks first, in one order.  One store worker, whose
+# 一案双查 township locks first, in one order.  A report stored meanwhile
+# by a session that takes no matter lock fails its batch's plain INSERT,
+# and the batch is stored one report at a time.  One store worker, whose
 # batches these are (test_workers.sh: two side by side).
 . "$(dirname "$0")/lib.sh"
 
@@ -193,3 +195,39 @@ locked=$(psql "$GR_DB" -XAtq -v ON_ERROR_STOP=1 -c "BEGIN" \
 	-c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()" \
 	-c "ROLLBACK" | tail -n 1)
 is "$locked" 2 "a red case's and a 5-person case's townships are locked, not a yellow 4-person one's"
+
+# The batch inserts its reports by a plain INSERT: its checks found none
+# stored under the ids' locks.  A writer that takes no matter lock (a
+# session here) stores one of them meanwhile: the batch's INSERT waits for
+# it, fails (23505) when it commits, and the batch goes one report at a
+# time: that report is a duplicate with the session's case, the other
+# report of the batch is stored.
+RID=01J0BATCHRACE0000000000001
+"$GRMSG" report --id "$RID" --category 17 --item 1701 --summary "竞争 会话先存" >"$T_DIR/race.pb"
+before=$(sql "SELECT count(*) FROM report")
+session_open race
+session_send race "BEGIN;
+INSERT INTO report (id, schema_version, worker_id, device_id, grid_code, created_at, occurred_at, category, item, colour, people, amount_fen, summary, description, lat, lon, address, resolved_on_spot, channel, link_report_id)
+	SELECT '$RID', schema_version, worker_id, device_id, grid_code, created_at, occurred_at, '17', '1701', colour, people, amount_fen, '竞争 会话先存', description, lat, lon, address, resolved_on_spot, channel, NULL FROM report WHERE id = '$r0';
+SELECT 'inserted';"
+session_wait race inserted
+hold_case wait3 18 "竞争 等待"
+mosquitto_pub -h 127.0.0.1 -p "$GR_MQTT_PORT" -q 1 -t gr/v1/report/gw001 -f "$T_DIR/race.pb"
+other wait3 -W 1 report --grid "$G" --category 19 --colour green --people 1 \
+	--summary "竞争 同批" >/dev/null
+session_close wait3 "COMMIT;"
+gr_wait_for 20 "the batch's INSERT waits for the session's report" sql_is 1 \
+	"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gr-collector' AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO report%'"
+check "the batch's INSERT waits for the session's report" [ $? = 0 ]
+session_close race "INSERT INTO \"case\" (case_no, report_id, county_code, township_code, level, unit_code, state, response_due, resolve_due, route_rule, route_reason)
+	SELECT case_no || '-R', '$RID', county_code, township_code, level, unit_code, 'routed', response_due, resolve_due, route_rule, route_reason FROM \"case\" WHERE report_id = '$r0';
+COMMIT;"
+wait_count 20 $((before + 3)) "SELECT count(*) FROM report"
+is "$(sql "SELECT count(*) FROM report WHERE id = '$RID'")" 1 "the report the session stored is stored once"
+is "$(sql "SELECT case_no FROM \"case\" WHERE report_id = '$RID'")" "${c0}-R" "... with the session's case alone"
+gr_wait_for 20 "the collector answers it" grep -q "event=report-duplicate report=$RID " "$T_DIR/collector.log"
+check "the collector answers it as a duplicate" [ $? = 0 ]
+check "... after its batch failed on the key and went one at a time" \
+	grep -q "event=db-batch-singly stage=pipeline sqlstate=23505" "$T_DIR/collector.log"
+check "the other report of that batch is stored, with its case" \
+	[ -n "$(caseof "$(idof "竞争 同批")")" ]
