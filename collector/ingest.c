@@ -29,6 +29,7 @@ static int	reject(struct ingest *, const char *, const char *,
 		    const char *, const struct verr *, const uint8_t *, size_t);
 static void	hand_marks(struct ingest *);
 static void	answer_pending(struct ingest *);
+static void	land_pending(struct ingest *);
 static void	send_new_alerts(struct ingest *);
 
 void
@@ -417,6 +418,13 @@ answer_pending(struct ingest *in)
 	in->npend = 0;
 	notify_dispatch_flush(in->mqtt, in->dispatch);
 	send_new_alerts(in);
+	land_pending(in);
+}
+
+int
+ingest_pending(const struct ingest *in)
+{
+	return in->npend > 0;
 }
 
 /* The batch just committed is to be answered with the next: the other
@@ -488,10 +496,35 @@ land(struct ingest *in, const unsigned char *done)
 	o = sh->owned[in->slot];
 	pthread_mutex_lock(&sh->lock);
 	for (size_t i = 0; i < sh->nowned[in->slot]; i++) {
-		if (done[o[i].msg])
+		/* committed, answered later: held until then (a batch kept
+		 * from an earlier round has no index in done) */
+		if (!o[i].pending && done[o[i].msg] == DONE_PENDING)
+			o[i].pending = 1;
+		else if (!o[i].pending && done[o[i].msg])
 			continue;
 		o[k++] = o[i];
 	}
+	sh->nowned[in->slot] = k;
+	sh->landings++;
+	pthread_cond_broadcast(&sh->landed);
+	pthread_mutex_unlock(&sh->lock);
+}
+
+/* The batch kept for its answers is answered: it is no longer held. */
+static void
+land_pending(struct ingest *in)
+{
+	struct ingest_shared *sh = in->shared;
+	struct ingest_owned *o;
+	size_t k = 0;
+
+	if (in->slot < 0)
+		return;
+	o = sh->owned[in->slot];
+	pthread_mutex_lock(&sh->lock);
+	for (size_t i = 0; i < sh->nowned[in->slot]; i++)
+		if (!o[i].pending)
+			o[k++] = o[i];
 	sh->nowned[in->slot] = k;
 	sh->landings++;
 	pthread_cond_broadcast(&sh->landed);
@@ -510,15 +543,18 @@ store_round(struct ingest *in, const struct ruleset *rules, struct qmsg **q,
 {
 	struct ingest_slot *sl = in->slots;
 	enum store_batch_result br;
-	int64_t t0;
+	int64_t t0, t1;
 	size_t j;
 	int rc;
 
 	hand_marks(in);
 	t0 = mono_us();
 	store_batch_send(in->store, in->items, k);
-	/* the batch before, while PostgreSQL reads for this one */
+	/* the batch before, while PostgreSQL reads for this one (not
+	 * counted in this one's commit time) */
+	t1 = mono_us();
 	answer_pending(in);
+	t0 += mono_us() - t1;
 	br = store_batch_finish(in->store, in->items, k, rules);
 	if (br == BATCH_RETRY)
 		return -1;
@@ -585,14 +621,19 @@ choose(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 	struct ingest_slot *sl = in->slots;
 	struct ingest_shared *sh = in->shared;
 	struct ingest_owned held[INGEST_BATCH_MAX];
-	size_t k = 0, ncand = 0, i, j;
+	size_t k = 0, ncand = 0, npending = 0, i, j;
 	Gr__Report *r;
 	int rc;
 
 	if (in->slot >= 0) {
-		/* the arena is reused: nobody may read what it held */
+		/* the arena is reused: nobody may read what it held; a batch
+		 * committed and unanswered (in the other arena) stays held */
 		pthread_mutex_lock(&sh->lock);
-		sh->nowned[in->slot] = 0;
+		for (i = 0; i < sh->nowned[in->slot]; i++)
+			if (sh->owned[in->slot][i].pending)
+				sh->owned[in->slot][npending++] =
+				    sh->owned[in->slot][i];
+		sh->nowned[in->slot] = npending;
 		pthread_mutex_unlock(&sh->lock);
 	}
 	codec_arena_reset(in->arena);
@@ -626,6 +667,7 @@ choose(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 		held[ncand].r = r;
 		held[ncand].seq = m->seq;
 		held[ncand].msg = i;
+		held[ncand].pending = 0;
 		ncand++;
 		if (j < ncand - 1)
 			continue;	/* after the one it depends on */
@@ -641,8 +683,9 @@ choose(struct ingest *in, struct qmsg **q, unsigned char *done, size_t n)
 	}
 	if (in->slot >= 0) {
 		pthread_mutex_lock(&sh->lock);
-		memcpy(sh->owned[in->slot], held, ncand * sizeof(held[0]));
-		sh->nowned[in->slot] = ncand;
+		memcpy(sh->owned[in->slot] + npending, held,
+		    ncand * sizeof(held[0]));
+		sh->nowned[in->slot] = npending + ncand;
 		pthread_mutex_unlock(&sh->lock);
 	}
 	return (int)k;

@@ -43,11 +43,14 @@ struct rules_ref {
 	int		 refs;
 };
 
-/* A report a store worker holds, in its batch or waiting for a later one. */
+/* A report a store worker holds, in its batch or waiting for a later one,
+ * or committed and not yet answered (pending: answer_pending() in
+ * collector/ingest.c lets it go). */
 struct ingest_owned {
 	const Gr__Report	*r;	/* in the worker's arena */
 	uint64_t		 seq;	/* struct qmsg's */
 	size_t			 msg;	/* index in the worker's messages */
+	int			 pending;
 };
 
 /*
@@ -64,7 +67,8 @@ struct ingest_shared {
 	pthread_cond_t		 landed;	/* a batch was answered */
 	unsigned long		 landings;
 	struct rules_ref	*rules;
-	struct ingest_owned	 owned[INGEST_WORKERS_MAX][INGEST_BATCH_MAX];
+	/* a batch committed and unanswered, and those held for the next */
+	struct ingest_owned	 owned[INGEST_WORKERS_MAX][2 * INGEST_BATCH_MAX];
 	size_t			 nowned[INGEST_WORKERS_MAX];
 	atomic_int		 reload_wanted;	/* a worker reconnected */
 	atomic_size_t		 batch_max;	/* setting batch_max, as reloaded */
@@ -135,6 +139,10 @@ int	ingest_reload_rules(struct ingest *, const char *why);
 int	ingest_is_action(const char *topic);
 
 void	ingest_stats_add(struct ingest_stats *sum, const struct ingest_stats *);
+
+/* 1 when a store worker has a batch committed and not yet answered: it
+ * must not wait for the queue (ingest_idle() answers it). */
+int	ingest_pending(const struct ingest *);
 
 /* Fill b (n held already) up to the batch size from q, waiting at most
  * wait_ms for the first message when it is empty.  The new count. */

@@ -106,7 +106,9 @@ worker_main(void *arg)
 	ingest_init(in, s, p->c.mqtt, p->c.metrics, p->c.shared, w->slot);
 	backoff = BACKOFF_MIN_MS;
 	while (!atomic_load(&p->stop)) {
-		if (n == 0 && !queue_wait(p->c.q, 200)) {
+		/* not a wait while a batch waits for its answers */
+		if (n == 0 && !queue_wait(p->c.q, ingest_pending(in) ? 0 :
+		    200)) {
 			ingest_idle(in);
 			continue;
 		}
