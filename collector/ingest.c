@@ -29,7 +29,7 @@ static int	reject(struct ingest *, const char *, const char *,
 		    const char *, const struct verr *, const uint8_t *, size_t);
 static void	hand_marks(struct ingest *);
 static void	answer_pending(struct ingest *);
-static void	land_pending(struct ingest *);
+static void	land(struct ingest *, const unsigned char *);
 static void	send_new_alerts(struct ingest *);
 
 void
@@ -418,7 +418,7 @@ answer_pending(struct ingest *in)
 	in->npend = 0;
 	notify_dispatch_flush(in->mqtt, in->dispatch);
 	send_new_alerts(in);
-	land_pending(in);
+	land(in, NULL);
 }
 
 int
@@ -483,7 +483,11 @@ held_elsewhere(struct ingest *in, const Gr__Report *r, uint64_t seq)
 	return busy;
 }
 
-/* The batch is answered, or given up: what is done is no longer held. */
+/*
+ * What is done is no longer held: the round's messages marked in done
+ * (answered, or given up; a batch kept for its answers stays held until
+ * then), or, with done NULL, the batch kept for its answers, now answered.
+ */
 static void
 land(struct ingest *in, const unsigned char *done)
 {
@@ -496,35 +500,15 @@ land(struct ingest *in, const unsigned char *done)
 	o = sh->owned[in->slot];
 	pthread_mutex_lock(&sh->lock);
 	for (size_t i = 0; i < sh->nowned[in->slot]; i++) {
-		/* committed, answered later: held until then (a batch kept
-		 * from an earlier round has no index in done) */
-		if (!o[i].pending && done[o[i].msg] == DONE_PENDING)
-			o[i].pending = 1;
-		else if (!o[i].pending && done[o[i].msg])
+		/* a batch kept from an earlier round has no index in done */
+		if (done == NULL ? o[i].pending :
+		    !o[i].pending && done[o[i].msg] == DONE_ANSWERED)
 			continue;
+		if (done != NULL && !o[i].pending &&
+		    done[o[i].msg] == DONE_PENDING)
+			o[i].pending = 1;
 		o[k++] = o[i];
 	}
-	sh->nowned[in->slot] = k;
-	sh->landings++;
-	pthread_cond_broadcast(&sh->landed);
-	pthread_mutex_unlock(&sh->lock);
-}
-
-/* The batch kept for its answers is answered: it is no longer held. */
-static void
-land_pending(struct ingest *in)
-{
-	struct ingest_shared *sh = in->shared;
-	struct ingest_owned *o;
-	size_t k = 0;
-
-	if (in->slot < 0)
-		return;
-	o = sh->owned[in->slot];
-	pthread_mutex_lock(&sh->lock);
-	for (size_t i = 0; i < sh->nowned[in->slot]; i++)
-		if (!o[i].pending)
-			o[k++] = o[i];
 	sh->nowned[in->slot] = k;
 	sh->landings++;
 	pthread_cond_broadcast(&sh->landed);
