@@ -162,10 +162,13 @@ is "$(sql_as postgres "BEGIN" "SET session_replication_role = replica" \
 
 # Cases opened by one statement (as a collector's batch opens them) raise
 # the same alerts, in the same order, as the same cases opened one
-# statement each: 30 cases of two townships, red or green, some of 6
-# people, repeats of one earlier case, opened from now to 36 days ago, so
-# that later cases of the statement fall in earlier ones' windows.
+# statement each: 30 cases of two townships, repeats of one earlier case,
+# opened from now to 36 days ago, so that later cases of the statement
+# fall in earlier ones' windows.  statement_alerts COLOUR PEOPLE: with
+# these SQL expressions of k for each case's colour and people; sets one
+# and many, the alerts of each way.
 R1CASE=$(sql "SELECT id FROM \"case\" WHERE report_id = '$r1'")
+statement_alerts() {
 psql "$GR_DB" -XAtq -v ON_ERROR_STOP=1 >"$T_DIR/statement-alerts.out" <<SQL
 BEGIN;
 CREATE TEMP TABLE spec AS
@@ -173,8 +176,8 @@ SELECT k, '01KDDDDDDDDDDDDDDDDDDDDD' || lpad(k::text, 2, '0') AS rid,
 	CASE WHEN k % 3 = 0 THEN '$B' ELSE '$A' END AS township,
 	CASE WHEN k % 3 = 0 THEN '$GB' ELSE '$GA' END AS grid,
 	CASE WHEN k % 3 = 0 THEN '$WB' ELSE 'gw001' END AS worker,
-	(CASE WHEN k % 2 = 1 THEN 'red' ELSE 'green' END)::colour AS colour,
-	CASE WHEN k % 5 = 0 THEN 6 ELSE 1 END AS people,
+	($1)::colour AS colour,
+	$2 AS people,
 	now() - make_interval(days => (k % 5) * 9) AS opened,
 	CASE WHEN k % 4 = 0 THEN $R1CASE END AS repeat_of
 FROM generate_series(1, 30) k;
@@ -220,11 +223,25 @@ ROLLBACK;
 SQL
 one=$(sed -n '/^one$/,/^many$/p' "$T_DIR/statement-alerts.out" | sed '1d;$d')
 many=$(sed '1,/^many$/d' "$T_DIR/statement-alerts.out")
+}
+# red or green, some of 6 people
+statement_alerts "CASE WHEN k % 2 = 1 THEN 'red' ELSE 'green' END" \
+	"CASE WHEN k % 5 = 0 THEN 6 ELSE 1 END"
 is "$many" "$one" "cases opened by one statement raise the alerts of cases opened one by one"
 is "$(printf '%s\n' "$one" | awk '{ print $2 }' | sort -u | tr '\n' ' ')" \
 	"double_check group repeat " \
 	"... repeats, group incidents and 一案双查 among them"
 check "... one of which names the 20 latest of more" grep -q '列出最近 20 起' <<<"$one"
+# none of them red or of 5 people or more: no 一案双查 to look for, the
+# repeats raised by a statement of their own (schema/0038)
+statement_alerts "CASE WHEN k % 2 = 1 THEN 'yellow' ELSE 'green' END" 1
+is "$many" "$one" "cases none of them red or group, opened by one statement, raise the alerts of cases opened one by one"
+is "$(printf '%s\n' "$many" | awk '{ print $2 }' | sort | uniq -c | awk '{ print $1, $2 }')" \
+	"7 repeat" "... the repeats of the 7 among them"
+n0=$(sql "SELECT count(*) FROM \"case\" WHERE repeat_of = $R1CASE")
+is "$(printf '%s\n' "$many" | sed -n 's/.*第 \([0-9]*\) 次.*/\1/p' | tr '\n' ' ')" \
+	"$(seq $((n0 + 2)) $((n0 + 8)) | tr '\n' ' ')" \
+	"... each counted in its place, after the earlier case and its $n0 repeats (第 N 次)"
 
 # A case's county and unit follow from its township, and so do an
 # alert's county (schema/0027_case_units_checked.sql): checked in the row,
