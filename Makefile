@@ -153,13 +153,14 @@ unit: all
 	@sh tests/run.sh --unit-only $(BUILD)
 
 # Every test, on a normal build and on a sanitizer build, and the
-# integration tests once more with the collector under valgrind.
+# integration tests once more with the collector under valgrind; two
+# passes at a time (much of a test's time is spent waiting on its servers).
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory all BUILD=build/san SANITIZE=address,undefined OPT='-O1 -g'
 	@$(MAKE) --no-print-directory all BUILD=build/tsan SANITIZE=thread OPT='-O1 -g'
 	@$(MAKE) --no-print-directory fuzz-build
-	@sh tests/run.sh build build/san tsan:build/tsan valgrind:build fuzz:build/fuzz
+	@sh tests/run.sh -j 2 valgrind:build build tsan:build/tsan build/san fuzz:build/fuzz
 
 demo: deps
 	@$(MAKE) --no-print-directory all

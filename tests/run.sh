@@ -1,16 +1,70 @@
 #!/bin/sh
 # run.sh -- run every test against one or more builds and print one summary.
 #
-#   tests/run.sh [--unit-only] BUILD|valgrind:BUILD|tsan:BUILD|fuzz:BUILD ...
+#   tests/run.sh [--unit-only] [-j N] BUILD|valgrind:BUILD|tsan:BUILD|fuzz:BUILD ...
 #
 # Unit tests are cmocka programs in BUILD/tests/test_*; integration tests
 # are tests/integration/test_*.sh printing TAP lines ("ok N - ..." and
-# "not ok N - ...").  The last line is "N passed, N failed".
+# "not ok N - ...").  The last line is "N passed, N failed".  With -j N the
+# passes (the arguments) are dealt out in turn to N runs side by side, each
+# running its passes one after another; their lines come out run by run
+# once all have ended.  Each test has its own servers on free ports, and
+# each pass its own logs.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 unit_only=0
-if [ "${1:-}" = "--unit-only" ]; then unit_only=1; shift; fi
+jobs=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--unit-only) unit_only=1; shift ;;
+	-j) jobs=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
 [ $# -gt 0 ] || set -- build
+
+if [ "$jobs" -gt 1 ] && [ $# -gt 1 ]; then
+	out=$(mktemp -d "${TMPDIR:-/tmp}/gr-run.XXXXXX")
+	echo "tests: $# passes in $jobs runs side by side; each run's lines come when all have ended"
+	pids=
+	j=0
+	while [ "$j" -lt "$jobs" ]; do
+		# every jobs-th pass from the j-th on
+		set -f
+		mine=
+		k=0
+		for arg in "$@"; do
+			[ $((k % jobs)) -eq "$j" ] && mine="$mine $arg"
+			k=$((k + 1))
+		done
+		set +f
+		if [ -n "$mine" ]; then
+			# shellcheck disable=SC2086
+			sh "$0" $([ $unit_only -eq 1 ] && echo --unit-only) $mine \
+			    >"$out/$j" 2>&1 &
+			pids="$pids $!"
+		fi
+		j=$((j + 1))
+	done
+	for p in $pids; do wait "$p"; done
+	passed=0
+	failed=0
+	for f in "$out"/*; do
+		sed '$d' "$f"
+		set -- $(tail -n 1 "$f")
+		if [ "${2:-}" = passed, ] && [ "${4:-}" = failed ]; then
+			passed=$((passed + $1))
+			failed=$((failed + $3))
+		else
+			failed=$((failed + 1))	# a run that ended without its summary
+			echo "FAIL  a run of tests ended without its summary"
+		fi
+	done
+	rm -rf "$out"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+fi
 
 passed=0
 failed=0
