@@ -17,11 +17,35 @@ jobs=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--unit-only) unit_only=1; shift ;;
-	-j) jobs=$2; shift 2 ;;
+	-j)
+		case ${2:-} in
+		''|*[!0-9]*|0*) echo "run.sh: -j wants a whole number of runs, 1 or more" >&2; exit 2 ;;
+		esac
+		jobs=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
 [ $# -gt 0 ] || set -- build
+
+passname() {	# passname ARG: the name a pass's logs are kept under
+	case $1 in
+	fuzz:*) echo fuzz ;;
+	tsan:*) echo tsan ;;
+	valgrind:*) echo valgrind ;;
+	*) basename "$1" ;;
+	esac
+}
+
+# Each pass writes its logs under its name: two passes of one name would
+# write over each other's.
+seen=" "
+for arg in "$@"; do
+	n=$(passname "$arg")
+	case $seen in
+	*" $n "*) echo "run.sh: two passes named $n ($arg); their logs would clash" >&2; exit 2 ;;
+	esac
+	seen="$seen$n "
+done
 
 if [ "$jobs" -gt 1 ] && [ $# -gt 1 ]; then
 	out=$(mktemp -d "${TMPDIR:-/tmp}/gr-run.XXXXXX")
@@ -113,7 +137,7 @@ for arg in "$@"; do
 		;;
 	*)
 		build=$arg
-		name=$(basename "$build")
+		name=$(passname "$arg")
 		unset GR_WRAP
 		;;
 	esac
