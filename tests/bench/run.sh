@@ -5,7 +5,8 @@
 # the same run, the ceilings of the same machine: the broker alone (grload's
 # echo responder answers each report at once, no database), the raw
 # end-to-end ceiling (the same responder stores each batch of what has come
-# with one durable INSERT into a plain table before it answers) and the
+# with one durable INSERT into a plain table before it answers; at full
+# speed and at 1,000/s, the latency the collector's is read against) and the
 # database alone: the collector's own batch path without MQTT (grload db
 # calls store_batch() of collector/store.c with the same reports), and
 # pgbench running the per-report transaction (tests/bench/dbonly.sql); then
@@ -368,6 +369,15 @@ if grload_stage raw-full -n "$B_FULL" -d "$B_FULL_S"; then
 	check_raw raw-full
 	row "raw ceiling, full speed" "$B_RES" "$B_CHECK"
 fi
+# the same at the fixed rate, on an empty table: the latency the machine
+# gives a durable store-then-ack path with nothing else to do
+sql "TRUNCATE bench_raw" >/dev/null
+if grload_stage raw-rate -n "$B_RATE_COUNT" -r "$B_RATE" -d "$B_RATE_S"; then
+	check_raw raw-rate
+	row "raw ceiling, $B_RATE/s" "$B_RES" "$B_CHECK"
+	keep_up "the raw ceiling" "$B_RES"
+	[ "$B_CHECK" = MISMATCH ] || B_RAW_P99_RATE=$(field "$B_RES" p99)
+fi
 responder_stop "$B_DIR/sink.log"
 sql "DROP TABLE bench_raw" >/dev/null
 
@@ -563,6 +573,9 @@ goal() {
 	esac
 }
 [ -n "${B_P99_RATE:-}" ] && printf '%-38s %s ms  (offered %s/s%s)\n' "collector p99 at $B_RATE/s" "$B_P99_RATE" "$B_RATE" "$(goal "$B_RATE")"
+[ -n "${B_P99_RATE:-}" ] && [ -n "${B_RAW_P99_RATE:-}" ] &&
+	printf '%-38s %s ms  (collector / raw: %s times)\n' "raw ceiling p99 at $B_RATE/s" "$B_RAW_P99_RATE" \
+	"$(awk -v c="$B_P99_RATE" -v r="$B_RAW_P99_RATE" 'BEGIN { printf "%.1f", (r > 0 ? c / r : 0) }')"
 [ -n "${B_P99_HIGH:-}" ] && printf '%-38s %s ms  (%s/s went out%s)\n' "collector p99 at $B_RATE_HIGH/s" "$B_P99_HIGH" "$B_HIGH_OFFERED" "$(goal "$B_RATE_HIGH")"
 [ -n "${B_TREND:-}" ] && say "collector at full speed                $B_TREND"
 if [ "${B_HWM:-0}" -gt 0 ] && [ "$B_HWM" -lt "$B_RSS_LIMIT_KB" ]; then
