@@ -153,8 +153,9 @@ unit: all
 	@sh tests/run.sh --unit-only $(BUILD)
 
 # Every test, on a normal build and on a sanitizer build, and the
-# integration tests once more with the collector under valgrind; two
-# passes at a time (much of a test's time is spent waiting on its servers).
+# integration tests once more with the collector under valgrind; three
+# passes at a time (much of a test's time is spent waiting on its servers),
+# dealt so that the long ones (valgrind, build, san) start first, one each.
 # The four builds compile one file per core, unless make was already given -j.
 TEST_JOBS = $(if $(findstring j,$(filter-out --%,$(MAKEFLAGS))),,-j$(shell nproc 2>/dev/null || echo 2))
 test: deps
@@ -162,7 +163,7 @@ test: deps
 	@$(MAKE) --no-print-directory $(TEST_JOBS) all BUILD=build/san SANITIZE=address,undefined OPT='-O1 -g'
 	@$(MAKE) --no-print-directory $(TEST_JOBS) all BUILD=build/tsan SANITIZE=thread OPT='-O1 -g'
 	@$(MAKE) --no-print-directory $(TEST_JOBS) fuzz-build
-	@sh tests/run.sh -j 2 valgrind:build build tsan:build/tsan build/san fuzz:build/fuzz
+	@sh tests/run.sh -j 3 valgrind:build build build/san tsan:build/tsan fuzz:build/fuzz
 
 demo: deps
 	@$(MAKE) --no-print-directory all
