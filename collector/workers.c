@@ -42,18 +42,32 @@ struct workers {
  * stored), paying the batch's fixed cost, about 1.7 ms of backend CPU,
  * half as often: 6 % more reports/s, same latency at 1,000/s (README, "One
  * store worker on two cores").  The cores are those this process may run
- * on (a cpuset or taskset counts).
+ * on (a cpuset or taskset counts), and no more than its cgroup's CPU quota
+ * allows (systemd's CPUQuota=, a container's --cpus).
  */
 int
 workers_for_machine(void)
 {
 	cpu_set_t set;
 	long n = -1;
+	int quota = 0;
+	char *cg, *line, *save;
 
 	if (sched_getaffinity(0, sizeof(set), &set) == 0)
 		n = CPU_COUNT(&set);
 	if (n <= 0)
 		n = sysconf(_SC_NPROCESSORS_ONLN);
+	/* cgroup v2: the line "0::/PATH" */
+	if ((cg = read_file("/proc/self/cgroup", 65536, NULL)) != NULL) {
+		for (line = strtok_r(cg, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save))
+			if (strncmp(line, "0::", 3) == 0)
+				quota = cgroup_cpu_limit("/sys/fs/cgroup",
+				    line + 3);
+		free(cg);
+	}
+	if (quota > 0 && (n <= 0 || quota < n))
+		n = quota;
 	return n > 0 && n <= 2 ? 1 : 2;
 }
 

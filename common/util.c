@@ -252,3 +252,62 @@ cst_deadline(char *buf, size_t size, int64_t ms)
 		buf[0] = '\0';
 	return buf;
 }
+
+/* One cpu.max: 0 for "max" or a file that cannot be read or parsed, else
+ * the quota in whole CPUs, rounded up. */
+static long
+cpu_max_cpus(const char *file)
+{
+	char *text, *end;
+	long long quota, period;
+	long cpus = 0;
+
+	if ((text = read_file(file, 256, NULL)) == NULL)
+		return 0;
+	errno = 0;
+	quota = strtoll(text, &end, 10);
+	if (end != text && *end == ' ' && errno == 0 && quota > 0) {
+		const char *p = end + 1;
+
+		period = strtoll(p, &end, 10);
+		if (end != p && (*end == '\n' || *end == '\0') && errno == 0 &&
+		    period > 0) {
+			long long n = quota / period + (quota % period != 0);
+
+			cpus = n > LONG_MAX ? LONG_MAX : (long)n;
+		}
+	}
+	free(text);
+	return cpus;
+}
+
+int
+cgroup_cpu_limit(const char *root, const char *path)
+{
+	char dir[PATH_MAX], file[PATH_MAX + 16];
+	long least = 0, n;
+	char *slash;
+	int len;
+
+	if (path == NULL || path[0] != '/' || strstr(path, "/..") != NULL)
+		return 0;
+	len = snprintf(dir, sizeof(dir), "%s%s", root, path);
+	if (len < 0 || (size_t)len >= sizeof(dir))
+		return 0;
+	/* the cgroup itself, then each parent up to root */
+	for (;;) {
+		while (len > 0 && dir[len - 1] == '/')
+			dir[--len] = '\0';
+		snprintf(file, sizeof(file), "%s/cpu.max", dir);
+		if ((n = cpu_max_cpus(file)) > 0 && (least == 0 || n < least))
+			least = n;
+		if ((size_t)len <= strlen(root) ||
+		    (slash = strrchr(dir, '/')) == NULL)
+			break;
+		*slash = '\0';
+		len = (int)(slash - dir);
+		if ((size_t)len < strlen(root))
+			break;
+	}
+	return least > INT_MAX ? INT_MAX : (int)least;
+}

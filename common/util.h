@@ -53,6 +53,14 @@ char	*home_path(const char *name);
 const char	*cst_time(char *buf, size_t size, int64_t ms);
 const char	*cst_deadline(char *buf, size_t size, int64_t ms);
 
+/*
+ * The CPUs a cgroup v2 quota gives the cgroup at path (as /proc/self/cgroup
+ * names it, "/system.slice/x.service") under root (/sys/fs/cgroup): the
+ * least "QUOTA PERIOD" of its cpu.max and its ancestors', rounded up to
+ * whole CPUs.  0 when none sets a quota ("max", or no cpu.max to read).
+ */
+int	 cgroup_cpu_limit(const char *root, const char *path);
+
 /* Parse a decimal integer in [min, max]; 0 on success, -1 otherwise. */
 int	 parse_long(const char *s, long min, long max, long *out);
 

@@ -1,5 +1,5 @@
 /* test_util.c -- common/util.c: times in China Standard Time, secrets,
- * per-user paths. */
+ * per-user paths, cgroup CPU quotas. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -70,6 +71,69 @@ test_home_path(void **state)
 	free(p);
 }
 
+/* Write text to root/sub/cpu.max, making sub if its parent is there. */
+static void
+put_cpu_max(const char *root, const char *sub, const char *text)
+{
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s%s", root, sub);
+	(void)mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s%s/cpu.max", root, sub);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void
+test_cgroup_cpu_limit(void **state)
+{
+	/* cpu.max of /a and of /a/b (NULL: no file), and the limit of /a/b */
+	static const struct {
+		const char *parent, *child;
+		int want;
+	} cases[] = {
+		{ NULL, NULL, 0 },				/* no quota */
+		{ "max 100000\n", "max 100000\n", 0 },
+		{ NULL, "150000 100000\n", 2 },		/* rounded up */
+		{ NULL, "100000 100000\n", 1 },
+		{ "50000 100000\n", "max 100000\n", 1 },	/* the parent's */
+		{ "50000 100000\n", NULL, 1 },
+		{ "800000 100000\n", "300000 100000\n", 3 },	/* the least */
+		{ "300000 100000\n", "800000 100000\n", 3 },
+		{ "lots 100000\n", "100000 0\n", 0 },	/* unreadable */
+		{ NULL, "100000\n", 0 },
+		{ NULL, "-100000 100000\n", 0 },
+	};
+	char root[] = "/tmp/test_cgroup.XXXXXX";
+	char path[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_non_null(mkdtemp(strcpy(root, "/tmp/test_cgroup.XXXXXX")));
+		snprintf(path, sizeof(path), "mkdir -p %s/a/b", root);
+		assert_int_equal(system(path), 0);
+		if (cases[i].parent != NULL)
+			put_cpu_max(root, "/a", cases[i].parent);
+		if (cases[i].child != NULL)
+			put_cpu_max(root, "/a/b", cases[i].child);
+		/* a sibling's quota is never ours */
+		put_cpu_max(root, "/c", "100000 100000\n");
+		if (cgroup_cpu_limit(root, "/a/b") != cases[i].want)
+			fail_msg("case %zu: %d CPUs, want %d", i,
+			    cgroup_cpu_limit(root, "/a/b"), cases[i].want);
+		assert_int_equal(cgroup_cpu_limit(root, "/a/b/"),
+		    cases[i].want);
+		/* paths not as /proc/self/cgroup gives them */
+		assert_int_equal(cgroup_cpu_limit(root, "a/b"), 0);
+		assert_int_equal(cgroup_cpu_limit(root, "/a/../c"), 0);
+		assert_int_equal(cgroup_cpu_limit(root, NULL), 0);
+		snprintf(path, sizeof(path), "rm -rf %s", root);
+		assert_int_equal(system(path), 0);
+	}
+}
+
 int
 main(void)
 {
@@ -77,6 +141,7 @@ main(void)
 		cmocka_unit_test(test_cst),
 		cmocka_unit_test(test_secret),
 		cmocka_unit_test(test_home_path),
+		cmocka_unit_test(test_cgroup_cpu_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
