@@ -112,7 +112,8 @@ GRANT EXECUTE ON FUNCTION gr_alerts_pending(integer, interval) TO gr_collector;
 -- raised: what the collector publishes after the commit of the transaction
 -- that stored the reports (and opened the cases: none is published yet,
 -- and no test of published_at is made, which would draw the planner to
--- the alert_unpublished index, every unpublished alert of the county).
+-- the alert_unpublished index, every unpublished alert of the county;
+-- 0033 has since dropped both, for the table alert_unsent).
 CREATE FUNCTION gr_alerts_of(p_reports text[])
 RETURNS TABLE (id bigint, kind alert_kind, case_no text, county_code text,
 	township_code text, township_name text, related text[], note text,

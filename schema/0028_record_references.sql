@@ -130,8 +130,9 @@ CREATE TRIGGER case_flagged_refs AFTER INSERT ON case_flagged
 	FOR EACH STATEMENT EXECUTE FUNCTION gr_case_id_refs();
 
 -- An UPDATE that changes a reference, which nothing in the system does,
--- is checked row by row; any other UPDATE (a case's state, an alert
--- marked published) fires nothing.  case_event is append-only (0001).
+-- is checked row by row; any other UPDATE (a case's state) fires nothing.
+-- (Marking an alert published was an UPDATE of alert; since 0033 it
+-- deletes its row of alert_unsent.)  case_event is append-only (0001).
 -- gr_reference_changed(COLUMN, PARENT): NEW's COLUMN names a row of PARENT
 CREATE FUNCTION gr_reference_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
