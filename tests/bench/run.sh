@@ -577,6 +577,9 @@ goal() {
 	printf '%-38s %s ms  (collector / raw: %s times)\n' "raw ceiling p99 at $B_RATE/s" "$B_RAW_P99_RATE" \
 	"$(awk -v c="$B_P99_RATE" -v r="$B_RAW_P99_RATE" 'BEGIN { printf "%.1f", (r > 0 ? c / r : 0) }')"
 [ -n "${B_P99_HIGH:-}" ] && printf '%-38s %s ms  (%s/s went out%s)\n' "collector p99 at $B_RATE_HIGH/s" "$B_P99_HIGH" "$B_HIGH_OFFERED" "$(goal "$B_RATE_HIGH")"
+# a rate above what the raw path itself stores cannot be offered here
+[ -n "${B_P99_HIGH:-}" ] && [ "${B_RAW_RPS:-0}" -gt 0 ] && [ "$B_RAW_RPS" -lt "$B_RATE_HIGH" ] &&
+	say "... the raw ceiling here, $B_RAW_RPS/s at full speed, is below $B_RATE_HIGH/s: this machine cannot take that rate end to end"
 [ -n "${B_TREND:-}" ] && say "collector at full speed                $B_TREND"
 if [ "${B_HWM:-0}" -gt 0 ] && [ "$B_HWM" -lt "$B_RSS_LIMIT_KB" ]; then
 	say "collector peak RSS                     $((B_HWM / 1024)) MB (VmHWM, bound 64 MB): ok"
