@@ -285,8 +285,8 @@ int
 cgroup_cpu_limit(const char *root, const char *path)
 {
 	char dir[PATH_MAX], file[PATH_MAX + 16];
+	size_t rootlen = strlen(root);
 	long least = 0, n;
-	char *slash;
 	int len;
 
 	if (path == NULL || path[0] != '/' || strstr(path, "/..") != NULL)
@@ -294,20 +294,18 @@ cgroup_cpu_limit(const char *root, const char *path)
 	len = snprintf(dir, sizeof(dir), "%s%s", root, path);
 	if (len < 0 || (size_t)len >= sizeof(dir))
 		return 0;
-	/* the cgroup itself, then each parent up to root */
+	/* the cgroup itself, then each parent up to root: path begins with
+	 * '/', so each cut at the last '/' stays within dir past root */
 	for (;;) {
-		while (len > 0 && dir[len - 1] == '/')
+		while ((size_t)len > rootlen && dir[len - 1] == '/')
 			dir[--len] = '\0';
 		snprintf(file, sizeof(file), "%s/cpu.max", dir);
 		if ((n = cpu_max_cpus(file)) > 0 && (least == 0 || n < least))
 			least = n;
-		if ((size_t)len <= strlen(root) ||
-		    (slash = strrchr(dir, '/')) == NULL)
+		if ((size_t)len <= rootlen)
 			break;
-		*slash = '\0';
-		len = (int)(slash - dir);
-		if ((size_t)len < strlen(root))
-			break;
+		len = (int)(strrchr(dir, '/') - dir);
+		dir[len] = '\0';
 	}
 	return least > INT_MAX ? INT_MAX : (int)least;
 }

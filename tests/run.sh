@@ -106,12 +106,13 @@ count() {	# count LOG: add the log's results to the totals
 }
 
 for arg in "$@"; do
+	name=$(passname "$arg")
 	# "valgrind:BUILD" runs the integration tests with the collector under
 	# valgrind's memcheck, and no unit tests.
 	case $arg in
 	fuzz:*)
 		# "fuzz:BUILD" runs the libFuzzer targets for a short while.
-		log=$logdir/fuzz.log
+		log=$logdir/$name.log
 		sh "$top/tests/fuzz/run.sh" "${arg#fuzz:}" "${FUZZ_SECONDS:-20}" >"$log" 2>&1
 		rc=$?
 		if ! count "$log" || [ $rc -ne 0 ]; then
@@ -127,17 +128,14 @@ for arg in "$@"; do
 		# "tsan:BUILD" (ThreadSanitizer) runs the unit tests and the
 		# integration tests marked "# gr-test: threads".
 		build=${arg#tsan:}
-		name=tsan
 		unset GR_WRAP
 		;;
 	valgrind:*)
 		build=${arg#valgrind:}
-		name=valgrind
 		export GR_WRAP="valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
 		;;
 	*)
 		build=$arg
-		name=$(passname "$arg")
 		unset GR_WRAP
 		;;
 	esac

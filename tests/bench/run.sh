@@ -284,6 +284,8 @@ pgbench_stage() {
 }
 
 pct_of() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f %%", 100 * a / b; else print "-" }'; }
+# ratio_of A B: A as a percentage of B, one decimal (a round's ratio)
+ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }'; }
 
 # ---------------------------------------------------------------- set-up
 
@@ -505,7 +507,7 @@ say "  collectors  $(grep -h -o 'stored=[0-9]*' "$B_DIR/collector.log" | tail -n
 
 B_RATIOS=()
 if [ -n "${B_RAW_RPS:-}" ] && [ -n "${B_COLL_RPS:-}" ]; then
-	B_RATIOS+=("$(awk -v c="$B_COLL_RPS" -v r="$B_RAW_RPS" 'BEGIN { printf "%.1f", 100 * c / r }')")
+	B_RATIOS+=("$(ratio_of "$B_COLL_RPS" "$B_RAW_RPS")")
 	say ""
 	say "-- the raw ceiling and the collector at full speed, $B_ROUNDS rounds in turns (round 1: the stages above, $B_RAW_RPS and $B_COLL_RPS/s)"
 fi
@@ -537,7 +539,7 @@ for B_R in $(seq 2 "$B_ROUNDS"); do
 		fail "round $B_R: no figure"
 		break
 	fi
-	B_RATIOS+=("$(awk -v c="$B_COLL_R" -v r="$B_RAW_R" 'BEGIN { printf "%.1f", 100 * c / r }')")
+	B_RATIOS+=("$(ratio_of "$B_COLL_R" "$B_RAW_R")")
 	say "  round $B_R     raw ceiling $B_RAW_R/s, collector $B_COLL_R/s: ${B_RATIOS[-1]} %"
 done
 # median of the rounds' ratios
