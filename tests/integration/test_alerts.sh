@@ -308,7 +308,7 @@ port=$(gr_free_port)
 gr_collector_start "$T_DIR" "$BUILD" -o store_workers=1 -o metrics_port="$port"
 cp "$T_DIR/county.sub" "$T_DIR/county.sub.before"
 lock_cases hold
-first=$(agent_outbox gw001 batch-first -W 1 report --grid "$GA" --category 16 \
+first=$(nowait agent_outbox gw001 batch-first -W 1 report --grid "$GA" --category 16 \
 	--colour green --people 1 --summary "批量 先到" | cut -d: -f1)
 check "the first report's transaction waits on table case" \
 	gr_wait_for 20 "the collector waiting on table case" lock_waits 1 relation
@@ -316,7 +316,7 @@ for c in 10 11 12 13 14 15; do
 	printf 'grid: %s\ncategory: %s\ncolour: green\npeople: 1\nsummary: 批量 %s\nlink: %s\n\n' \
 		"$GA" "$c" "$c" "$r1"
 done >"$T_DIR/batch.txt"
-agent_outbox gw001 batch-rest -W 1 report --file "$T_DIR/batch.txt" >/dev/null
+nowait agent_outbox gw001 batch-rest -W 1 report --file "$T_DIR/batch.txt" >/dev/null
 waiting_is() {	# the collector holds N reports (queued, or in its batch)
 	[ "$(curl -sf --max-time 10 "http://127.0.0.1:$port/metrics" |
 		awk '$1 == "gr_collector_queue_length" { print $2 }')" = "$1" ]

@@ -26,7 +26,7 @@ idof() { sql "SELECT id FROM report WHERE summary = '$1'"; }
 # alerts_of ID: "kind related note-count" of the alerts of the report's case
 alerts_of() { sql "SELECT string_agg(a.kind || ' ' || array_to_string(a.related, ',') || ' ' || coalesce(substring(a.note from '第 [0-9]+ 起'), substring(a.note from '[0-9]+ 人'), ''), '; ' ORDER BY a.kind::text) FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.report_id = '$1'"; }
 # other OUTBOX ARGS...: gw001 with an outbox of its own
-other() { agent_outbox gw001 "$@"; }
+other() { nowait agent_outbox gw001 "$@"; }
 # hold_case NAME CATEGORY SUMMARY: session NAME locks table "case", and a
 # report (of CATEGORY, with SUMMARY) comes that waits for it: the
 # collector's next write waits, and what arrives meanwhile queues up for
@@ -96,7 +96,7 @@ EOF
 other batch -W 1 report --file "$T_DIR/batch.txt" >/dev/null
 # and the first report once more: a duplicate in the same batch
 sqlite3 "$T_DIR/agents/gw001.db" "UPDATE outbox SET state = 'queued' WHERE id = '$r0'"
-agent gw001 -W 1 sync >/dev/null
+nowait agent gw001 -W 1 sync >/dev/null
 
 session_close wait "COMMIT;"
 wait_count 20 7 "SELECT count(*) FROM report"
@@ -172,9 +172,9 @@ hold_case wait2 16 "锁序 等待"
 session_open town
 session_send town "BEGIN; SELECT gr_lock_townships(ARRAY['$TLO'], ARRAY['red'], ARRAY[1]); SELECT 'held';"
 session_wait town held
-agent "$WHI" -W 1 report --grid "$(grid_of "$WHI")" --category 14 --colour red \
+nowait agent "$WHI" -W 1 report --grid "$(grid_of "$WHI")" --category 14 --colour red \
 	--people 1 --summary "锁序 后乡镇" >/dev/null
-agent "$WLO" -W 1 report --grid "$(grid_of "$WLO")" --category 14 --colour red \
+nowait agent "$WLO" -W 1 report --grid "$(grid_of "$WLO")" --category 14 --colour red \
 	--people 1 --summary "锁序 前乡镇" >/dev/null
 session_close wait2 "COMMIT;"
 gr_wait_for 20 "the next batch waits for township $TLO" advisory_waits 1 gr_double_check

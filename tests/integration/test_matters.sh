@@ -25,7 +25,7 @@ caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
 # send OUTBOX CATEGORY SUMMARY: a report of petitioner 13900001111 by
 # gw001, from an outbox of its own; prints its id
 send() {
-	agent_outbox gw001 "$1" -W 1 report --grid "$G" --category "$2" \
+	nowait agent_outbox gw001 "$1" -W 1 report --grid "$G" --category "$2" \
 		--colour green --people 1 --summary "$3" \
 		--party "petitioner:某人:13900001111" | cut -d: -f1
 }
@@ -62,10 +62,10 @@ check "the two were stored by the two collectors" \
 # the second waits for the first's commit at the case's repeat lock,
 # schema/0025_repeat_locks.sql, after its search.)
 lock_cases two
-r3=$(agent_outbox gw001 c -W 1 report --grid "$G" --category 11 --colour green \
+r3=$(nowait agent_outbox gw001 c -W 1 report --grid "$G" --category 11 --colour green \
 	--people 1 --summary "链接 一" --link "$r1" | cut -d: -f1)
 gr_wait_for 20 "a collector waiting on table case" lock_waits 1 relation
-r4=$(agent_outbox gw001 d -W 1 report --grid "$G" --category 12 --colour green \
+r4=$(nowait agent_outbox gw001 d -W 1 report --grid "$G" --category 12 --colour green \
 	--people 1 --summary "链接 二" --link "$r1" | cut -d: -f1)
 check "a second report linking to the same one waits at the case's repeat lock, past its search" \
 	gr_wait_for 20 "a collector waiting on a repeat lock" advisory_waits 1 gr_repeat

@@ -63,7 +63,7 @@ hup() {
 # waits for table "case"; prints how many transactions stored the four
 burst() {
 	lock_cases "hold_$1"
-	agent_outbox gw001 "first_$1" -W 1 report --grid "$G" --category 11 \
+	nowait agent_outbox gw001 "first_$1" -W 1 report --grid "$G" --category 11 \
 		--colour green --people 1 --summary "重载 $1 等待" >/dev/null
 	# the store worker's case statement, not a sweep's
 	gr_wait_for 20 "the collector's cases to wait for table case" sql_is 1 \
@@ -73,7 +73,7 @@ burst() {
 		printf 'grid: %s\ncategory: %s\ncolour: green\npeople: 1\nsummary: 重载 %s %s\n\n' \
 			"$G" "$c" "$1" "$c" >>"$T_DIR/burst_$1.txt"
 	done
-	agent_outbox gw001 "burst_$1" -W 1 report --file "$T_DIR/burst_$1.txt" >/dev/null
+	nowait agent_outbox gw001 "burst_$1" -W 1 report --file "$T_DIR/burst_$1.txt" >/dev/null
 	session_close "hold_$1" "COMMIT;"
 	wait_count 20 5 "SELECT count(*) FROM report WHERE summary LIKE '重载 $1 %'"
 	sql "SELECT count(DISTINCT xmin::text) FROM report WHERE summary LIKE '重载 $1 1_'"

@@ -10,7 +10,7 @@ start_servers
 
 # 1. No collector: the report waits in the outbox.
 g1=$(grid_of gw002)
-agent gw002 -W 1 report --grid "$g1" --category 02 --colour yellow --people 3 \
+nowait agent gw002 -W 1 report --grid "$g1" --category 02 --colour yellow --people 3 \
 	--summary "工资拖欠, 采集服务停止时上报" >/dev/null
 is "$?" 5 "with no collector the agent keeps the report and exits 5"
 is "$(sqlite3 "$T_DIR/agents/gw002.db" "SELECT state FROM outbox")" sent \
