@@ -153,7 +153,8 @@ unit: all
 	@sh tests/run.sh --unit-only $(BUILD)
 
 # Every test, on a normal build and on a sanitizer build, and the
-# integration tests once more with the collector under valgrind; three
+# integration tests once more with the long-running programs (the
+# collector, the field agent's run, the console's watch) under valgrind; three
 # passes at a time (much of a test's time is spent waiting on its servers),
 # dealt so that the long ones (valgrind, build, san) start first, one each.
 # The four builds compile one file per core, unless make was already given -j.

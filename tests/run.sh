@@ -107,8 +107,10 @@ count() {	# count LOG: add the log's results to the totals
 
 for arg in "$@"; do
 	name=$(passname "$arg")
-	# "valgrind:BUILD" runs the integration tests with the collector under
-	# valgrind's memcheck, and no unit tests.
+	# "valgrind:BUILD" runs the integration tests with the long-running
+	# programs (the collector, field-agent run, dispatch-console watch:
+	# those the tests start with $GR_WRAP) under valgrind's memcheck, and
+	# no unit tests.
 	case $arg in
 	fuzz:*)
 		# "fuzz:BUILD" runs the libFuzzer targets for a short while.

@@ -273,7 +273,8 @@ act() {
 	return 1
 }
 run_agent() {	# start `run` in the background, output in run.out / run.err
-	"$BUILD/field-agent" -b "$GR_BROKER" -o "$T_DIR/agents/$W.db" -w $W -d dev-$W \
+	# (a long-running program: under valgrind in that pass, as the collector)
+	${GR_WRAP:-} "$BUILD/field-agent" -b "$GR_BROKER" -o "$T_DIR/agents/$W.db" -w $W -d dev-$W \
 		--resend 1 run >>"$T_DIR/run.out" 2>>"$T_DIR/run.err" </dev/null &
 	RUN_PID=$!
 	gr_wait_for 20 "run to connect" sh -c "[ \$(grep -c 'connected to' '$T_DIR/run.err') -ge $1 ]"

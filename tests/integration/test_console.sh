@@ -162,8 +162,9 @@ is "$(state "$A")" "visited $T" "sync sends the kept action once the broker is b
 is "$(sql "SELECT satisfaction FROM \"case\" WHERE case_no = '$A'")" 5 "... with its score"
 
 # watch prints updates as they come, and stops cleanly on SIGINT.
-# (exec: $! must be the console itself, not a subshell)
-(exec "$BUILD/dispatch-console" -b "$GR_BROKER" -C "$T_DIR/console-$T.db" \
+# (exec: $! must be the console itself, not a subshell; a long-running
+# program: under valgrind in that pass, as the collector)
+(exec ${GR_WRAP:-} "$BUILD/dispatch-console" -b "$GR_BROKER" -C "$T_DIR/console-$T.db" \
 	-u "$T" -a "disp-$T" watch >"$T_DIR/watch" 2>&1) &
 W=$!
 gr_wait_for 20 "watch to start" grep -q "^watching" "$T_DIR/watch"
