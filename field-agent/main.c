@@ -110,7 +110,7 @@ usage(FILE *fp)
 "  sync        send everything not yet acknowledged and wait for the Acks\n"
 "  run         stay connected: deliver, send again what has no Ack, reconnect,\n"
 "              and print Acks and case updates as they come (until SIGTERM)\n"
-"  outbox      list the reports in the outbox with their state and case\n"
+"  outbox      list the worker's reports in the outbox, state and case\n"
 "  categories  list the dispute categories and items\n"
 "  config      show the effective configuration\n"
 "\n"
@@ -164,7 +164,8 @@ static struct outbox *
 open_outbox(const struct agent_conf *c)
 {
 	char err[512];
-	struct outbox *ob = outbox_open(c->outbox, err, sizeof(err));
+	struct outbox *ob = outbox_open(c->outbox, c->worker, err,
+	    sizeof(err));
 
 	if (ob == NULL)
 		fprintf(stderr, "field-agent: %s\n", err);

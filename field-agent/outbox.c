@@ -10,8 +10,10 @@
 
 #include <sqlite3.h>
 
+#include "codec.h"
 #include "log.h"
 #include "outbox.h"
+#include "topic.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -19,6 +21,7 @@ struct outbox {
 	sqlite3	*db;
 	char	*path;
 	int	 lockfd;	/* holds the delivery lock; -1 when not held */
+	char	 worker[40];	/* whose reports this handle adds and sends */
 	char	 error[160];
 };
 
@@ -49,7 +52,25 @@ static const char upgrade_2_sql[] =
 	"ALTER TABLE outbox ADD COLUMN case_updated_at INTEGER;"
 	"PRAGMA user_version = 2;";
 
+/*
+ * Version 3: the worker whose report it is.  Workers sharing a handheld
+ * may share an outbox; each sends only his own reports, on his own topic
+ * and as his own broker user: sent as another, a report would be
+ * rejected (the topic's worker is not the report's) and never sent again.
+ * The rows of older versions get theirs from their payload
+ * (fill_workers()); one whose payload names none stays NULL, and is sent
+ * by whichever worker delivers, as before.
+ */
+static const char upgrade_3_sql[] =
+	"ALTER TABLE outbox ADD COLUMN worker TEXT;"
+	"PRAGMA user_version = 3;";
+
+/* This handle's worker's rows (and those of no known worker); the
+ * statement binds :worker (bind_worker()). */
+#define MINE	" coalesce(worker, :worker) = :worker"
+
 static int	user_version(sqlite3 *);
+static int	fill_workers(sqlite3 *);
 
 static int
 user_version(sqlite3 *db)
@@ -72,18 +93,57 @@ static void	copy_col(sqlite3_stmt *, int, char *, size_t);
 static enum outbox_state state_of(const char *);
 static void	read_row(sqlite3_stmt *, struct outbox_item *);
 
-/* Bring an older outbox to version 2, all or nothing; 0 or -1. */
+/* Version 3's worker of each older row, from its payload; 0 or -1. */
+static int
+fill_workers(sqlite3 *db)
+{
+	struct codec_arena arena;
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	const Gr__Report *r;
+	int rc, ret = -1;
+
+	codec_arena_init(&arena, 64 * 1024);
+	if (sqlite3_prepare_v2(db, "SELECT seq, payload FROM outbox", -1,
+	    &sel, NULL) != SQLITE_OK || sqlite3_prepare_v2(db, "UPDATE outbox"
+	    " SET worker = ?1 WHERE seq = ?2", -1, &upd, NULL) != SQLITE_OK)
+		goto out;
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		codec_arena_reset(&arena);
+		r = codec_report_decode(&arena, sqlite3_column_blob(sel, 1),
+		    (size_t)sqlite3_column_bytes(sel, 1));
+		if (r == NULL || r->worker_id == NULL || r->worker_id[0] == '\0')
+			continue;
+		sqlite3_bind_text(upd, 1, r->worker_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(upd, 2, sqlite3_column_int64(sel, 0));
+		if (sqlite3_step(upd) != SQLITE_DONE)
+			goto out;
+		sqlite3_reset(upd);
+	}
+	ret = rc == SQLITE_DONE ? 0 : -1;
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	codec_arena_free(&arena);
+	return ret;
+}
+
+/* Bring an older outbox to version 3, all or nothing; 0 or -1. */
 static int
 upgrade(sqlite3 *db)
 {
-	if (user_version(db) >= 2)
+	int v;
+
+	if (user_version(db) >= 3)
 		return 0;
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE;", NULL, NULL, NULL) !=
 	    SQLITE_OK)
 		return -1;
 	/* another agent may have upgraded it meanwhile */
-	if (user_version(db) < 2 && sqlite3_exec(db, upgrade_2_sql, NULL, NULL,
-	    NULL) != SQLITE_OK) {
+	if ((v = user_version(db)) < 0 ||
+	    (v < 2 && sqlite3_exec(db, upgrade_2_sql, NULL, NULL, NULL) !=
+	    SQLITE_OK) ||
+	    (v < 3 && (sqlite3_exec(db, upgrade_3_sql, NULL, NULL, NULL) !=
+	    SQLITE_OK || fill_workers(db) < 0))) {
 		sqlite3_exec(db, "ROLLBACK;", NULL, NULL, NULL);
 		return -1;
 	}
@@ -91,13 +151,30 @@ upgrade(sqlite3 *db)
 	    -1;
 }
 
-struct outbox *
-outbox_open(const char *path, char *err, size_t errsize)
+/* Bind :worker, if the statement has it, to this handle's worker. */
+static void
+bind_worker(struct outbox *ob, sqlite3_stmt *st)
 {
-	struct outbox *ob = xcalloc(1, sizeof(*ob));
+	int i = sqlite3_bind_parameter_index(st, ":worker");
+
+	if (i > 0)
+		sqlite3_bind_text(st, i, ob->worker, -1, SQLITE_STATIC);
+}
+
+struct outbox *
+outbox_open(const char *path, const char *worker, char *err, size_t errsize)
+{
+	struct outbox *ob;
 	int fd;
 
+	if (!topic_id_valid(worker)) {
+		snprintf(err, errsize, "outbox %s: no valid worker to open it "
+		    "for", path);
+		return NULL;
+	}
+	ob = xcalloc(1, sizeof(*ob));
 	ob->lockfd = -1;
+	snprintf(ob->worker, sizeof(ob->worker), "%s", worker);
 
 	/* Create the file ourselves so that it is private from the start. */
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
@@ -162,14 +239,14 @@ outbox_lock(struct outbox *ob)
 	 * another connection could then checkpoint and delete the WAL under
 	 * ours, losing committed reports.
 	 */
-	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", ob->path) >=
-	    sizeof(lock)) {
+	if ((size_t)snprintf(lock, sizeof(lock), "%s.%s.lock", ob->path,
+	    ob->worker) >= sizeof(lock)) {
 		snprintf(ob->error, sizeof(ob->error), "outbox path too long");
 		return -1;
 	}
 	if ((ob->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		snprintf(ob->error, sizeof(ob->error), "cannot lock %s.lock: %s",
-		    ob->path, strerror(errno));
+		snprintf(ob->error, sizeof(ob->error), "cannot lock %s.%s.lock: "
+		    "%s", ob->path, ob->worker, strerror(errno));
 		return -1;
 	}
 	if (flock(ob->lockfd, LOCK_EX | LOCK_NB) == 0)
@@ -280,9 +357,10 @@ outbox_add(struct outbox *ob, const char *id, int64_t created,
 	int rc;
 
 	if (sqlite3_prepare_v2(ob->db, "INSERT INTO outbox (id, created_at,"
-	    " summary, payload, updated_at) VALUES (?, ?, ?, ?, ?)", -1, &st,
-	    NULL) != SQLITE_OK)
+	    " summary, payload, updated_at, worker)"
+	    " VALUES (?, ?, ?, ?, ?, :worker)", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
+	bind_worker(ob, st);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, created);
 	sqlite3_bind_text(st, 3, summary, -1, SQLITE_STATIC);
@@ -341,10 +419,11 @@ outbox_count_pending_upto(struct outbox *ob, int64_t upto)
 	long n = -1;
 
 	if (sqlite3_prepare_v2(ob->db, "SELECT count(*) FROM outbox"
-	    " WHERE state IN ('queued', 'sent') AND (?1 = 0 OR seq <= ?1)",
-	    -1, &st, NULL) != SQLITE_OK)
+	    " WHERE state IN ('queued', 'sent') AND (?1 = 0 OR seq <= ?1) AND"
+	    MINE, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, upto);
+	bind_worker(ob, st);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = (long)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -371,9 +450,10 @@ outbox_due_after(struct outbox *ob, int64_t after, int64_t sent_before,
 	*np = 0;
 	if (sqlite3_prepare_v2(ob->db, "SELECT " ROW_COLUMNS ", payload"
 	    " FROM outbox WHERE state IN ('queued', 'sent')"
-	    " AND coalesce(last_sent_at, 0) < ?3 AND seq > ?1"
+	    " AND coalesce(last_sent_at, 0) < ?3 AND seq > ?1 AND" MINE
 	    " ORDER BY seq LIMIT ?2", -1, &st, NULL) != SQLITE_OK)
 		return -1;
+	bind_worker(ob, st);
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
 	sqlite3_bind_int64(st, 3, sent_before);
@@ -463,9 +543,10 @@ outbox_apply_ack(struct outbox *ob, const Gr__Ack *a, int64_t now)
 	if (sqlite3_prepare_v2(ob->db, "UPDATE outbox SET state = ?1,"
 	    " duplicate = ?2, case_no = ?3, unit = ?4, unit_name = ?5,"
 	    " response_due = ?6, resolve_due = ?7, reason = ?8, message = ?9,"
-	    " updated_at = ?10 WHERE id = ?11 AND state <> 'stored'", -1, &st,
-	    NULL) != SQLITE_OK)
+	    " updated_at = ?10 WHERE id = ?11 AND state <> 'stored' AND" MINE,
+	    -1, &st, NULL) != SQLITE_OK)
 		return -1;
+	bind_worker(ob, st);
 	sqlite3_bind_text(st, 1, rejected ? "rejected" : "stored", -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, a->status == GR__ACK_STATUS__DUPLICATE);
@@ -508,9 +589,10 @@ outbox_apply_update(struct outbox *ob, const Gr__CaseEntry *e, int64_t now)
 	    " case_updated_at = ?2, unit = coalesce(?3, unit),"
 	    " unit_name = coalesce(?4, unit_name),"
 	    " resolve_due = coalesce(?5, resolve_due), updated_at = ?6"
-	    " WHERE id = ?7 AND coalesce(case_updated_at, 0) <= ?2", -1, &st,
-	    NULL) != SQLITE_OK)
+	    " WHERE id = ?7 AND coalesce(case_updated_at, 0) <= ?2 AND" MINE,
+	    -1, &st, NULL) != SQLITE_OK)
 		return -1;
+	bind_worker(ob, st);
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, e->has_event_at ? e->event_at : now);
 	sqlite3_bind_text(st, 3, e->unit, -1, SQLITE_STATIC);
@@ -552,8 +634,10 @@ outbox_list(struct outbox *ob, FILE *fp)
 	int rc;
 
 	if (sqlite3_prepare_v2(ob->db, "SELECT " ROW_COLUMNS
-	    " FROM outbox ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+	    " FROM outbox WHERE" MINE " ORDER BY seq", -1, &st, NULL) !=
+	    SQLITE_OK)
 		return -1;
+	bind_worker(ob, st);
 	fprintf(fp, "%-26s  %-8s  %-18s  %-10s  %-9s  %-10s  %s\n", "REPORT",
 	    "STATE", "CASE", "CASE STATE", "UNIT", "DEADLINE",
 	    "SUMMARY / REASON");

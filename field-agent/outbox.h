@@ -2,7 +2,9 @@
  *
  * Every report is stored here before anything is sent, and stays until the
  * collector's Ack arrives.  A rejected report is kept with its reason and
- * is never sent again. */
+ * is never sent again.  Workers sharing a handheld may share an outbox:
+ * each row is its worker's, and a handle sees, sends and lists only the
+ * rows of the worker it was opened for. */
 #ifndef GR_OUTBOX_H
 #define GR_OUTBOX_H
 
@@ -34,9 +36,10 @@ struct outbox_item {
 
 struct outbox;
 
-/* Open or create the outbox at path, readable by its owner only.  NULL
- * with a message in err on failure. */
-struct outbox	*outbox_open(const char *path, char *err, size_t errsize);
+/* Open or create the outbox at path, readable by its owner only, for
+ * worker's reports.  NULL with a message in err on failure. */
+struct outbox	*outbox_open(const char *path, const char *worker, char *err,
+		    size_t errsize);
 void		 outbox_close(struct outbox *);
 
 /* Add a packed report; committed to disk before returning (or with the
@@ -56,8 +59,8 @@ int64_t		 outbox_last_seq(struct outbox *);
 /* SQLite's message for the last failure, e.g. "database or disk is full". */
 const char	*outbox_error(struct outbox *);
 
-/* Take the delivery lock of this outbox, so that one program at a time
- * talks to the broker for it (the others watch the outbox): 1 taken,
+/* Take the delivery lock of this outbox's worker, so that one program at a
+ * time talks to the broker for him (the others watch the outbox): 1 taken,
  * 0 held by another process, -1 error.  Released by outbox_unlock(), by
  * outbox_close() and when the process dies. */
 int		 outbox_lock(struct outbox *);

@@ -381,3 +381,24 @@ pad $WB -W 10 sync >/dev/null
 pad $WA -W 10 sync >/dev/null
 is "$(ob $WA "SELECT case_state FROM outbox WHERE summary = '共用设备上报'")" accepted \
 	"worker A's sync records the acceptance made while both were away, after worker B's sync"
+
+# 8. Two workers share one outbox file as well: each sends his own reports
+# only.  Sent as the other worker, a report would be rejected (the topic's
+# worker is not the report's) and never sent again.
+both() { local w=$1; shift; "$BUILD/field-agent" -b "$GR_BROKER" \
+	-o "$T_DIR/agents/both.db" -w $w -d shared-pad "$@"; }
+# (no broker at port 1: the report is kept, never sent)
+both $WA -b tcp://127.0.0.1:1 -W 1 report --grid "$(grid_of $WA)" \
+	--category 12 --colour green --people 2 --summary "共用收件箱 甲" \
+	>/dev/null 2>&1
+is "$?" 5 "with no broker, worker A's report waits in the shared outbox"
+check "worker B's sync sends nothing: the outbox holds no report of his" \
+	sh -c "'$BUILD/field-agent' -b '$GR_BROKER' -o '$T_DIR/agents/both.db' -w $WB -d shared-pad -W 30 sync | grep -q '^sent 0, .* still waiting 0$'"
+is "$(sqlite3 "$T_DIR/agents/both.db" "SELECT state FROM outbox")" queued \
+	"... and worker A's report still waits, not rejected"
+both $WA -W 30 sync >/dev/null
+is "$(sqlite3 "$T_DIR/agents/both.db" "SELECT state FROM outbox")" stored \
+	"worker A's sync sends it, and it is stored"
+is "$(sql "SELECT worker_id FROM report WHERE summary = '共用收件箱 甲'")" $WA "... as his"
+is "$(sql "SELECT count(*) FROM dead_letter WHERE report_id IN (SELECT id FROM report WHERE summary = '共用收件箱 甲')")" 0 \
+	"... and never dead-lettered"

@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
+#include "codec.h"
 #include "log.h"
 #include "../../field-agent/outbox.h"
 
@@ -19,6 +22,7 @@
 #define ID2	"01KDX0000000000000000000A2"
 #define ID3	"01KDX0000000000000000000A3"
 #define T0	1767312000000LL
+#define WORKER	"gw001"
 
 struct tdir {
 	char	dir[64];
@@ -28,6 +32,7 @@ struct tdir {
 static int		 setup(void **);
 static int		 teardown(void **);
 static struct outbox	*open_ok(const char *);
+static struct outbox	*open_as(const char *, const char *);
 static void		 add3(struct outbox *);
 static mode_t		 mode_of(const char *);
 static void		 ack_init(Gr__Ack *, const char *, Gr__AckStatus);
@@ -50,6 +55,8 @@ static void		 test_transaction(void **);
 static void		 test_due_after(void **);
 static void		 test_count_upto(void **);
 static void		 test_lock(void **);
+static void		 test_workers_apart(void **);
+static void		 test_upgrade_v2(void **);
 
 static int
 setup(void **state)
@@ -72,7 +79,7 @@ static int
 teardown(void **state)
 {
 	static const char *const suffix[] = { "", "-wal", "-shm", "-journal",
-	    ".lock" };
+	    "." WORKER ".lock", ".gw002.lock" };
 	struct tdir *t = *state;
 	char p[160];
 
@@ -88,11 +95,17 @@ teardown(void **state)
 static struct outbox *
 open_ok(const char *path)
 {
+	return open_as(path, WORKER);
+}
+
+static struct outbox *
+open_as(const char *path, const char *worker)
+{
 	struct outbox *ob;
 	char err[256];
 
 	err[0] = '\0';
-	ob = outbox_open(path, err, sizeof(err));
+	ob = outbox_open(path, worker, err, sizeof(err));
 	if (ob == NULL)
 		print_error("outbox_open: %s\n", err);
 	assert_non_null(ob);
@@ -197,8 +210,13 @@ test_open_fails(void **state)
 
 	err[0] = '\0';
 	snprintf(path, sizeof(path), "%s/no/such/dir/outbox.db", t->dir);
-	assert_null(outbox_open(path, err, sizeof(err)));
+	assert_null(outbox_open(path, WORKER, err, sizeof(err)));
 	assert_non_null(strstr(err, path));
+	/* No worker, or a malformed one: whose reports would it hold? */
+	err[0] = '\0';
+	assert_null(outbox_open(t->path, "", err, sizeof(err)));
+	assert_non_null(strstr(err, "worker"));
+	assert_null(outbox_open(t->path, "gw 1", err, sizeof(err)));
 	/* A file that is not a database. */
 	fd = open(t->path, O_CREAT | O_WRONLY, 0600);
 	assert_true(fd >= 0);
@@ -206,7 +224,7 @@ test_open_fails(void **state)
 	    "text that is long enough to have a header.......\n", 87), 87);
 	close(fd);
 	err[0] = '\0';
-	assert_null(outbox_open(t->path, err, sizeof(err)));
+	assert_null(outbox_open(t->path, WORKER, err, sizeof(err)));
 	assert_true(err[0] != '\0');
 }
 
@@ -587,9 +605,9 @@ test_lock(void **state)
 {
 	struct tdir *t = *state;
 	struct outbox *a = open_ok(t->path), *b = open_ok(t->path);
-	char lock[sizeof(t->path) + 8];
+	char lock[sizeof(t->path) + 16];
 
-	snprintf(lock, sizeof(lock), "%s.lock", t->path);
+	snprintf(lock, sizeof(lock), "%s." WORKER ".lock", t->path);
 	assert_int_equal(outbox_lock(a), 1);
 	assert_int_equal(mode_of(lock), 0600);
 	assert_int_equal(outbox_lock(a), 1);
@@ -603,6 +621,149 @@ test_lock(void **state)
 	add3(a);
 	assert_int_equal(outbox_count_pending(a), 3);
 	outbox_close(a);
+}
+
+/*
+ * Workers sharing a handheld may share an outbox.  Each handle adds, sends,
+ * counts and lists its own worker's reports only: sent as another worker,
+ * a report would be rejected (the topic's worker is not the report's), and
+ * that rejection, coming on the other worker's topic, must not touch it.
+ * Each worker has a delivery lock of his own.
+ */
+static void
+test_workers_apart(void **state)
+{
+	struct tdir *t = *state;
+	struct outbox *a = open_ok(t->path), *b = open_as(t->path, "gw002");
+	struct outbox *a2 = open_ok(t->path);
+	struct outbox_item *items;
+	struct outbox_item it;
+	char *out = NULL;
+	size_t n, len = 0;
+	FILE *fp;
+	Gr__Ack ack;
+
+	assert_int_equal(outbox_add(a, ID1, T0, "甲的上报",
+	    (const uint8_t *)"one", 3), 0);
+	assert_int_equal(outbox_add(b, ID2, T0 + 1, "乙的上报",
+	    (const uint8_t *)"two", 3), 0);
+	assert_int_equal(outbox_count_pending(a), 1);
+	assert_int_equal(outbox_count_pending(b), 1);
+	assert_int_equal(outbox_count_pending_upto(b, outbox_last_seq(b)), 1);
+	assert_true(is_pending(a, ID1) && !is_pending(a, ID2));
+	assert_true(is_pending(b, ID2) && !is_pending(b, ID1));
+	assert_int_equal(outbox_due_after(b, 0, INT64_MAX, 10, &items, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].id, ID2);
+	outbox_items_free(items, n);
+
+	/* gw002's rejection of gw001's report changes nothing */
+	ack_init(&ack, ID1, GR__ACK_STATUS__REJECTED);
+	ack.reason = "identity";
+	assert_int_equal(outbox_apply_ack(b, &ack, T0), 0);
+	assert_int_equal(outbox_get(a, ID1, &it), 1);
+	assert_int_equal(it.state, OB_QUEUED);
+	assert_true(is_pending(a, ID1));
+	ack_init(&ack, ID1, GR__ACK_STATUS__STORED);
+	assert_int_equal(outbox_apply_ack(a, &ack, T0), 1);
+	assert_int_equal(outbox_count_pending(a), 0);
+	assert_int_equal(outbox_count_pending(b), 1);
+
+	fp = open_memstream(&out, &len);
+	assert_non_null(fp);
+	assert_int_equal(outbox_list(b, fp), 0);
+	fclose(fp);
+	assert_non_null(strstr(out, ID2));
+	assert_null(strstr(out, ID1));
+	free(out);
+
+	assert_int_equal(outbox_lock(a), 1);
+	assert_int_equal(outbox_lock(b), 1);
+	assert_int_equal(outbox_lock(a2), 0);
+	outbox_close(a);
+	assert_int_equal(outbox_lock(a2), 1);
+	outbox_close(a2);
+	outbox_close(b);
+}
+
+/* pack_report(WORKER, ID, &len): a report of WORKER's, packed */
+static uint8_t *
+pack_report(const char *worker, const char *id, size_t *len)
+{
+	Gr__Report r = GR__REPORT__INIT;
+
+	r.worker_id = (char *)(uintptr_t)worker;
+	r.id = (char *)(uintptr_t)id;
+	return codec_pack(&r.base, len);
+}
+
+/*
+ * An outbox of version 2 (rows of no worker) is brought to version 3 on
+ * opening: each row is the worker's its payload names; a row whose
+ * payload names none is anyone's, as before.
+ */
+static void
+test_upgrade_v2(void **state)
+{
+	struct tdir *t = *state;
+	struct outbox *a, *b;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	uint8_t *p;
+	size_t len;
+
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE outbox ("
+	    " seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+	    " created_at INTEGER NOT NULL, summary TEXT NOT NULL,"
+	    " payload BLOB NOT NULL, state TEXT NOT NULL DEFAULT 'queued',"
+	    " duplicate INTEGER NOT NULL DEFAULT 0,"
+	    " attempts INTEGER NOT NULL DEFAULT 0, last_sent_at INTEGER,"
+	    " case_no TEXT, unit TEXT, unit_name TEXT, response_due INTEGER,"
+	    " resolve_due INTEGER, reason TEXT, message TEXT,"
+	    " updated_at INTEGER NOT NULL, case_state TEXT,"
+	    " case_updated_at INTEGER);"
+	    "PRAGMA user_version = 2;", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO outbox (id,"
+	    " created_at, summary, payload, updated_at) VALUES (?1, 0, 's',"
+	    " ?2, 0)", -1, &st, NULL), SQLITE_OK);
+	p = pack_report("gw002", ID1, &len);
+	sqlite3_bind_text(st, 1, ID1, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, p, (int)len, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	free(p);
+	sqlite3_reset(st);
+	p = pack_report(WORKER, ID2, &len);
+	sqlite3_bind_text(st, 1, ID2, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, p, (int)len, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	free(p);
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, ID3, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, "\xff\xff", 2, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+
+	a = open_ok(t->path);
+	b = open_as(t->path, "gw002");
+	assert_true(!is_pending(a, ID1) && is_pending(a, ID2) &&
+	    is_pending(a, ID3));
+	assert_true(is_pending(b, ID1) && !is_pending(b, ID2) &&
+	    is_pending(b, ID3));
+	outbox_close(a);
+	outbox_close(b);
+
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT user_version"
+	    " FROM pragma_user_version) || ' ' || group_concat(coalesce(worker,"
+	    " '-'), ' ') FROM (SELECT worker FROM outbox ORDER BY seq)", -1,
+	    &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0),
+	    "3 gw002 gw001 -");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
 }
 
 int
@@ -644,6 +805,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_count_upto,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_workers_apart,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_v2,
 		    setup, teardown),
 	};
 
