@@ -38,7 +38,7 @@ ingest_shared_init(struct ingest_shared *sh, size_t batch_max)
 	memset(sh, 0, sizeof(*sh));
 	pthread_mutex_init(&sh->take, NULL);
 	pthread_mutex_init(&sh->lock, NULL);
-	pthread_cond_init(&sh->landed, NULL);
+	cond_init(&sh->landed);
 	atomic_init(&sh->reload_wanted, 0);
 	atomic_init(&sh->batch_max, 1);
 	ingest_set_batch_max(sh, batch_max);
@@ -1090,8 +1090,14 @@ static struct {
 	uintptr_t	gen;
 	int		acked;
 	int		failed;
-} alert_wait = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0,
-    0 };
+} alert_wait = { .lock = PTHREAD_MUTEX_INITIALIZER };
+static pthread_once_t alert_wait_once = PTHREAD_ONCE_INIT;
+
+static void
+alert_wait_init(void)
+{
+	cond_init(&alert_wait.cond);
+}
 
 static void
 on_alert_published(void *arg, const char *tag, int ok, int reason)
@@ -1139,6 +1145,8 @@ ingest_alerts(struct ingest *in, int settled_s)
 
 	if ((n = store_alerts_take(in->store, a, ALERT_BATCH, settled_s)) < 0)
 		return -1;
+	/* before any alert of ours is published, so before any callback */
+	pthread_once(&alert_wait_once, alert_wait_init);
 	pthread_mutex_lock(&alert_wait.lock);
 	gen = ++alert_wait.gen;
 	alert_wait.acked = alert_wait.failed = 0;

@@ -164,7 +164,7 @@ workers_start(const struct workers_conf *c)
 	p->c.n = n;
 	atomic_init(&p->stop, 0);
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->stopping, NULL);
+	cond_init(&p->stopping);
 	/* signals go to the main loop, whose waits they cut short */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);

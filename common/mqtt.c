@@ -369,7 +369,7 @@ mqtt_new(const struct mqtt_opts *o, mqtt_msg_fn on_msg, void *arg)
 	m->on_msg = on_msg;
 	m->arg = arg;
 	pthread_mutex_init(&m->lock, NULL);
-	pthread_cond_init(&m->cond, NULL);
+	cond_init(&m->cond);
 	co.MQTTVersion = MQTTVERSION_5;
 	if (o->buffer_offline) {
 		co.sendWhileDisconnected = 1;
@@ -388,7 +388,7 @@ mqtt_new(const struct mqtt_opts *o, mqtt_msg_fn on_msg, void *arg)
 	MQTTAsync_setCallbacks(m->client, m, on_connection_lost, on_message,
 	    NULL);
 	MQTTAsync_setConnected(m->client, m, on_connected);
-	pthread_cond_init(&m->pub_cond, NULL);
+	cond_init(&m->pub_cond);
 	if (o->publish_thread) {
 		sigset_t all, old;
 

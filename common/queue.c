@@ -26,8 +26,8 @@ queue_new(size_t cap)
 	struct queue *q = xcalloc(1, sizeof(*q));
 
 	pthread_mutex_init(&q->lock, NULL);
-	pthread_cond_init(&q->nonempty, NULL);
-	pthread_cond_init(&q->nonfull, NULL);
+	cond_init(&q->nonempty);
+	cond_init(&q->nonfull);
 	q->cap = cap > 0 ? cap : 1;
 	return q;
 }

@@ -87,9 +87,21 @@ mono_us(void)
 }
 
 void
+cond_init(pthread_cond_t *c)
+{
+	pthread_condattr_t a;
+
+	if (pthread_condattr_init(&a) != 0 ||
+	    pthread_condattr_setclock(&a, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(c, &a) != 0)
+		fatalx("event=cond-init error=\"no monotonic condition variable\"");
+	pthread_condattr_destroy(&a);
+}
+
+void
 deadline_after(struct timespec *ts, int ms)
 {
-	clock_gettime(CLOCK_REALTIME, ts);
+	clock_gettime(CLOCK_MONOTONIC, ts);
 	ts->tv_sec += ms / 1000;
 	ts->tv_nsec += (long)(ms % 1000) * 1000000;
 	if (ts->tv_nsec >= 1000000000) {

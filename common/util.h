@@ -2,6 +2,7 @@
 #ifndef GR_UTIL_H
 #define GR_UTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,10 +19,14 @@ int64_t	 mono_ms(void);
 /* Microseconds from the same clock, for latencies. */
 int64_t	 mono_us(void);
 
-/* The CLOCK_REALTIME time ms milliseconds from now, for
- * pthread_cond_timedwait(). */
+/* The CLOCK_MONOTONIC time ms milliseconds from now, for
+ * pthread_cond_timedwait() on a condition variable of cond_init(): a wall
+ * clock set back (NTP, the network's time) does not stretch the wait. */
 struct timespec;
 void	 deadline_after(struct timespec *, int ms);
+/* Initialise a condition variable whose timed waits run on
+ * CLOCK_MONOTONIC, as deadline_after()'s deadlines do. */
+void	 cond_init(pthread_cond_t *);
 /* Sleep ms, or less when a signal comes. */
 void	 pause_ms(long ms);
 

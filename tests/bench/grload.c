@@ -531,7 +531,7 @@ cmd_run(int argc, char **argv)
 
 	memset(&ld, 0, sizeof(ld));
 	pthread_mutex_init(&ld.lock, NULL);
-	pthread_cond_init(&ld.cond, NULL);
+	cond_init(&ld.cond);
 	ld.agents = agents;
 	ld.nagents = (int)nagents;
 	ld.window = (int)window;

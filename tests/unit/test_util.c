@@ -1,15 +1,18 @@
 /* test_util.c -- common/util.c: times in China Standard Time, secrets,
- * per-user paths, cgroup CPU quotas. */
+ * per-user paths, cgroup CPU quotas, deadlines of timed waits. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -134,6 +137,38 @@ test_cgroup_cpu_limit(void **state)
 	}
 }
 
+/*
+ * A timed wait's deadline is on the monotonic clock, as the condition
+ * variables of cond_init() wait: a wall clock set back (NTP, the network's
+ * time on a handheld) must not stretch a 100 ms wait by as much.
+ */
+static void
+test_deadline_monotonic(void **state)
+{
+	pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t c;
+	struct timespec before, until, after;
+	int64_t b, u, a;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &before);
+	deadline_after(&until, 1500);
+	clock_gettime(CLOCK_MONOTONIC, &after);
+	b = (int64_t)before.tv_sec * 1000000000 + before.tv_nsec;
+	u = (int64_t)until.tv_sec * 1000000000 + until.tv_nsec;
+	a = (int64_t)after.tv_sec * 1000000000 + after.tv_nsec;
+	assert_true(until.tv_nsec >= 0 && until.tv_nsec < 1000000000);
+	assert_true(u >= b + 1500000000LL && u <= a + 1500000000LL);
+
+	/* and such a wait ends at it: nothing signals c */
+	cond_init(&c);
+	deadline_after(&until, 10);
+	pthread_mutex_lock(&m);
+	assert_int_equal(pthread_cond_timedwait(&c, &m, &until), ETIMEDOUT);
+	pthread_mutex_unlock(&m);
+	pthread_cond_destroy(&c);
+}
+
 int
 main(void)
 {
@@ -142,6 +177,7 @@ main(void)
 		cmocka_unit_test(test_secret),
 		cmocka_unit_test(test_home_path),
 		cmocka_unit_test(test_cgroup_cpu_limit),
+		cmocka_unit_test(test_deadline_monotonic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
