@@ -450,10 +450,14 @@ outbox_due_after(struct outbox *ob, int64_t after, int64_t sent_before,
 	*np = 0;
 	if (sqlite3_prepare_v2(ob->db, "SELECT " ROW_COLUMNS ", payload"
 	    " FROM outbox WHERE state IN ('queued', 'sent')"
-	    " AND coalesce(last_sent_at, 0) < ?3 AND seq > ?1 AND" MINE
-	    " ORDER BY seq LIMIT ?2", -1, &st, NULL) != SQLITE_OK)
+	    " AND (coalesce(last_sent_at, 0) < ?3 OR last_sent_at > ?4)"
+	    " AND seq > ?1 AND" MINE " ORDER BY seq LIMIT ?2", -1, &st,
+	    NULL) != SQLITE_OK)
 		return -1;
 	bind_worker(ob, st);
+	/* sent "later than now": before the clock was set back, so its
+	 * time says nothing of how long it has waited */
+	sqlite3_bind_int64(st, 4, now_ms());
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
 	sqlite3_bind_int64(st, 3, sent_before);

@@ -75,7 +75,8 @@ int		 outbox_pending(struct outbox *, size_t max,
 int		 outbox_pending_after(struct outbox *, int64_t seq, size_t max,
 		    struct outbox_item **, size_t *n);
 /* The same, but only those never sent or last sent before sent_before
- * (ms): what is due for a (re)send. */
+ * (ms): what is due for a (re)send.  One last sent later than now was
+ * sent before the clock was set back, and is due too. */
 int		 outbox_due_after(struct outbox *, int64_t seq,
 		    int64_t sent_before, size_t max, struct outbox_item **,
 		    size_t *n);

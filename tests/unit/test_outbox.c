@@ -16,6 +16,7 @@
 
 #include "codec.h"
 #include "log.h"
+#include "util.h"
 #include "../../field-agent/outbox.h"
 
 #define ID1	"01KDX0000000000000000000A1"
@@ -573,6 +574,17 @@ test_due_after(void **state)
 	    0);
 	assert_int_equal(n, 2);
 	assert_string_equal(items[0].id, ID2);
+	outbox_items_free(items, n);
+
+	/* ID1 sent just now is not due a minute ago; ID2 sent "an hour from
+	 * now", before the clock was set back an hour, is */
+	assert_int_equal(outbox_mark_sent(ob, ID1, now_ms()), 0);
+	assert_int_equal(outbox_mark_sent(ob, ID2, now_ms() + 3600000), 0);
+	assert_int_equal(outbox_due_after(ob, 0, now_ms() - 60000, 10, &items,
+	    &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(items[0].id, ID2);
+	assert_string_equal(items[1].id, ID3);
 	outbox_items_free(items, n);
 	outbox_close(ob);
 }
