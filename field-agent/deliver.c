@@ -20,6 +20,8 @@
 #define LINGER_MS	300		/* quiet time that ends a sync */
 #define WATCH_MS	100		/* polling while another delivers */
 #define TICK_MS		500		/* run: look for new reports this often */
+#define STABLE_MS	10000		/* run: a connection this long resets
+					 * the reconnect backoff */
 
 /* One connection's worth of delivery state. */
 struct deliver {
@@ -382,14 +384,33 @@ deliver_sync(struct outbox *ob, const struct agent_conf *c, int wait_ms,
 	return rc;
 }
 
+/* run: wait before reconnect attempt n (0, 1, ...), or until *stop. */
+static void
+reconnect_wait(struct deliver *d, int n, volatile sig_atomic_t *stop)
+{
+	char text[96];
+	int64_t wait;
+	uint32_t r;
+
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint32_t)mono_ms();
+	wait = deliver_backoff_ms(n, d->c->retry_max, r);
+	snprintf(text, sizeof(text), "next attempt in %.1f s",
+	    (double)wait / 1000);
+	log_info("event=reconnect-wait ms=%lld", (long long)wait);
+	if (d->ev != NULL)
+		d->ev(d->evarg, DE_OFFLINE, NULL, text);
+	for (int64_t end = mono_ms() + wait; !*stop && mono_ms() < end; )
+		sleep_ms(100);
+}
+
 int
 deliver_run(struct outbox *ob, const struct agent_conf *c,
     volatile sig_atomic_t *stop, deliver_event_fn ev, void *arg,
     struct deliver_result *res)
 {
 	struct deliver d;
-	int64_t next_pass, wait;
-	uint32_t r;
+	int64_t next_pass, up;
 	int rc = 0, attempt = 0, locked;
 
 	memset(res, 0, sizeof(*res));
@@ -405,22 +426,10 @@ deliver_run(struct outbox *ob, const struct agent_conf *c,
 	}
 	while (rc == 0 && !*stop) {
 		if (session_open(&d, 10000) < 0) {
-			char text[96];
-
-			if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-				r = (uint32_t)mono_ms();
-			wait = deliver_backoff_ms(attempt++, c->retry_max, r);
-			snprintf(text, sizeof(text), "next attempt in %.1f s",
-			    (double)wait / 1000);
-			log_info("event=reconnect-wait ms=%lld", (long long)wait);
-			if (ev != NULL)
-				ev(arg, DE_OFFLINE, NULL, text);
-			for (int64_t end = mono_ms() + wait; !*stop &&
-			    mono_ms() < end; )
-				sleep_ms(100);
+			reconnect_wait(&d, attempt++, stop);
 			continue;
 		}
-		attempt = 0;
+		up = mono_ms();
 		res->connected = 1;
 		if (ev != NULL)
 			ev(arg, DE_CONNECTED, NULL, c->mq.broker);
@@ -449,6 +458,17 @@ deliver_run(struct outbox *ob, const struct agent_conf *c,
 			mqtt_wait_idle(d.m, 1000);
 		if (session_close(&d) < 0)
 			rc = -1;
+		/*
+		 * A connection that lasted resets the backoff.  One the broker
+		 * ended at once (the session taken over by another program with
+		 * the same client id: a configuration copied to a second
+		 * handheld) counts as a failed attempt, or the two would take
+		 * it from each other in a tight loop.
+		 */
+		if (mono_ms() - up >= STABLE_MS)
+			attempt = 0;
+		else if (rc == 0 && !*stop)
+			reconnect_wait(&d, attempt++, stop);
 	}
 	goto out;
 fail:

@@ -402,3 +402,21 @@ is "$(sqlite3 "$T_DIR/agents/both.db" "SELECT state FROM outbox")" stored \
 is "$(sql "SELECT worker_id FROM report WHERE summary = '共用收件箱 甲'")" $WA "... as his"
 is "$(sql "SELECT count(*) FROM dead_letter WHERE report_id IN (SELECT id FROM report WHERE summary = '共用收件箱 甲')")" 0 \
 	"... and never dead-lettered"
+
+# 9. Two handhelds with one worker and device id (a configuration copied
+# to a second one) take the session from each other: each waits before it
+# connects again, longer each time, instead of at once in a loop.
+dup() {
+	${GR_WRAP:-} "$BUILD/field-agent" -b "$GR_BROKER" -o "$T_DIR/agents/dup-$1.db" \
+		-w $WA -d dup-pad run >"$T_DIR/dup-$1.out" 2>"$T_DIR/dup-$1.err" </dev/null &
+}
+dup 1; P1=$!
+gr_wait_for 20 "the first to connect" grep -q 'connected to' "$T_DIR/dup-1.err"
+dup 2; P2=$!
+check "a device whose session is taken over waits before connecting again" \
+	gr_wait_for 30 "a wait before reconnecting" sh -c \
+	"grep -q 'next attempt in' '$T_DIR/dup-1.err' '$T_DIR/dup-2.err'"
+kill -TERM $P1 $P2
+r1=0; wait $P1 || r1=$?
+r2=0; wait $P2 || r2=$?
+is "$r1 $r2" "0 0" "... and both stop cleanly on SIGTERM"
