@@ -242,8 +242,9 @@ static const struct {
 	  " coalesce(resolve_days, 0), reason"
 	  " FROM route_rule WHERE enabled ORDER BY priority, id" },
 	{ "act",
-	  "SELECT gr_case_act($1, $2, $3, $4, $5::case_action, $6, $7,"
+	  "SELECT gr_case_act_once($1, $2, $3, $4, $5::case_action, $6, $7,"
 	  " $8::int, $9::int)" },
+	{ "act_refused", "SELECT gr_action_refused($1, $2, $3, $4, $5)" },
 	{ "view",
 	  "SELECT c.case_no, c.report_id, c.state, c.level, c.unit_code,"
 	  " d.name_zh, r.grid_code, r.worker_id, r.category,"
@@ -1745,6 +1746,39 @@ read_view(struct store *s, const char *case_no, struct case_view *v)
 	return ok ? 0 : -1;
 }
 
+/*
+ * Record the refusal of action a (its SQLSTATE and e's message) in the
+ * transaction that refused it, so that the same id sent again gets the same
+ * answer (0039_action_refusals.sql).  ACT_REFUSED once committed; a
+ * database gone meanwhile: ACT_RETRY, judged again later.
+ */
+static enum act_result
+refused(struct store *s, const Gr__Action *a, const char *state,
+    const struct verr *e)
+{
+	const char *p[5] = { a->id, a->case_no, a->unit, state, e->detail };
+	PGresult *res;
+
+	if (command(s, "ROLLBACK TO SAVEPOINT act") < 0)
+		goto failed;
+	res = run(s, "act_refused", 5, p, NULL, NULL);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warn("event=db-error statement=act_refused action=%s "
+		    "error=\"%s\"", a->id, db_error(s, res));
+		PQclear(res);
+		goto failed;
+	}
+	PQclear(res);
+	if (command(s, "COMMIT") < 0)
+		goto failed;
+	return ACT_REFUSED;
+failed:
+	command(s, "ROLLBACK");
+	/* the database gone: the action is taken again later; any other
+	 * failure answers the refusal unrecorded */
+	return transient(s) ? ACT_RETRY : ACT_REFUSED;
+}
+
 enum act_result
 store_action(struct store *s, const Gr__Action *a, struct case_view *v,
     struct verr *e)
@@ -1770,7 +1804,7 @@ store_action(struct store *s, const Gr__Action *a, struct case_view *v,
 	p[6] = a->department;
 	p[7] = a->has_satisfaction ? sat : NULL;
 	p[8] = a->has_extension_days ? ext : NULL;
-	if (command(s, "BEGIN") < 0)
+	if (command(s, "BEGIN; SAVEPOINT act") < 0)
 		return transient(s) ? ACT_RETRY : ACT_FAILED;
 	res = run(s, "act", 9, p, NULL, NULL);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -1784,8 +1818,7 @@ store_action(struct store *s, const Gr__Action *a, struct case_view *v,
 				utf8_copy(e->detail, msg ? msg : "refused",
 				    sizeof(e->detail));
 				PQclear(res);
-				command(s, "ROLLBACK");
-				return ACT_REFUSED;
+				return refused(s, a, refusals[i].state, e);
 			}
 		log_warn("event=db-error statement=act action=%s error=\"%s\"",
 		    a->id, db_error(s, res));

@@ -39,8 +39,20 @@ C1=$(newcase 10)
 is "$(state "$C1")" routed "a new case is routed"
 is "$(act "$T" "$C1" close)" "ok=0 reason=illegal_transition" "closing a routed case is refused"
 is "$(state "$C1")" routed "... and changes nothing"
+# One outcome per action id: an assign refused before the accept is
+# refused again when it comes again after it (a console resends whatever
+# has no answer yet), not applied.
+A1=$(printf '01J%s%04d' "$(date +%s%N)" 1)
+is "$(ACTION_ID=$A1 act "$T" "$C1" assign --department 司法所)" \
+	"ok=0 reason=illegal_transition" "assigning a case not accepted yet is refused"
 is "$(act "$T" "$C1" accept)" "ok=1 reason=-" "accept (受理)"
 is "$(state "$C1")" accepted "the case is accepted"
+is "$(ACTION_ID=$A1 act "$T" "$C1" assign --department 司法所)" \
+	"ok=0 reason=illegal_transition" "the refused assign, sent again after the accept, is refused again"
+is "$(state "$C1") $(sql "SELECT count(*) FROM case_event WHERE action_id = '$A1'")" \
+	"accepted 0" "... and changes nothing"
+is "$(sql "SELECT sqlstate || ' ' || unit_code FROM action_refused WHERE action_id = '$A1'")" \
+	"GR003 $T" "the refusal is on record"
 is "$(act "$OTHER" "$C1" assign --department 司法所)" "ok=0 reason=wrong_unit" \
 	"another township's dispatcher cannot act on the case"
 err=$(psql "$GR_DB" -XAtq -c "SELECT gr_case_act('01J0000000000000000000000X', '$OTHER', 'x',
