@@ -40,6 +40,7 @@ static const char schema_sql[] =
 	" case_no TEXT NOT NULL, kind INTEGER NOT NULL, payload BLOB NOT NULL,"
 	" created_at INTEGER NOT NULL, answered INTEGER NOT NULL DEFAULT 0,"
 	" ok INTEGER, reason TEXT, message TEXT);"
+	"CREATE TABLE IF NOT EXISTS cache_owner (unit TEXT NOT NULL);"
 	"PRAGMA user_version = 1;";
 
 /*
@@ -70,16 +71,19 @@ static const char *const added_cols[] = { "accepted_at", "accepted_for" };
 	" AS overdue"
 
 static int	exec1(struct cache *, const char *, sqlite3_stmt **);
+static int	claim(struct cache *, const char *, const char *, char *,
+		    size_t);
 static int	has_column(struct cache *, const char *);
 static int	add_columns(struct cache *, char *, size_t);
 static void	col(sqlite3_stmt *, int, char *, size_t);
+static void	bind_text(sqlite3_stmt *, int, const char *);
 static void	read_case(sqlite3_stmt *, struct case_row *);
 static int	apply_update(struct cache *, const Gr__CaseEntry *);
 static int	apply_alert(struct cache *, const Gr__Alert *);
 static int	apply_result(struct cache *, const Gr__ActionResult *);
 
 struct cache *
-cache_open(const char *path, char *err, size_t errsize)
+cache_open(const char *path, const char *unit, char *err, size_t errsize)
 {
 	struct cache *c = xcalloc(1, sizeof(*c));
 	char why[256] = "";
@@ -102,11 +106,99 @@ cache_open(const char *path, char *err, size_t errsize)
 	    add_columns(c, why, sizeof(why)) < 0) {
 		snprintf(err, errsize, "case cache %s is not usable: %s", path,
 		    why[0] != '\0' ? why : sqlite3_errmsg(c->db));
-		sqlite3_close(c->db);
-		free(c);
-		return NULL;
+		goto fail;
 	}
+	if (claim(c, path, unit, err, errsize) < 0)
+		goto fail;
 	return c;
+fail:
+	sqlite3_close(c->db);
+	free(c);
+	return NULL;
+}
+
+/*
+ * A cache is one unit's: its feed, its cases, and its actions not answered
+ * yet.  Opened as another unit, it would have that unit send them on its
+ * own topic, where the collector refuses them (the topic's unit is not the
+ * action's), and take the refusal for their answer: lost.  So the first
+ * unit to open a cache owns it, and another is turned away.  A cache of an
+ * earlier console, with no owner, goes to the first unit that opens it,
+ * unless it holds an unanswered action of another.  0, or -1 with err.
+ */
+static int
+claim(struct cache *c, const char *path, const char *unit, char *err,
+    size_t errsize)
+{
+	struct codec_arena arena;
+	sqlite3_stmt *st = NULL;
+	const Gr__Action *a;
+	char owner[64] = "";
+	int rc;
+
+	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		goto dberr;
+	if (sqlite3_prepare_v2(c->db, "SELECT unit FROM cache_owner LIMIT 1",
+	    -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		col(st, 0, owner, sizeof(owner));
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		goto dberr;
+	if (owner[0] == '\0') {
+		codec_arena_init(&arena, 64 * 1024);
+		if (sqlite3_prepare_v2(c->db, "SELECT payload FROM action"
+		    " WHERE answered = 0", -1, &st, NULL) != SQLITE_OK) {
+			codec_arena_free(&arena);
+			goto dberr;
+		}
+		while (owner[0] == '\0' &&
+		    (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			codec_arena_reset(&arena);
+			a = codec_action_decode(&arena,
+			    sqlite3_column_blob(st, 0),
+			    (size_t)sqlite3_column_bytes(st, 0));
+			if (a != NULL && a->unit != NULL &&
+			    strcmp(a->unit, unit) != 0)
+				snprintf(owner, sizeof(owner), "%s", a->unit);
+		}
+		codec_arena_free(&arena);
+		sqlite3_finalize(st);
+		st = NULL;
+		if (owner[0] == '\0' && rc != SQLITE_DONE)
+			goto dberr;
+		if (owner[0] == '\0') {
+			if (sqlite3_prepare_v2(c->db, "INSERT INTO cache_owner"
+			    " (unit) VALUES (?1)", -1, &st, NULL) != SQLITE_OK)
+				goto dberr;
+			bind_text(st, 1, unit);
+			rc = sqlite3_step(st);
+			sqlite3_finalize(st);
+			st = NULL;
+			if (rc != SQLITE_DONE)
+				goto dberr;
+			snprintf(owner, sizeof(owner), "%s", unit);
+		}
+	}
+	if (strcmp(owner, unit) != 0) {
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		snprintf(err, errsize, "case cache %s is unit %s's; unit %s "
+		    "needs a cache of its own (-C FILE, or 'cache' in the "
+		    "configuration)", path, owner, unit);
+		return -1;
+	}
+	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto dberr;
+	return 0;
+dberr:
+	snprintf(err, errsize, "case cache %s is not usable: %s", path,
+	    sqlite3_errmsg(c->db));
+	sqlite3_finalize(st);
+	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 /* Whether case_entry has column name: 1 or 0, or an SQLite error code

@@ -71,7 +71,11 @@ struct action_row {
 	char		message[512];
 };
 
-struct cache	*cache_open(const char *path, char *err, size_t errsize);
+/* Open or create the case cache at path, readable by its owner only, as
+ * unit's: a cache is one unit's, and another unit is refused it (its
+ * actions would be sent as the other's).  NULL with a message in err. */
+struct cache	*cache_open(const char *path, const char *unit, char *err,
+		    size_t errsize);
 void		 cache_close(struct cache *);
 const char	*cache_error(struct cache *);
 

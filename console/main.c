@@ -629,7 +629,8 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((cache = cache_open(conf.cache, err, sizeof(err))) == NULL) {
+	if ((cache = cache_open(conf.cache, conf.unit, err, sizeof(err))) ==
+	    NULL) {
 		fprintf(stderr, "dispatch-console: %s\n", err);
 		rc = EXIT_FAIL;
 		goto out;

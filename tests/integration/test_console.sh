@@ -193,4 +193,9 @@ is "$(rc "$BUILD/dispatch-console" -C "$T_DIR/x.db" -a a1 inbox)" 2 "no unit: us
 check "... saying so" grep -q "unit is not set" "$T_DIR/out"
 is "$(rc "$BUILD/dispatch-console" -C /nonexistent/dir/x.db -u "$T" -a a1 inbox)" 1 "an unusable cache path fails clearly"
 check "... naming it" grep -q "/nonexistent/dir/x.db" "$T_DIR/out"
+# A cache is one unit's: the county would send the township's kept actions
+# as its own, and take their refusal for an answer.
+is "$(rc "$BUILD/dispatch-console" -b "$GR_BROKER" -C "$T_DIR/console-$T.db" -u 530322 -a a1 inbox)" 1 \
+	"another unit's cache is refused"
+check "... saying whose it is" grep -q "case cache .* is unit $T's; unit 530322 needs a cache of its own" "$T_DIR/out"
 check "the cache is private to its user" sh -c "[ \"\$(stat -c %a '$T_DIR/console-$T.db')\" = 600 ]"

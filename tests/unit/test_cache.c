@@ -17,9 +17,11 @@
 #include <sqlite3.h>
 
 #include "../../console/cache.h"
+#include "codec.h"
 #include "utf8.h"
 
 #define UNIT	"530322001"
+#define OTHER	"530322002"
 #define T0	1767312000000LL		/* 2026-01-02 00:00 UTC */
 #define DAY	86400000LL
 
@@ -60,7 +62,7 @@ static struct cache *
 open_ok(const char *path)
 {
 	char err[256];
-	struct cache *c = cache_open(path, err, sizeof(err));
+	struct cache *c = cache_open(path, UNIT, err, sizeof(err));
 
 	assert_non_null(c);
 	return c;
@@ -474,8 +476,60 @@ test_private_and_unusable(void **state)
 	fputs("not a database, but long enough to be read as one: "
 	    "0123456789012345678901234567890123456789", fp);
 	fclose(fp);
-	assert_null(cache_open(t->path, err, sizeof(err)));
+	assert_null(cache_open(t->path, UNIT, err, sizeof(err)));
 	assert_non_null(strstr(err, "is not usable"));
+}
+
+/*
+ * A cache is one unit's: another unit opening it would send its unanswered
+ * actions on its own topic, be refused for the mismatch, and take that for
+ * their answer.  The first unit to open a cache owns it; a cache of an
+ * earlier console (no owner) goes to the first unit none of whose
+ * unanswered actions is another's.
+ */
+static void
+test_owner(void **state)
+{
+	struct tdir *t = *state;
+	Gr__Action a = GR__ACTION__INIT;
+	struct cache *c = open_ok(t->path);
+	char err[512];
+	sqlite3 *db;
+	uint8_t *p;
+	size_t len;
+
+	cache_close(c);
+	err[0] = '\0';
+	assert_null(cache_open(t->path, OTHER, err, sizeof(err)));
+	assert_non_null(strstr(err, "is unit " UNIT "'s; unit " OTHER));
+	cache_close(open_ok(t->path));
+
+	/* no owner, and an unanswered action of OTHER's */
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM cache_owner", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	a.id = "01KDX00000000000000000000B";
+	a.unit = OTHER;
+	a.case_no = "530322-2026-000001";
+	p = codec_pack(&a.base, &len);
+	c = cache_open(t->path, OTHER, err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(cache_action_add(c, a.id, a.case_no, 1, p, len, T0),
+	    0);
+	cache_close(c);
+	free(p);
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM cache_owner", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	err[0] = '\0';
+	assert_null(cache_open(t->path, UNIT, err, sizeof(err)));
+	assert_non_null(strstr(err, "is unit " OTHER "'s; unit " UNIT));
+	c = cache_open(t->path, OTHER, err, sizeof(err));
+	assert_non_null(c);
+	cache_close(c);
+	assert_null(cache_open(t->path, UNIT, err, sizeof(err)));
 }
 
 int
@@ -500,6 +554,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_and_unusable,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
