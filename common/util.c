@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "log.h"
@@ -84,6 +85,30 @@ mono_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
+backoff_ms(int n, long max_s, uint32_t r)
+{
+	int64_t cap = (int64_t)(max_s > 0 ? max_s : 1) * 1000, d = 1000;
+
+	while (n-- > 0 && d < cap)
+		d *= 2;
+	if (d > cap)
+		d = cap;
+	/* "Equal jitter": half fixed, half random, so that devices that
+	 * lost the network together do not come back together. */
+	return d / 2 + (int64_t)(r % (uint32_t)(d / 2 + 1));
+}
+
+int64_t
+backoff_random_ms(int n, long max_s)
+{
+	uint32_t r;
+
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint32_t)mono_us();
+	return backoff_ms(n, max_s, r);
 }
 
 void

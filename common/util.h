@@ -27,6 +27,12 @@ void	 deadline_after(struct timespec *, int ms);
 /* Initialise a condition variable whose timed waits run on
  * CLOCK_MONOTONIC, as deadline_after()'s deadlines do. */
 void	 cond_init(pthread_cond_t *);
+/* The wait in ms before reconnect attempt n (0, 1, ...): 1, 2, 4 ...
+ * seconds up to max_s, each drawn between half and all of that by the
+ * random number r ("equal jitter"). */
+int64_t	 backoff_ms(int n, long max_s, uint32_t r);
+/* The same with r drawn from the system's random source. */
+int64_t	 backoff_random_ms(int n, long max_s);
 /* Sleep ms, or less when a signal comes. */
 void	 pause_ms(long ms);
 

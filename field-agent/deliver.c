@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "codec.h"
@@ -59,20 +58,6 @@ sleep_ms(int ms)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
-}
-
-int64_t
-deliver_backoff_ms(int n, long max_s, uint32_t r)
-{
-	int64_t cap = (int64_t)(max_s > 0 ? max_s : 1) * 1000, d = 1000;
-
-	while (n-- > 0 && d < cap)
-		d *= 2;
-	if (d > cap)
-		d = cap;
-	/* "Equal jitter": half fixed, half random, so that devices that
-	 * lost the network together do not come back together. */
-	return d / 2 + (int64_t)(r % (uint32_t)(d / 2 + 1));
 }
 
 /* Record the refusals that came in: the report stays queued with the
@@ -389,12 +374,8 @@ static void
 reconnect_wait(struct deliver *d, int n, volatile sig_atomic_t *stop)
 {
 	char text[96];
-	int64_t wait;
-	uint32_t r;
+	int64_t wait = backoff_random_ms(n, d->c->retry_max);
 
-	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-		r = (uint32_t)mono_ms();
-	wait = deliver_backoff_ms(n, d->c->retry_max, r);
 	snprintf(text, sizeof(text), "next attempt in %.1f s",
 	    (double)wait / 1000);
 	log_info("event=reconnect-wait ms=%lld", (long long)wait);

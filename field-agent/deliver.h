@@ -57,8 +57,4 @@ int	deliver_run(struct outbox *, const struct agent_conf *,
 	    volatile sig_atomic_t *stop, deliver_event_fn ev, void *arg,
 	    struct deliver_result *);
 
-/* The wait in ms before reconnect attempt n (0, 1, ...) with a cap of
- * max_s seconds, given a random number r; exposed for the unit tests. */
-int64_t	deliver_backoff_ms(int n, long max_s, uint32_t r);
-
 #endif

@@ -1,11 +1,12 @@
-/* test_deliver.c -- unit tests of the agent's reconnect backoff. */
+/* test_backoff.c -- the reconnect backoff of the field agent and the
+ * console (common/util.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "../../field-agent/deliver.h"
+#include "util.h"
 
 static void	test_backoff_grows(void **);
 static void	test_backoff_capped(void **);
@@ -16,10 +17,10 @@ static void
 test_backoff_grows(void **state)
 {
 	(void)state;
-	assert_int_equal(deliver_backoff_ms(0, 60, 0), 500);
-	assert_int_equal(deliver_backoff_ms(1, 60, 0), 1000);
-	assert_int_equal(deliver_backoff_ms(2, 60, 0), 2000);
-	assert_int_equal(deliver_backoff_ms(5, 60, 0), 16000);
+	assert_int_equal(backoff_ms(0, 60, 0), 500);
+	assert_int_equal(backoff_ms(1, 60, 0), 1000);
+	assert_int_equal(backoff_ms(2, 60, 0), 2000);
+	assert_int_equal(backoff_ms(5, 60, 0), 16000);
 }
 
 static void
@@ -27,11 +28,11 @@ test_backoff_capped(void **state)
 {
 	(void)state;
 	for (int n = 0; n < 100; n++) {
-		assert_true(deliver_backoff_ms(n, 60, UINT32_MAX) <= 60000);
-		assert_true(deliver_backoff_ms(n, 60, 12345) >= 500);
+		assert_true(backoff_ms(n, 60, UINT32_MAX) <= 60000);
+		assert_true(backoff_ms(n, 60, 12345) >= 500);
 	}
-	assert_int_equal(deliver_backoff_ms(1000, 60, 0), 30000);
-	assert_int_equal(deliver_backoff_ms(3, 5, 0), 2500);
+	assert_int_equal(backoff_ms(1000, 60, 0), 30000);
+	assert_int_equal(backoff_ms(3, 5, 0), 2500);
 }
 
 /* The draw spreads waits over [d/2, d]. */
@@ -42,7 +43,7 @@ test_backoff_jitter(void **state)
 
 	(void)state;
 	for (uint32_t r = 0; r < 9000; r++) {
-		int64_t w = deliver_backoff_ms(3, 60, r);
+		int64_t w = backoff_ms(3, 60, r);
 
 		lo = w < lo ? w : lo;
 		hi = w > hi ? w : hi;
