@@ -17,6 +17,7 @@
 
 struct feed {
 	struct mqtt		*m;
+	struct mqtt_opts	 mo;	/* to connect again (feed_reconnect()) */
 	struct queue		*q;	/* notices, from Paho's thread */
 	struct queue		*refused; /* actions the broker refused */
 	struct cache		*cache;
@@ -28,10 +29,10 @@ struct feed {
 
 struct feed *
 feed_open(const struct console_conf *c, struct cache *cache, int timeout_ms,
-    char *err, size_t errsize)
+    int reconnect, char *err, size_t errsize)
 {
 	struct feed *f = xcalloc(1, sizeof(*f));
-	struct mqtt_opts mo;
+	struct mqtt_opts *mo = &f->mo;
 
 	if (topic_make(f->feed_topic, sizeof(f->feed_topic), TOPIC_DISPATCH,
 	    c->unit) < 0 || topic_make(f->action_topic,
@@ -46,18 +47,17 @@ feed_open(const struct console_conf *c, struct cache *cache, int timeout_ms,
 	f->q = queue_new(QUEUE_UNBOUNDED);
 	f->refused = queue_new(QUEUE_UNBOUNDED);
 	codec_arena_init(&f->arena, REPORT_MAX_BYTES * 4);
-	memset(&mo, 0, sizeof(mo));
-	mqtt_opts_endpoint(&mo, &c->mq);
-	mo.client_id = c->client_id;
-	mo.clean_start = 0;
-	mo.session_expiry = SESSION_EXPIRY;
-	mo.keepalive = 30;
-	mo.max_inflight = 16;
-	mo.auto_reconnect = 1;
-	mo.buffer_offline = 1;
-	mo.subs = f->subs;
-	mo.nsubs = 1;
-	if ((f->m = mqtt_new(&mo, mqtt_to_queue, f->q)) == NULL) {
+	mqtt_opts_endpoint(mo, &c->mq);
+	mo->client_id = c->client_id;
+	mo->clean_start = 0;
+	mo->session_expiry = SESSION_EXPIRY;
+	mo->keepalive = 30;
+	mo->max_inflight = 16;
+	mo->auto_reconnect = reconnect;
+	mo->buffer_offline = 1;
+	mo->subs = f->subs;
+	mo->nsubs = 1;
+	if ((f->m = mqtt_new(mo, mqtt_to_queue, f->q)) == NULL) {
 		snprintf(err, errsize, "bad broker URI %s", c->mq.broker);
 		goto fail;
 	}
@@ -70,6 +70,29 @@ feed_open(const struct console_conf *c, struct cache *cache, int timeout_ms,
 fail:
 	feed_close(f);
 	return NULL;
+}
+
+int
+feed_connected(struct feed *f)
+{
+	return mqtt_is_connected(f->m);
+}
+
+int
+feed_reconnect(struct feed *f, int timeout_ms)
+{
+	struct mqtt *m;
+
+	if ((m = mqtt_new(&f->mo, mqtt_to_queue, f->q)) == NULL)
+		return -1;
+	if (mqtt_connect(m, timeout_ms) < 0 || mqtt_subscription_refused(m)) {
+		mqtt_free(m, 0);
+		return -1;
+	}
+	/* what the old connection took in is in f->q already */
+	mqtt_free(f->m, 0);
+	f->m = m;
+	return 0;
 }
 
 void

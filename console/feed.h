@@ -12,10 +12,15 @@
 struct feed;
 
 /* Connect within timeout_ms; NULL when the broker cannot be reached, with
- * the reason in err. */
+ * the reason in err.  With reconnect, a lost connection is made again
+ * (Paho's automatic reconnect); without, by feed_reconnect(). */
 struct feed	*feed_open(const struct console_conf *, struct cache *,
-		    int timeout_ms, char *err, size_t errsize);
+		    int timeout_ms, int reconnect, char *err, size_t errsize);
 void		 feed_close(struct feed *);
+int		 feed_connected(struct feed *);
+/* Connect again, with the same session, within timeout_ms: 0, or -1 with
+ * the feed as it was (not connected). */
+int		 feed_reconnect(struct feed *, int timeout_ms);
 
 /* Take what arrives into the cache until nothing has come for quiet_ms,
  * or for max_ms in all (a busy feed is never quiet; the rest waits for the

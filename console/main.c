@@ -40,6 +40,9 @@
 
 #define LINGER_MS	300	/* quiet time that ends fetching the feed */
 #define WATCH_POLL_MS	300	/* how soon watch sees a signal */
+#define STABLE_MS	10000	/* watch: a connection this long resets the
+				 * reconnect backoff */
+#define RETRY_MAX_S	60	/* watch: the longest wait between attempts */
 #define FETCH_MAX_MS	10000	/* fetching a feed that is never quiet */
 
 enum { OPT_NOTE = 1000, OPT_DEPT, OPT_SAT, OPT_DAYS, OPT_ALL };
@@ -252,16 +255,17 @@ print_notice(void *arg, const Gr__Notice *n)
 }
 
 /* Connect, send what waits and take the feed in.  NULL when offline
- * (said on stderr), which leaves the cache as it was. */
+ * (said on stderr), which leaves the cache as it was.  reconnect: see
+ * feed_open(). */
 static struct feed *
 connect_sync(const struct console_conf *c, struct cache *cache,
-    notice_fn fn)
+    notice_fn fn, int reconnect)
 {
 	char err[256];
 	struct feed *f;
 	int ms = c->wait > 0 ? (int)(c->wait * 1000) : 1000;
 
-	if ((f = feed_open(c, cache, ms > 10000 ? 10000 : ms, err,
+	if ((f = feed_open(c, cache, ms > 10000 ? 10000 : ms, reconnect, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "dispatch-console: offline (%s): showing the "
 		    "cases as last fetched\n", err);
@@ -277,7 +281,7 @@ connect_sync(const struct console_conf *c, struct cache *cache,
 static int
 cmd_inbox(const struct console_conf *c, struct cache *cache, int all)
 {
-	struct feed *f = connect_sync(c, cache, NULL);
+	struct feed *f = connect_sync(c, cache, NULL, 1);
 	struct fields none;
 	int n;
 
@@ -306,7 +310,7 @@ cmd_show(const struct console_conf *c, struct cache *cache,
     const char *case_no)
 {
 	struct case_row r;
-	struct feed *f = connect_sync(c, cache, NULL);
+	struct feed *f = connect_sync(c, cache, NULL, 1);
 	char a[32], b[32], d[32];
 	const struct taxon *t, *it;
 	int rc;
@@ -354,7 +358,7 @@ cmd_show(const struct console_conf *c, struct cache *cache,
 static int
 cmd_alerts(const struct console_conf *c, struct cache *cache)
 {
-	struct feed *f = connect_sync(c, cache, NULL);
+	struct feed *f = connect_sync(c, cache, NULL, 1);
 	int n;
 
 	feed_close(f);
@@ -370,6 +374,8 @@ cmd_watch(struct console_conf *c, struct cache *cache)
 {
 	struct feed *f;
 	char id[160];
+	int64_t up, wait;
+	int attempt = 0;
 
 	/*
 	 * A session of its own: the actions the dispatcher takes meanwhile
@@ -379,16 +385,42 @@ cmd_watch(struct console_conf *c, struct cache *cache)
 	snprintf(id, sizeof(id), "%s-watch", c->client_id);
 	free(c->client_id);
 	c->client_id = xstrdup(id);
-	f = connect_sync(c, cache, print_notice);
+	f = connect_sync(c, cache, print_notice, 0);
 
 	if (f == NULL)
 		return EXIT_FAIL;
 	printf("watching gr/v1/dispatch/%s (Ctrl-C to stop)\n", c->unit);
 	fflush(stdout);
-	while (!quit)
+	up = mono_ms();
+	while (!quit) {
+		if (!feed_connected(f)) {
+			/*
+			 * A connection that lasted resets the backoff.  One
+			 * that ended at once (a second watch of this unit and
+			 * dispatcher took the session over) counts as a failed
+			 * attempt, or the two would take it from each other in
+			 * a loop, each seeing part of the feed.
+			 */
+			if (up != 0 && mono_ms() - up >= STABLE_MS)
+				attempt = 0;
+			up = 0;
+			wait = backoff_random_ms(attempt++, RETRY_MAX_S);
+			fprintf(stderr, "dispatch-console: connection lost; next "
+			    "attempt in %.1f s\n", (double)wait / 1000);
+			for (int64_t end = mono_ms() + wait; !quit &&
+			    mono_ms() < end; )
+				pause_ms(WATCH_POLL_MS);
+			if (!quit && feed_reconnect(f, 10000) == 0) {
+				up = mono_ms();
+				fprintf(stderr, "dispatch-console: connected "
+				    "again\n");
+			}
+			continue;
+		}
 		if (feed_take(f, WATCH_POLL_MS, WATCH_POLL_MS, print_notice,
 		    NULL) < 0)
 			break;
+	}
 	feed_close(f);
 	return quit ? EXIT_OK : EXIT_FAIL;
 }
@@ -396,7 +428,7 @@ cmd_watch(struct console_conf *c, struct cache *cache)
 static int
 cmd_sync(const struct console_conf *c, struct cache *cache)
 {
-	struct feed *f = connect_sync(c, cache, NULL);
+	struct feed *f = connect_sync(c, cache, NULL, 1);
 	struct action_row *v;
 	size_t n = 0;
 
@@ -488,7 +520,7 @@ cmd_action(const struct console_conf *c, struct cache *cache, size_t ai,
 		    cache_error(cache));
 		return EXIT_FAIL;
 	}
-	if ((f = connect_sync(c, cache, NULL)) == NULL) {
+	if ((f = connect_sync(c, cache, NULL, 1)) == NULL) {
 		printf("%s %s: kept; sent when the broker is reachable\n",
 		    actions[ai].name, what);
 		return EXIT_PENDING;

@@ -188,6 +188,28 @@ wait $busy 2>/dev/null
 wr=0; wait $W || wr=$?
 is "$stopped $wr" "1 0" "watch stops cleanly on SIGINT, also while its feed is busy"
 
+# A second watch of the same unit and dispatcher (another terminal or PC)
+# takes the session over: each waits before taking it back, longer each
+# time, instead of the two taking it from each other in a loop.
+watch() {
+	(exec ${GR_WRAP:-} "$BUILD/dispatch-console" -b "$GR_BROKER" \
+		-C "$T_DIR/console-$T.db" -u "$T" -a "disp-$T" watch >"$T_DIR/watch$1" 2>&1) &
+}
+watch 1; W1=$!
+gr_wait_for 20 "the first watch to start" grep -q "^watching" "$T_DIR/watch1"
+watch 2; W2=$!
+check "a watch whose session is taken over waits before connecting again" \
+	gr_wait_for 30 "a wait before reconnecting" sh -c \
+	"grep -q 'next attempt in' '$T_DIR/watch1' '$T_DIR/watch2'"
+# the third wait in a row is 2 to 4 s: the waits grow
+check "... longer each time it is taken over again" \
+	gr_wait_for 60 "a wait of 2 s or more" sh -c \
+	"grep -q 'next attempt in \\([2-9]\\|[1-9][0-9]\\)\\.[0-9] s' '$T_DIR/watch1' '$T_DIR/watch2'"
+kill -INT $W1 $W2
+r1=0; wait $W1 || r1=$?
+r2=0; wait $W2 || r2=$?
+is "$r1 $r2" "0 0" "... and both stop cleanly on SIGINT"
+
 # Bad configuration.
 is "$(rc "$BUILD/dispatch-console" -C "$T_DIR/x.db" -a a1 inbox)" 2 "no unit: usage error"
 check "... saying so" grep -q "unit is not set" "$T_DIR/out"
