@@ -245,6 +245,10 @@ static const struct {
 	  "SELECT gr_case_act_once($1, $2, $3, $4, $5::case_action, $6, $7,"
 	  " $8::int, $9::int)" },
 	{ "act_refused", "SELECT gr_action_refused($1, $2, $3, $4, $5)" },
+	/* two copies of one action (a resend another collector took) are
+	 * judged one after the other: see store_action() */
+	{ "act_lock",
+	  "SELECT pg_advisory_xact_lock(hashtext('gr_action'), hashtext($1))" },
 	{ "view",
 	  "SELECT c.case_no, c.report_id, c.state, c.level, c.unit_code,"
 	  " d.name_zh, r.grid_code, r.worker_id, r.category,"
@@ -1804,8 +1808,24 @@ store_action(struct store *s, const Gr__Action *a, struct case_view *v,
 	p[6] = a->department;
 	p[7] = a->has_satisfaction ? sat : NULL;
 	p[8] = a->has_extension_days ? ext : NULL;
-	if (command(s, "BEGIN; SAVEPOINT act") < 0)
+	if (command(s, "BEGIN") < 0)
 		return transient(s) ? ACT_RETRY : ACT_FAILED;
+	/*
+	 * The action's lock, to the commit of its outcome: a refusal rolls
+	 * back to the savepoint, which lets go of the case's row lock before
+	 * the refusal is recorded, and a copy judged meanwhile would not see
+	 * it.  Taken before the savepoint, which would let it go too.
+	 */
+	res = run(s, "act_lock", 1, p, NULL, NULL);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warn("event=db-error statement=act_lock action=%s "
+		    "error=\"%s\"", a->id, db_error(s, res));
+		PQclear(res);
+		goto failed;
+	}
+	PQclear(res);
+	if (command(s, "SAVEPOINT act") < 0)
+		goto failed;
 	res = run(s, "act", 9, p, NULL, NULL);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]);

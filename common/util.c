@@ -112,6 +112,25 @@ backoff_random_ms(int n, long max_s)
 }
 
 void
+backoff_up(struct backoff *b)
+{
+	b->up = mono_ms();
+}
+
+int64_t
+backoff_next(struct backoff *b, long max_s)
+{
+	int lasted = b->up != 0 && mono_ms() - b->up >= BACKOFF_STABLE_MS;
+
+	b->up = 0;
+	if (lasted) {
+		b->attempt = 0;
+		return 0;
+	}
+	return backoff_random_ms(b->attempt++, max_s);
+}
+
+void
 cond_init(pthread_cond_t *c)
 {
 	pthread_condattr_t a;

@@ -33,6 +33,25 @@ void	 cond_init(pthread_cond_t *);
 int64_t	 backoff_ms(int n, long max_s, uint32_t r);
 /* The same with r drawn from the system's random source. */
 int64_t	 backoff_random_ms(int n, long max_s);
+
+/*
+ * Reconnecting: each failed attempt waits longer (backoff_random_ms()),
+ * and so does each connection that ended within BACKOFF_STABLE_MS of being
+ * made, as when the broker hands the session to another client with the
+ * same id (two devices, or two programs, with one client id): else the two
+ * would take it from each other in a tight loop.  After a connection that
+ * lasted, the next attempt is at once.
+ */
+#define BACKOFF_STABLE_MS	10000
+struct backoff {
+	int	attempt;
+	int64_t	up;		/* mono_ms() when connected; 0 when not */
+};
+/* Connected now. */
+void	 backoff_up(struct backoff *);
+/* The connection is lost, or an attempt failed: the wait in ms before the
+ * next attempt (0: at once), with a cap of max_s seconds. */
+int64_t	 backoff_next(struct backoff *, long max_s);
 /* Sleep ms, or less when a signal comes. */
 void	 pause_ms(long ms);
 

@@ -40,8 +40,6 @@
 
 #define LINGER_MS	300	/* quiet time that ends fetching the feed */
 #define WATCH_POLL_MS	300	/* how soon watch sees a signal */
-#define STABLE_MS	10000	/* watch: a connection this long resets the
-				 * reconnect backoff */
 #define RETRY_MAX_S	60	/* watch: the longest wait between attempts */
 #define FETCH_MAX_MS	10000	/* fetching a feed that is never quiet */
 
@@ -374,8 +372,8 @@ cmd_watch(struct console_conf *c, struct cache *cache)
 {
 	struct feed *f;
 	char id[160];
-	int64_t up, wait;
-	int attempt = 0;
+	struct backoff bo = { 0, 0 };
+	int64_t wait;
 
 	/*
 	 * A session of its own: the actions the dispatcher takes meanwhile
@@ -391,27 +389,20 @@ cmd_watch(struct console_conf *c, struct cache *cache)
 		return EXIT_FAIL;
 	printf("watching gr/v1/dispatch/%s (Ctrl-C to stop)\n", c->unit);
 	fflush(stdout);
-	up = mono_ms();
+	backoff_up(&bo);
 	while (!quit) {
 		if (!feed_connected(f)) {
-			/*
-			 * A connection that lasted resets the backoff.  One
-			 * that ended at once (a second watch of this unit and
-			 * dispatcher took the session over) counts as a failed
-			 * attempt, or the two would take it from each other in
-			 * a loop, each seeing part of the feed.
-			 */
-			if (up != 0 && mono_ms() - up >= STABLE_MS)
-				attempt = 0;
-			up = 0;
-			wait = backoff_random_ms(attempt++, RETRY_MAX_S);
+			/* a connection that ended at once (a second watch of
+			 * this unit and dispatcher took the session over) waits
+			 * as a failed attempt would: see common/util.h */
+			wait = backoff_next(&bo, RETRY_MAX_S);
 			fprintf(stderr, "dispatch-console: connection lost; next "
 			    "attempt in %.1f s\n", (double)wait / 1000);
 			for (int64_t end = mono_ms() + wait; !quit &&
 			    mono_ms() < end; )
 				pause_ms(WATCH_POLL_MS);
 			if (!quit && feed_reconnect(f, 10000) == 0) {
-				up = mono_ms();
+				backoff_up(&bo);
 				fprintf(stderr, "dispatch-console: connected "
 				    "again\n");
 			}

@@ -19,8 +19,6 @@
 #define LINGER_MS	300		/* quiet time that ends a sync */
 #define WATCH_MS	100		/* polling while another delivers */
 #define TICK_MS		500		/* run: look for new reports this often */
-#define STABLE_MS	10000		/* run: a connection this long resets
-					 * the reconnect backoff */
 
 /* One connection's worth of delivery state. */
 struct deliver {
@@ -369,12 +367,11 @@ deliver_sync(struct outbox *ob, const struct agent_conf *c, int wait_ms,
 	return rc;
 }
 
-/* run: wait before reconnect attempt n (0, 1, ...), or until *stop. */
+/* run: wait ms before the next attempt, or until *stop. */
 static void
-reconnect_wait(struct deliver *d, int n, volatile sig_atomic_t *stop)
+reconnect_wait(struct deliver *d, int64_t wait, volatile sig_atomic_t *stop)
 {
 	char text[96];
-	int64_t wait = backoff_random_ms(n, d->c->retry_max);
 
 	snprintf(text, sizeof(text), "next attempt in %.1f s",
 	    (double)wait / 1000);
@@ -391,14 +388,16 @@ deliver_run(struct outbox *ob, const struct agent_conf *c,
     struct deliver_result *res)
 {
 	struct deliver d;
-	int64_t next_pass, up;
-	int rc = 0, attempt = 0, locked;
+	struct backoff bo = { 0, 0 };
+	int64_t next_pass, wait;
+	int rc = 0, locked;
 
 	memset(res, 0, sizeof(*res));
 	deliver_init(&d, ob, c, res);
 	d.ev = ev;
 	d.evarg = arg;
-	/* One deliverer per outbox: wait for a report or sync to finish. */
+	/* One deliverer per worker of an outbox: wait for a report or sync
+	 * of his to finish. */
 	while ((locked = outbox_lock(ob)) == 0 && !*stop)
 		sleep_ms(WATCH_MS);
 	if (locked < 0) {
@@ -407,10 +406,11 @@ deliver_run(struct outbox *ob, const struct agent_conf *c,
 	}
 	while (rc == 0 && !*stop) {
 		if (session_open(&d, 10000) < 0) {
-			reconnect_wait(&d, attempt++, stop);
+			reconnect_wait(&d, backoff_next(&bo, c->retry_max),
+			    stop);
 			continue;
 		}
-		up = mono_ms();
+		backoff_up(&bo);
 		res->connected = 1;
 		if (ev != NULL)
 			ev(arg, DE_CONNECTED, NULL, c->mq.broker);
@@ -439,17 +439,12 @@ deliver_run(struct outbox *ob, const struct agent_conf *c,
 			mqtt_wait_idle(d.m, 1000);
 		if (session_close(&d) < 0)
 			rc = -1;
-		/*
-		 * A connection that lasted resets the backoff.  One the broker
-		 * ended at once (the session taken over by another program with
-		 * the same client id: a configuration copied to a second
-		 * handheld) counts as a failed attempt, or the two would take
-		 * it from each other in a tight loop.
-		 */
-		if (mono_ms() - up >= STABLE_MS)
-			attempt = 0;
-		else if (rc == 0 && !*stop)
-			reconnect_wait(&d, attempt++, stop);
+		/* at once after a connection that lasted; one that ended at
+		 * once (a configuration copied to a second handheld, whose run
+		 * took the session over) waits as a failed attempt would */
+		if (rc == 0 && !*stop &&
+		    (wait = backoff_next(&bo, c->retry_max)) > 0)
+			reconnect_wait(&d, wait, stop);
 	}
 	goto out;
 fail:

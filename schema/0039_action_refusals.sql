@@ -20,7 +20,11 @@ GRANT SELECT ON action_refused TO gr_analyst;
 -- gr_case_act_once(...): gr_case_act() for an action id never refused; one
 -- refused before raises its refusal again.  The caller records a new
 -- refusal (SQLSTATE GR001 to GR004) with gr_action_refused(), in the same
--- transaction, after rolling back to a savepoint taken before this call.
+-- transaction, after rolling back to a savepoint taken before this call;
+-- it holds the action's advisory lock (hashtext('gr_action'), hashtext of
+-- the id) from before that savepoint to the commit, so that two copies of
+-- one action are judged in turn (the rollback lets go of the case's row
+-- lock, and would let go of a lock taken here).
 CREATE FUNCTION gr_case_act_once(p_action_id text, p_unit text,
 	p_actor text, p_case_no text, p_action case_action, p_note text,
 	p_department text, p_satisfaction integer, p_extension_days integer)

@@ -53,6 +53,20 @@ is "$(state "$C1") $(sql "SELECT count(*) FROM case_event WHERE action_id = '$A1
 	"accepted 0" "... and changes nothing"
 is "$(sql "SELECT sqlstate || ' ' || unit_code FROM action_refused WHERE action_id = '$A1'")" \
 	"GR003 $T" "the refusal is on record"
+# Two copies of one action (a resend another collector takes) are judged
+# in turn: the collector holds the action's lock from before its judgment
+# to the commit of the outcome, a refusal's record included.
+A2=$(printf '01J%s%04d' "$(date +%s%N)" 2)
+session_open hold
+session_send hold "BEGIN; SELECT pg_advisory_xact_lock(hashtext('gr_action'), hashtext('$A2')); SELECT 'held';"
+session_wait hold held
+(ACTION_ID=$A2 act "$T" "$C1" close >"$T_DIR/a2.result") &
+a2=$!
+check "an action waits for its lock before it is judged" \
+	gr_wait_for 20 "the collector to wait for the action's lock" advisory_waits 1 gr_action
+session_close hold "COMMIT;"
+wait $a2
+is "$(cat "$T_DIR/a2.result")" "ok=0 reason=illegal_transition" "... and is judged once it has it"
 is "$(act "$OTHER" "$C1" assign --department 司法所)" "ok=0 reason=wrong_unit" \
 	"another township's dispatcher cannot act on the case"
 err=$(psql "$GR_DB" -XAtq -c "SELECT gr_case_act('01J0000000000000000000000X', '$OTHER', 'x',

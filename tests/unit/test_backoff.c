@@ -11,6 +11,7 @@
 static void	test_backoff_grows(void **);
 static void	test_backoff_capped(void **);
 static void	test_backoff_jitter(void **);
+static void	test_backoff_next(void **);
 
 /* Without jitter's low draw, each wait doubles from half a second. */
 static void
@@ -52,6 +53,31 @@ test_backoff_jitter(void **state)
 	assert_int_equal(hi, 8000);
 }
 
+/* Failed attempts and connections that end at once wait longer each
+ * time; after a connection that lasted, the next attempt is at once. */
+static void
+test_backoff_next(void **state)
+{
+	struct backoff b = { 0, 0 };
+	int64_t w;
+
+	(void)state;
+	w = backoff_next(&b, 60);
+	assert_true(w >= 500 && w <= 1000);
+	w = backoff_next(&b, 60);
+	assert_true(w >= 1000 && w <= 2000);
+	/* taken over at once */
+	backoff_up(&b);
+	w = backoff_next(&b, 60);
+	assert_true(w >= 2000 && w <= 4000);
+	/* a connection that lasted */
+	backoff_up(&b);
+	b.up -= BACKOFF_STABLE_MS;
+	assert_int_equal(backoff_next(&b, 60), 0);
+	w = backoff_next(&b, 60);
+	assert_true(w >= 500 && w <= 1000);
+}
+
 int
 main(void)
 {
@@ -59,6 +85,7 @@ main(void)
 		cmocka_unit_test(test_backoff_grows),
 		cmocka_unit_test(test_backoff_capped),
 		cmocka_unit_test(test_backoff_jitter),
+		cmocka_unit_test(test_backoff_next),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
