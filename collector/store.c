@@ -1750,6 +1750,22 @@ read_view(struct store *s, const char *case_no, struct case_view *v)
 	return ok ? 0 : -1;
 }
 
+/* Run statement name, whose rows are not wanted, for action id: 0, or -1
+ * with the error logged. */
+static int
+act_step(struct store *s, const char *name, int n, const char *const *p,
+    const char *id)
+{
+	PGresult *res = run(s, name, n, p, NULL, NULL);
+	int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		log_warn("event=db-error statement=%s action=%s error=\"%s\"",
+		    name, id, db_error(s, res));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
 /*
  * Record the refusal of action a (its SQLSTATE and e's message) in the
  * transaction that refused it, so that the same id sent again gets the same
@@ -1761,22 +1777,11 @@ refused(struct store *s, const Gr__Action *a, const char *state,
     const struct verr *e)
 {
 	const char *p[5] = { a->id, a->case_no, a->unit, state, e->detail };
-	PGresult *res;
 
-	if (command(s, "ROLLBACK TO SAVEPOINT act") < 0)
-		goto failed;
-	res = run(s, "act_refused", 5, p, NULL, NULL);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_warn("event=db-error statement=act_refused action=%s "
-		    "error=\"%s\"", a->id, db_error(s, res));
-		PQclear(res);
-		goto failed;
-	}
-	PQclear(res);
-	if (command(s, "COMMIT") < 0)
-		goto failed;
-	return ACT_REFUSED;
-failed:
+	if (command(s, "ROLLBACK TO SAVEPOINT act") == 0 &&
+	    act_step(s, "act_refused", 5, p, a->id) == 0 &&
+	    command(s, "COMMIT") == 0)
+		return ACT_REFUSED;
 	command(s, "ROLLBACK");
 	/* the database gone: the action is taken again later; any other
 	 * failure answers the refusal unrecorded */
@@ -1816,15 +1821,8 @@ store_action(struct store *s, const Gr__Action *a, struct case_view *v,
 	 * the refusal is recorded, and a copy judged meanwhile would not see
 	 * it.  Taken before the savepoint, which would let it go too.
 	 */
-	res = run(s, "act_lock", 1, p, NULL, NULL);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_warn("event=db-error statement=act_lock action=%s "
-		    "error=\"%s\"", a->id, db_error(s, res));
-		PQclear(res);
-		goto failed;
-	}
-	PQclear(res);
-	if (command(s, "SAVEPOINT act") < 0)
+	if (act_step(s, "act_lock", 1, p, a->id) < 0 ||
+	    command(s, "SAVEPOINT act") < 0)
 		goto failed;
 	res = run(s, "act", 9, p, NULL, NULL);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
