@@ -11,6 +11,7 @@
 
 #include "cache.h"
 #include "codec.h"
+#include "topic.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -85,9 +86,16 @@ static int	apply_result(struct cache *, const Gr__ActionResult *);
 struct cache *
 cache_open(const char *path, const char *unit, char *err, size_t errsize)
 {
-	struct cache *c = xcalloc(1, sizeof(*c));
+	struct cache *c;
 	char why[256] = "";
 	int fd;
+
+	if (!topic_id_valid(unit)) {
+		snprintf(err, errsize, "case cache %s: no valid unit to open it "
+		    "for", path);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
 
 	/* Created here so that it is private from the start. */
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {

@@ -499,6 +499,11 @@ test_owner(void **state)
 	size_t len;
 
 	cache_close(c);
+	/* no unit, or a malformed one: whose would it be? */
+	err[0] = '\0';
+	assert_null(cache_open(t->path, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "no valid unit"));
+	assert_null(cache_open(t->path, "53 03", err, sizeof(err)));
 	err[0] = '\0';
 	assert_null(cache_open(t->path, OTHER, err, sizeof(err)));
 	assert_non_null(strstr(err, "is unit " UNIT "'s; unit " OTHER));
