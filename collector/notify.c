@@ -103,6 +103,7 @@ new_case_view(struct case_view *v, const Gr__Report *r, const struct route *rt,
 	v->people = r->people;
 	utf8_copy(v->summary, r->summary, sizeof(v->summary));
 	v->opened_at = v->event_at = c->opened_at;
+	v->event_id = c->event_id;
 	v->response_due = c->response_due;
 	v->resolve_due = c->resolve_due;
 	snprintf(v->route_rule, sizeof(v->route_rule), "%s", rt->rule);
@@ -192,6 +193,10 @@ entry_of(Gr__CaseEntry *ep, const struct case_view *v)
 	 * collector that does not say */
 	e.has_accepted_at = 1;
 	e.accepted_at = v->accepted_at;
+	if (v->event_id > 0) {
+		e.has_event_id = 1;
+		e.event_id = (uint64_t)v->event_id;
+	}
 	*ep = e;
 }
 

@@ -94,10 +94,11 @@ static const struct {
 	  " e AS (INSERT INTO case_event (case_id, actor, from_state, to_state,"
 	  "  note) SELECT id, 'collector', NULL::case_state, 'received'::case_state, NULL FROM c"
 	  "  UNION ALL SELECT id, 'collector', 'received', 'routed',"
-	  "  concat_ws('; ', $8, '重访 (repeat of ' || $12 || ')') FROM c)"
+	  "  concat_ws('; ', $8, '重访 (repeat of ' || $12 || ')') FROM c"
+	  "  RETURNING id)"
 	  " SELECT c.case_no, (SELECT name_zh FROM division WHERE code = $5), "
 	  MS("c.opened_at") ", " MS("c.response_due") ", " MS("c.resolve_due")
-	  " FROM c" },
+	  ", (SELECT max(id) FROM e) FROM c" },
 	/*
 	 * The batch's reads, set-based: "dup" and "check" above for every
 	 * report of the batch in one statement, a row per report in batch
@@ -215,10 +216,12 @@ static const struct {
 	  "  (1, NULL::case_state, 'received'::case_state, NULL::text),"
 	  "  (2, 'received', 'routed', concat_ws('; ', b.reason,"
 	  "  '重访 (repeat of ' || b.rep_no || ')'))) AS x(o, f, t, note)"
-	  "  ORDER BY c.id, x.o)"
+	  "  ORDER BY c.id, x.o RETURNING case_id, id),"
+	  " ev AS (SELECT case_id, max(id) AS id FROM e GROUP BY case_id)"
 	  " SELECT c.report_id, c.case_no, d.name_zh, "
 	  MS("c.opened_at") ", " MS("c.response_due") ", " MS("c.resolve_due")
-	  " FROM c JOIN b ON b.rid = c.report_id"
+	  ", ev.id FROM c JOIN b ON b.rid = c.report_id"
+	  " JOIN ev ON ev.case_id = c.id"
 	  " LEFT JOIN division d ON d.code = b.unit ORDER BY b.k" },
 	/* first in a transaction that stores reports, before the repeat
 	 * search: the locks of their matters (matters_send()), taken row by
@@ -258,7 +261,7 @@ static const struct {
 	  MS("e.at") ", e.actor, coalesce(e.note, ''),"
 	  " r.resolved_on_spot, coalesce(c.department, ''),"
 	  " coalesce(c.satisfaction, 0), coalesce(e.action_id, ''),"
-	  " coalesce(" MS("c.accepted_at") ", 0)"
+	  " coalesce(" MS("c.accepted_at") ", 0), e.id"
 	  " FROM \"case\" c JOIN report r ON r.id = c.report_id"
 	  " JOIN division d ON d.code = c.unit_code"
 	  " JOIN LATERAL (SELECT * FROM case_event WHERE case_id = c.id"
@@ -581,6 +584,7 @@ fill_case(const PGresult *res, int col, struct stored_case *c)
 	c->opened_at = strtoll(PQgetvalue(res, 0, col + 2), NULL, 10);
 	c->response_due = strtoll(PQgetvalue(res, 0, col + 3), NULL, 10);
 	c->resolve_due = strtoll(PQgetvalue(res, 0, col + 4), NULL, 10);
+	c->event_id = strtoll(PQgetvalue(res, 0, col + 5), NULL, 10);
 }
 
 /* Look up an existing report's case.  1 found, 0 not, -1 error. */
@@ -1332,6 +1336,7 @@ cases_parse(struct store *s, PGresult *res, struct store_item *it, size_t n,
 		x->c.opened_at = strtoll(PQgetvalue(res, row, 3), NULL, 10);
 		x->c.response_due = strtoll(PQgetvalue(res, row, 4), NULL, 10);
 		x->c.resolve_due = strtoll(PQgetvalue(res, row, 5), NULL, 10);
+		x->c.event_id = strtoll(PQgetvalue(res, row, 6), NULL, 10);
 		strlcpy_gr(x->c.unit, x->rt.unit, sizeof(x->c.unit));
 		x->c.level = x->rt.level;
 		x->c.state = GR__CASE_STATE__ROUTED;
@@ -1743,6 +1748,7 @@ read_view(struct store *s, const char *case_no, struct case_view *v)
 		v->satisfaction = (unsigned)strtoul(COL(23), NULL, 10);
 		strlcpy_gr(v->action_id, COL(24), sizeof(v->action_id));
 		v->accepted_at = strtoll(COL(25), NULL, 10);
+		v->event_id = strtoll(COL(26), NULL, 10);
 	} else if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		strlcpy_gr(s->sqlstate, "P0002", sizeof(s->sqlstate));
 #undef COL

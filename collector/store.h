@@ -29,6 +29,7 @@ struct stored_case {
 	int64_t		 opened_at;
 	int64_t		 response_due;
 	int64_t		 resolve_due;
+	int64_t		 event_id;	/* its latest event: case_event.id */
 };
 
 /* A case as it stands, for the dispatch feed and the worker's updates. */
@@ -59,6 +60,7 @@ struct case_view {
 	unsigned	 satisfaction;	/* 0: none yet */
 	char		 action_id[32];
 	int64_t		 accepted_at;	/* 0: not accepted in this round */
+	int64_t		 event_id;	/* the latest event's case_event.id */
 };
 
 enum act_result {

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "cache.h"
+#include "case_order.h"
 #include "codec.h"
 #include "topic.h"
 #include "utf8.h"
@@ -28,7 +29,7 @@ static const char schema_sql[] =
 	" resolve_due INTEGER, route_rule TEXT, route_reason TEXT,"
 	" department TEXT, satisfaction INTEGER, on_spot INTEGER,"
 	" event_at INTEGER NOT NULL, accepted_at INTEGER,"
-	" accepted_for INTEGER);"
+	" accepted_for INTEGER, event_id INTEGER, event_id_for INTEGER);"
 	"CREATE TABLE IF NOT EXISTS history ("
 	" case_no TEXT NOT NULL, at INTEGER NOT NULL, state INTEGER NOT NULL,"
 	" actor TEXT NOT NULL, note TEXT NOT NULL, unit TEXT NOT NULL,"
@@ -50,9 +51,13 @@ static const char schema_sql[] =
  * version sets that to 1 at each open.  accepted_at: when the case's round
  * was accepted (0: not yet), with accepted_for, the event_at of the update
  * that said so: an older console applying a later update leaves both, and
- * accepted_at then no longer counts.
+ * accepted_at then no longer counts.  event_id: the id of the case's
+ * latest event, which orders updates as they were committed (event_at,
+ * the start of the writing transaction, need not), with event_id_for, the
+ * event_at of the update that carried it, for the same reason.
  */
-static const char *const added_cols[] = { "accepted_at", "accepted_for" };
+static const char *const added_cols[] = { "accepted_at", "accepted_for",
+    "event_id", "event_id_for" };
 
 /* Open states: a case is overdue in one of them past its resolution
  * deadline, or not accepted past its response deadline, as the collector's
@@ -314,13 +319,16 @@ apply_update(struct cache *c, const Gr__CaseEntry *e)
 	    " unit_name, grid, worker, category, item, colour, people, summary,"
 	    " opened_at, response_due, resolve_due, route_rule, route_reason,"
 	    " department, satisfaction, on_spot, event_at, accepted_at,"
-	    " accepted_for) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-	    " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,"
-	    " ?24) ON CONFLICT (case_no) DO UPDATE SET state = ?3, level = ?4,"
+	    " accepted_for, event_id, event_id_for) VALUES (?1, ?2, ?3, ?4,"
+	    " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+	    " ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)"
+	    " ON CONFLICT (case_no) DO UPDATE SET state = ?3, level = ?4,"
 	    " unit = ?5, unit_name = ?6, response_due = ?15, resolve_due = ?16,"
 	    " department = ?19, satisfaction = ?20, event_at = ?22,"
-	    " accepted_at = ?23, accepted_for = ?24"
-	    " WHERE ?22 > case_entry.event_at";
+	    " accepted_at = ?23, accepted_for = ?24, event_id = ?25,"
+	    " event_id_for = ?26"
+	    " WHERE " CASE_UPDATE_NEWER("case_entry", "event_at", "event_id",
+	    "event_id_for", "?22", "?25", "<");
 	static const char ev[] =
 	    "INSERT OR IGNORE INTO history (case_no, at, state, actor, note,"
 	    " unit) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
@@ -359,6 +367,13 @@ apply_update(struct cache *c, const Gr__CaseEntry *e)
 	} else {
 		sqlite3_bind_null(st, 23);
 		sqlite3_bind_null(st, 24);
+	}
+	if (case_event_id(e) > 0) {
+		sqlite3_bind_int64(st, 25, case_event_id(e));
+		sqlite3_bind_int64(st, 26, e->event_at);
+	} else {
+		sqlite3_bind_null(st, 25);
+		sqlite3_bind_null(st, 26);
 	}
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_finalize(st);

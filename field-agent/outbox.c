@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 
+#include "case_order.h"
 #include "codec.h"
 #include "log.h"
 #include "outbox.h"
@@ -64,6 +65,16 @@ static const char upgrade_2_sql[] =
 static const char upgrade_3_sql[] =
 	"ALTER TABLE outbox ADD COLUMN worker TEXT;"
 	"PRAGMA user_version = 3;";
+
+/*
+ * Version 4: the id of the case's event the latest update told of, which
+ * orders updates as they were committed, with the case_updated_at of the
+ * update that gave it (common/case_order.h).
+ */
+static const char upgrade_4_sql[] =
+	"ALTER TABLE outbox ADD COLUMN case_event_id INTEGER;"
+	"ALTER TABLE outbox ADD COLUMN case_event_for INTEGER;"
+	"PRAGMA user_version = 4;";
 
 /* This handle's worker's rows (and those of no known worker); the
  * statement binds :worker (bind_worker()). */
@@ -133,7 +144,7 @@ upgrade(sqlite3 *db)
 {
 	int v;
 
-	if (user_version(db) >= 3)
+	if (user_version(db) >= 4)
 		return 0;
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE;", NULL, NULL, NULL) !=
 	    SQLITE_OK)
@@ -143,7 +154,9 @@ upgrade(sqlite3 *db)
 	    (v < 2 && sqlite3_exec(db, upgrade_2_sql, NULL, NULL, NULL) !=
 	    SQLITE_OK) ||
 	    (v < 3 && (sqlite3_exec(db, upgrade_3_sql, NULL, NULL, NULL) !=
-	    SQLITE_OK || fill_workers(db) < 0))) {
+	    SQLITE_OK || fill_workers(db) < 0)) ||
+	    (v < 4 && sqlite3_exec(db, upgrade_4_sql, NULL, NULL, NULL) !=
+	    SQLITE_OK)) {
 		sqlite3_exec(db, "ROLLBACK;", NULL, NULL, NULL);
 		return -1;
 	}
@@ -592,8 +605,11 @@ outbox_apply_update(struct outbox *ob, const Gr__CaseEntry *e, int64_t now)
 	if (sqlite3_prepare_v2(ob->db, "UPDATE outbox SET case_state = ?1,"
 	    " case_updated_at = ?2, unit = coalesce(?3, unit),"
 	    " unit_name = coalesce(?4, unit_name),"
-	    " resolve_due = coalesce(?5, resolve_due), updated_at = ?6"
-	    " WHERE id = ?7 AND coalesce(case_updated_at, 0) <= ?2 AND" MINE,
+	    " resolve_due = coalesce(?5, resolve_due), updated_at = ?6,"
+	    " case_event_id = ?8, case_event_for = CASE WHEN ?8 IS NOT NULL"
+	    " THEN ?2 END"
+	    " WHERE id = ?7 AND " CASE_UPDATE_NEWER("outbox", "case_updated_at",
+	    "case_event_id", "case_event_for", "?2", "?8", "<=") " AND" MINE,
 	    -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	bind_worker(ob, st);
@@ -605,6 +621,8 @@ outbox_apply_update(struct outbox *ob, const Gr__CaseEntry *e, int64_t now)
 		sqlite3_bind_int64(st, 5, e->resolve_due);
 	sqlite3_bind_int64(st, 6, now);
 	sqlite3_bind_text(st, 7, e->report_id, -1, SQLITE_STATIC);
+	if (case_event_id(e) > 0)
+		sqlite3_bind_int64(st, 8, case_event_id(e));
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

@@ -203,6 +203,7 @@ is "$locked" 2 "a red case's and a 5-person case's townships are locked, not a y
 # time: that report is a duplicate with the session's case, the other
 # report of the batch is stored.
 RID=01J0BATCHRACE0000000000001
+subscribe feeds 'gr/v1/dispatch/#'
 "$GRMSG" report --id "$RID" --category 17 --item 1701 --summary "竞争 会话先存" >"$T_DIR/race.pb"
 before=$(sql "SELECT count(*) FROM report")
 session_open race
@@ -231,3 +232,9 @@ check "... after its batch failed on the key and went one at a time" \
 	grep -q "event=db-batch-singly stage=pipeline sqlstate=23505" "$T_DIR/collector.log"
 check "the other report of that batch is stored, with its case" \
 	[ -n "$(caseof "$(idof "竞争 同批")")" ]
+cs=$(caseof "$(idof "竞争 同批")")
+gr_wait_for 20 "the case's dispatch entry" sh -c \
+	"grep '^gr/v1/dispatch/' '$T_DIR/feeds.sub' | '$GRMSG' notice | grep -q 'case case_no=$cs '"
+is "$(messages feeds | "$GRMSG" notice | grep "case case_no=$cs " | head -n 1 | awk '{print $9}')" \
+	"event=$(sql "SELECT max(e.id) FROM case_event e JOIN \"case\" c ON c.id = e.case_id WHERE c.case_no = '$cs'")" \
+	"... and its dispatch entry, made one report at a time, names the case's latest event"

@@ -145,6 +145,18 @@ is "$(messages town | "$GRMSG" notice | grep "case case_no=$C1 .*state=reopened"
 is "$(messages town | "$GRMSG" notice | grep "case case_no=$C1 " | tail -n 1 | awk '{print $8}')" \
 	"accepted=$(sql "SELECT (extract(epoch FROM accepted_at) * 1000)::bigint FROM \"case\" WHERE case_no = '$C1'")" \
 	"an accepted one says when"
+# Each update names the case's latest event, whose id orders updates as the
+# database committed them (the console and the agent keep the greater).
+events_of() {
+	sql "SELECT string_agg(e.id::text, ' ' ORDER BY e.id) FROM case_event e
+	     JOIN \"case\" c ON c.id = e.case_id WHERE c.case_no = '$1'"
+}
+is "$(messages town | "$GRMSG" notice | grep "case case_no=$C1 .*action=-" | head -n 1 | awk '{print $9}')" \
+	"event=$(events_of "$C1" | awk '{print $2}')" \
+	"the new case's entry names its routing, the case's second event"
+is "$(messages town | "$GRMSG" notice | grep "case case_no=$C1 " | tail -n 1 | awk '{print $9}')" \
+	"event=$(events_of "$C1" | awk '{print $NF}')" \
+	"the last update names the case's latest event"
 
 # Escalation (上报) moves the case to the county.
 C2=$(newcase 11)

@@ -286,16 +286,19 @@ print_notice(void *arg, const Gr__Notice *m)
 		    a->routed_unit ? a->routed_unit : "-");
 	} else if (m->body_case == GR__NOTICE__BODY_UPDATE) {
 		Gr__CaseEntry *e = m->update;
-		char acc[24] = "-";
+		char acc[24] = "-", evid[24] = "-";
 
 		if (e->has_accepted_at)
 			snprintf(acc, sizeof(acc), "%lld",
 			    (long long)e->accepted_at);
+		if (e->has_event_id)
+			snprintf(evid, sizeof(evid), "%llu",
+			    (unsigned long long)e->event_id);
 		printf("case case_no=%s report=%s unit=%s "
-		    "state=%s worker=%s action=%s accepted=%s\n",
+		    "state=%s worker=%s action=%s accepted=%s event=%s\n",
 		    e->case_no, e->report_id, e->unit,
 		    state_name(e->state), e->worker_id,
-		    e->action_id ? e->action_id : "-", acc);
+		    e->action_id ? e->action_id : "-", acc, evid);
 	} else if (m->body_case == GR__NOTICE__BODY_ALERT) {
 		Gr__Alert *al = m->alert;
 

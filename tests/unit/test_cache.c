@@ -155,6 +155,78 @@ test_newer_wins(void **state)
 	cache_close(c);
 }
 
+/* Apply an update of case 000001 in state at time at with event id id
+ * (0: none). */
+static int
+update_id(struct cache *c, Gr__CaseState state, int64_t at, uint64_t id)
+{
+	Gr__CaseEntry e;
+
+	entry(&e, "530322-2026-000001", state, at, UNIT, T0 + 60 * DAY,
+	    T0 + 60 * DAY, "d1");
+	e.has_event_id = id > 0;
+	e.event_id = id;
+	return apply(c, &e);
+}
+
+static int
+state_of(struct cache *c)
+{
+	struct case_row r;
+
+	assert_int_equal(cache_case(c, "530322-2026-000001", T0, &r), 0);
+	return r.state;
+}
+
+/*
+ * Updates are ordered by event id when both have one: an escalation by a
+ * sweep whose transaction started before an accept but committed after it
+ * has the earlier time and the greater id, and stays.
+ */
+static void
+test_event_id_order(void **state)
+{
+	struct tdir *t = *state;
+	struct cache *c = open_ok(t->path);
+	sqlite3 *db;
+
+	assert_int_equal(update_id(c, GR__CASE_STATE__ROUTED, T0, 5), 1);
+	assert_int_equal(update_id(c, GR__CASE_STATE__ACCEPTED, T0 + 30, 7),
+	    1);
+	assert_int_equal(update_id(c, GR__CASE_STATE__ESCALATED, T0 + 20, 8),
+	    1);
+	assert_int_equal(state_of(c), GR__CASE_STATE__ESCALATED);
+	/* the accept again (a resend of its notice) is older */
+	assert_int_equal(update_id(c, GR__CASE_STATE__ACCEPTED, T0 + 30, 7),
+	    0);
+	assert_int_equal(state_of(c), GR__CASE_STATE__ESCALATED);
+	/* from an older collector, without an id: by time (its event is
+	 * news to the history, not to the case) */
+	assert_int_equal(update_id(c, GR__CASE_STATE__ROUTED, T0 + 19, 0), 1);
+	assert_int_equal(state_of(c), GR__CASE_STATE__ESCALATED);
+	assert_int_equal(update_id(c, GR__CASE_STATE__ACCEPTED, T0 + 40, 0),
+	    1);
+	assert_int_equal(state_of(c), GR__CASE_STATE__ACCEPTED);
+	assert_int_equal(update_id(c, GR__CASE_STATE__ASSIGNED, T0 + 50, 9),
+	    1);
+	cache_close(c);
+
+	/* An older console applies a later update and leaves the id: it is
+	 * no longer the row's, and times decide. */
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE case_entry SET state = 5,"
+	    " event_at = event_at + 20", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	c = open_ok(t->path);
+	assert_int_equal(update_id(c, GR__CASE_STATE__VISITED, T0 + 60, 10),
+	    1);		/* to the history */
+	assert_int_equal(state_of(c), GR__CASE_STATE__RESOLVED);
+	assert_int_equal(update_id(c, GR__CASE_STATE__VISITED, T0 + 80, 11),
+	    1);
+	assert_int_equal(state_of(c), GR__CASE_STATE__VISITED);
+	cache_close(c);
+}
+
 static void
 keep_note(void *arg, const struct event_row *e)
 {
@@ -548,6 +620,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_overdue_accepted_at, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_v1, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_event_id_order, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_newer_wins, setup,
 		    teardown),

@@ -58,6 +58,10 @@ static void		 test_count_upto(void **);
 static void		 test_lock(void **);
 static void		 test_workers_apart(void **);
 static void		 test_upgrade_v2(void **);
+static void		 test_update_order(void **);
+static int		 update(struct outbox *, Gr__CaseState, int64_t,
+			    uint64_t);
+static void		 case_state_is(struct outbox *, const char *);
 
 static int
 setup(void **state)
@@ -773,9 +777,77 @@ test_upgrade_v2(void **state)
 	    &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(st, 0),
-	    "3 gw002 gw001 -");
+	    "4 gw002 gw001 -");
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+}
+
+/* Apply an update of ID1's case: its state, at and event id (0: none). */
+static int
+update(struct outbox *ob, Gr__CaseState state, int64_t at, uint64_t id)
+{
+	Gr__CaseEntry e = GR__CASE_ENTRY__INIT;
+
+	e.report_id = ID1;
+	e.has_state = 1;
+	e.state = state;
+	e.has_event_at = 1;
+	e.event_at = at;
+	e.has_event_id = id > 0;
+	e.event_id = id;
+	return outbox_apply_update(ob, &e, T0 + 99);
+}
+
+static void
+case_state_is(struct outbox *ob, const char *want)
+{
+	struct outbox_item it;
+
+	assert_int_equal(outbox_get(ob, ID1, &it), 1);
+	assert_string_equal(it.case_state, want);
+}
+
+/*
+ * Updates that overtook each other: the later one stays.  Told by event
+ * id when both have one, since the event time is the start of its
+ * transaction: an escalation by a sweep that started before an accept but
+ * committed after it has the greater id and the earlier time.
+ */
+static void
+test_update_order(void **state)
+{
+	struct tdir *t = *state;
+	struct outbox *ob = open_ok(t->path);
+	sqlite3 *db;
+
+	add3(ob);
+	/* without ids (an older collector): by time */
+	assert_int_equal(update(ob, GR__CASE_STATE__ROUTED, T0 + 10, 0), 1);
+	assert_int_equal(update(ob, GR__CASE_STATE__RECEIVED, T0 + 5, 0), 0);
+	case_state_is(ob, "routed");
+	/* with ids: by id, whatever the times */
+	assert_int_equal(update(ob, GR__CASE_STATE__ACCEPTED, T0 + 30, 7), 1);
+	assert_int_equal(update(ob, GR__CASE_STATE__ESCALATED, T0 + 20, 8), 1);
+	case_state_is(ob, "escalated");
+	assert_int_equal(update(ob, GR__CASE_STATE__ACCEPTED, T0 + 30, 7), 0);
+	case_state_is(ob, "escalated");
+	/* one without an id against one with: by time */
+	assert_int_equal(update(ob, GR__CASE_STATE__ROUTED, T0 + 19, 0), 0);
+	assert_int_equal(update(ob, GR__CASE_STATE__ACCEPTED, T0 + 40, 0), 1);
+	case_state_is(ob, "accepted");
+	assert_int_equal(update(ob, GR__CASE_STATE__ASSIGNED, T0 + 50, 9), 1);
+	/* An older agent applied a later update and left the id: the id no
+	 * longer belongs to the row's update, and times decide. */
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE outbox SET case_state ="
+	    " 'resolved', case_updated_at = case_updated_at + 20",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(update(ob, GR__CASE_STATE__VISITED, T0 + 60, 10), 0);
+	case_state_is(ob, "resolved");
+	assert_int_equal(update(ob, GR__CASE_STATE__VISITED, T0 + 80, 11), 1);
+	case_state_is(ob, "visited");
+	outbox_close(ob);
 }
 
 int
@@ -819,6 +891,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lock,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_workers_apart,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_order,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_v2,
 		    setup, teardown),
