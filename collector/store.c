@@ -574,7 +574,8 @@ state_of(const char *s)
 	return GR__CASE_STATE__STATE_UNSPECIFIED;
 }
 
-/* Columns from col: case_no, unit name, opened, response, resolve. */
+/* Columns from col: case_no, unit name, opened, response, resolve, the
+ * latest event's id. */
 static void
 fill_case(const PGresult *res, int col, struct stored_case *c)
 {

@@ -138,7 +138,7 @@ out:
 	return ret;
 }
 
-/* Bring an older outbox to version 3, all or nothing; 0 or -1. */
+/* Bring an older outbox to version 4, all or nothing; 0 or -1. */
 static int
 upgrade(sqlite3 *db)
 {

@@ -196,6 +196,9 @@ test_event_id_order(void **state)
 	assert_int_equal(update_id(c, GR__CASE_STATE__ESCALATED, T0 + 20, 8),
 	    1);
 	assert_int_equal(state_of(c), GR__CASE_STATE__ESCALATED);
+	/* the same update again is no news */
+	assert_int_equal(update_id(c, GR__CASE_STATE__ESCALATED, T0 + 20, 8),
+	    0);
 	/* the accept again (a resend of its notice) is older */
 	assert_int_equal(update_id(c, GR__CASE_STATE__ACCEPTED, T0 + 30, 7),
 	    0);

@@ -36,7 +36,10 @@ record(void *arg, const Gr__Notice *n)
 	char *w = arg;
 	size_t len = strlen(w);
 
-	if (n->body_case == GR__NOTICE__BODY_UPDATE)
+	if (n->body_case == GR__NOTICE__BODY_UPDATE && n->update->has_event_id)
+		snprintf(w + len, 2048 - len, " u:%s@%llu", n->update->case_no,
+		    (unsigned long long)n->update->event_id);
+	else if (n->body_case == GR__NOTICE__BODY_UPDATE)
 		snprintf(w + len, 2048 - len, " u:%s", n->update->case_no);
 	else if (n->body_case == GR__NOTICE__BODY_ALERT)
 		snprintf(w + len, 2048 - len, " a:%llu",
@@ -181,6 +184,26 @@ test_view_to_unit(void **state)
 	assert_string_equal(sent.what[0], " u:C9");
 }
 
+/* An entry names the case's latest event when the view knows it (0: a
+ * view without one says nothing). */
+static void
+test_event_id(void **state)
+{
+	struct dispatch_list *l = *state;
+	struct case_view v;
+
+	memset(&v, 0, sizeof(v));
+	strcpy(v.case_no, "C1");
+	v.event_id = 4242;
+	notify_view_add(NULL, l, "530322101", &v);
+	strcpy(v.case_no, "C2");
+	v.event_id = 0;
+	notify_view_add(NULL, l, "530322101", &v);
+	assert_int_equal(notify_dispatch_flush(NULL, l), 0);
+	assert_int_equal(sent.n, 1);
+	assert_string_equal(sent.what[0], "list u:C1@4242 u:C2");
+}
+
 /* A message that cannot be queued counts its cases. */
 static void
 test_failure_counted(void **state)
@@ -265,6 +288,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_list_limits, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_event_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_view_to_unit, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_failure_counted, setup,

@@ -829,6 +829,8 @@ test_update_order(void **state)
 	assert_int_equal(update(ob, GR__CASE_STATE__ACCEPTED, T0 + 30, 7), 1);
 	assert_int_equal(update(ob, GR__CASE_STATE__ESCALATED, T0 + 20, 8), 1);
 	case_state_is(ob, "escalated");
+	/* the same update again (a resend) is no news */
+	assert_int_equal(update(ob, GR__CASE_STATE__ESCALATED, T0 + 20, 8), 0);
 	assert_int_equal(update(ob, GR__CASE_STATE__ACCEPTED, T0 + 30, 7), 0);
 	case_state_is(ob, "escalated");
 	/* one without an id against one with: by time */
