@@ -100,6 +100,17 @@ is "$(sql "SELECT concat_ws(' ', accepted_at IS NULL, extended_days, supervision
 	FROM \"case\" c JOIN case_event e ON e.case_id = c.id AND e.to_state = 'reopened'
 	WHERE c.case_no = '$C1'")" "t 0 0 t t" \
 	"... in a new round: to be accepted again, with new deadlines from today and no extension"
+# Each later reopening gives the same lengths, from its own day: not from
+# the case's opening, here 30 days before the first reopening.
+R=$(newcase 13)
+for k in accept resolve reopen; do act "$T" "$R" "$k" --note 反映 >/dev/null; done
+sql "UPDATE \"case\" SET opened_at = opened_at - interval '30 days' WHERE case_no = '$R'" >/dev/null
+for k in accept resolve; do act "$T" "$R" "$k" >/dev/null; done
+is "$(act "$T" "$R" reopen --note 仍未解决)" "ok=1 reason=-" "a second reopen"
+is "$(sql "SELECT concat_ws(' ', response_due = gr_deadline(e.at, 7), resolve_due = gr_deadline(e.at, 60))
+	FROM \"case\" c JOIN LATERAL (SELECT max(at) AS at FROM case_event
+	WHERE case_id = c.id AND to_state = 'reopened') e ON true WHERE c.case_no = '$R'")" "t t" \
+	"... gives the lengths of the routing again, from its own day"
 ACTION_ID=01J99999999999999999999999 act "$T" "$C1" accept >/dev/null
 events=$(sql "SELECT count(*) FROM case_event e JOIN \"case\" c ON c.id = e.case_id WHERE c.case_no = '$C1'")
 is "$(ACTION_ID=01J99999999999999999999999 act "$T" "$C1" accept)" "ok=1 reason=duplicate" \
