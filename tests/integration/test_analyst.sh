@@ -141,6 +141,25 @@ check "analyst_refreshed moved on" [ "$(as_analyst "SELECT refreshed_at > now() 
 sql "SET session_replication_role = replica; DELETE FROM \"case\" WHERE id = 13;
 	DELETE FROM report WHERE id = '01JQ000000000000000000000D'; RESET session_replication_role;
 	SELECT gr_analyst_refresh()" >/dev/null || exit 1
+# A report of eleven months ago whose case falls due in two months: the
+# months to come hold its deadline only, and 同比 shows none of them, this
+# year's or the year before's (0041).
+THIS="date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai')"
+sql "INSERT INTO report (id, schema_version, worker_id, device_id, grid_code, created_at, received_at,
+	category, colour, people, summary) VALUES ('01JQ000000000000000000000E', 1, 'gw001', 'dev-gw001',
+	'530322001001001', now() - interval '11 months', now() - interval '11 months', '02', 'green', 1, 'x');
+	INSERT INTO \"case\" (id, case_no, report_id, county_code, township_code, level, unit_code, state,
+	opened_at, response_due, resolve_due, route_rule, route_reason) VALUES (14, '530322-2025-000012',
+	'01JQ000000000000000000000E', '530322', '530322001', 'township', '530322001', 'accepted',
+	now() - interval '11 months', now() + interval '50 days', now() + interval '70 days', 'territorial', 'x');
+	SELECT gr_analyst_refresh()" >/dev/null || exit 1
+is "$(sql "SELECT count(*) FROM analyst_summary WHERE township_code = '' AND category = '' AND month > $THIS");|$(fig analyst_monthly_counts "count(*)" "month > $THIS")" "1;|0;" \
+	"a month to come holds a deadline, and 同比 shows no month to come"
+is "$(fig analyst_monthly_counts "reports" "$ALL AND month = ($THIS - interval '11 months')::date")" "1;" \
+	"... while the report counts in the month it came"
+sql "SET session_replication_role = replica; DELETE FROM \"case\" WHERE id = 14;
+	DELETE FROM report WHERE id = '01JQ000000000000000000000E'; RESET session_replication_role;
+	SELECT gr_analyst_refresh()" >/dev/null || exit 1
 
 # ---- gr-analyst: bad input ------------------------------------------------------------
 GA=$BUILD/gr-analyst
