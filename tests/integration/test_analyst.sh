@@ -52,7 +52,7 @@ is "$(fig analyst_resolution_rate "$R" "$ALL AND month IN ('2025-05-01', '2025-0
 # ---- 满意率 --------------------------------------------------------------------
 S="follow_ups, satisfied, satisfaction_rate_pct, avg_score"
 is "$(fig analyst_satisfaction "$S" "$ALL AND $MAR")" "2|1|50.0|4.00;" "满意率 March: scores 5 and 3, 50.0 %"
-is "$(fig analyst_satisfaction "$S" "$ALL AND $APR")" "2|2|100.0|4.00;" "满意率 April: 100.0 % (a score cleared by a reopen does not count)"
+is "$(fig analyst_satisfaction "$S" "$ALL AND $APR")" "3|2|66.7|3.33;" "满意率 April: 2 of 3, 66.7 % (the visit of a case reopened since counts, with its score)"
 
 # ---- 一次性办结 ---------------------------------------------------------------
 F="resolved, first_contact, first_contact_rate_pct"
@@ -112,10 +112,10 @@ is "$leaks" "" "no party's phone, ID number or name in any of the new views ($(w
 is "$(sql "SELECT string_agg(DISTINCT grantee || ':' || privilege_type, ' ') FROM information_schema.role_table_grants
 	WHERE table_name IN ('$(echo "$NEW_VIEWS" | sed "s/ /','/g")') AND grantee <> current_user")" \
 	"gr_analyst:SELECT" "the new views are granted to gr_analyst only, SELECT only"
-is "$(sql "SELECT count(*) FROM information_schema.role_table_grants WHERE table_name = 'analyst_summary' AND grantee <> current_user")" \
-	0 "the summary itself is granted to nobody"
-check "the analyst cannot read the summary directly" \
-	sh -c "! psql '$ADB' -XAtq -c 'SELECT 1 FROM analyst_summary' 2>/dev/null"
+is "$(sql "SELECT count(*) FROM information_schema.role_table_grants WHERE table_name IN ('analyst_summary', 'analyst_visits') AND grantee <> current_user")" \
+	0 "the summaries themselves are granted to nobody"
+check "the analyst cannot read the summaries directly" \
+	sh -c "! psql '$ADB' -XAtq -c 'SELECT 1 FROM analyst_summary' 2>/dev/null && ! psql '$ADB' -XAtq -c 'SELECT 1 FROM analyst_visits' 2>/dev/null"
 check "the analyst cannot refresh it" \
 	sh -c "! psql '$ADB' -XAtq -c 'SELECT gr_analyst_refresh()' 2>/dev/null"
 check "nor write through a view" \
@@ -209,18 +209,18 @@ is "$(head -n 1 "$OUT/summary.csv" | tr -d '\r' | cut -d, -f1-10)" \
 	"code,name,reports,reports_prev_year,reports_yoy_pct,cases,due_cases,due_resolved,resolution_rate_pct,on_time_rate_pct" \
 	"summary.csv has a header"
 is "$(csv_row summary.csv 530322)" \
-	"530322,陆良县,10,2,400.0,10,8,5,62.5,50.0,4,3,75.0,5,3,60.0,14.5,1,2,20.0,2,3,19" \
-	"summary.csv: the county's January-June (10 reports, 化解率 62.5, 满意率 75.0, 一次性 60.0, 14.5 days, 就地 20.0)"
+	"530322,陆良县,10,2,400.0,10,8,5,62.5,50.0,5,3,60.0,5,3,60.0,14.5,1,2,20.0,2,3,19" \
+	"summary.csv: the county's January-June (10 reports, 化解率 62.5, 满意率 60.0, 一次性 60.0, 14.5 days, 就地 20.0)"
 is "$(csv_row monthly.csv 2025-04)" \
-	"2025-04,6,0,,6,5,3,60.0,40.0,2,2,100.0,4.00,3,1,33.3,16.2,30.8,1,1,16.7,1,1,8" \
+	"2025-04,6,0,,6,5,3,60.0,40.0,3,2,66.7,3.33,3,1,33.3,16.2,30.8,1,1,16.7,1,1,8" \
 	"monthly.csv: April"
 is "$(csv_row monthly.csv 2025-02)" "2025-02,0,0,,0,0,0,,,0,0,,,0,0,,,,0,0,,0,0,0" \
 	"monthly.csv: a month without data has its row, zeros and empty rates"
 is "$(csv_row by_township.csv 530322101)" \
-	"530322101,马街镇,4,1,300.0,4,4,2,50.0,25.0,2,2,100.0,2,1,50.0,19.3,1,1,25.0,1,2,13" \
+	"530322101,马街镇,4,1,300.0,4,4,2,50.0,25.0,3,2,66.7,2,1,50.0,19.3,1,1,25.0,1,2,13" \
 	"by_township.csv: 马街镇"
 is "$(csv_row by_category.csv 10)" \
-	"10,邻里纠纷,5,1,400.0,5,4,3,75.0,50.0,2,1,50.0,3,1,33.3,20.0,0,0,0.0,2,2,11" \
+	"10,邻里纠纷,5,1,400.0,5,4,3,75.0,50.0,3,1,33.3,3,1,33.3,20.0,0,0,0.0,2,2,11" \
 	"by_category.csv: 邻里纠纷"
 is "$(tr -d '\r' <"$OUT/open_cases.csv" | sed -n 2p)" ",全县,4,3,1,1,2" "open_cases.csv: the county first"
 is "$(csv_row group_incidents.csv 530322-2025-000002)" \

@@ -95,6 +95,9 @@ is "$(act "$T" "$C1" close)" "ok=1 reason=-" "close"
 is "$(act "$T" "$C1" reopen --note 当事人反映未履行)" "ok=1 reason=-" "reopen"
 is "$(sql "SELECT state || ' ' || coalesce(satisfaction::text, 'none') FROM \"case\" WHERE case_no = '$C1'")" \
 	"reopened none" "a reopened case waits for a new visit"
+is "$(sql "SELECT string_agg(e.satisfaction::text, ' ') FROM case_event e JOIN \"case\" c ON c.id = e.case_id
+	WHERE c.case_no = '$C1' AND e.to_state = 'visited'")" 5 \
+	"... and its visit keeps the score it gave, for 满意率"
 is "$(sql "SELECT concat_ws(' ', accepted_at IS NULL, extended_days, supervision,
 	response_due = gr_deadline(e.at, 7), resolve_due = gr_deadline(e.at, 60))
 	FROM \"case\" c JOIN case_event e ON e.case_id = c.id AND e.to_state = 'reopened'
