@@ -80,13 +80,19 @@ is "$(fig analyst_open_cases "$O" "$A AND category IS NULL")" "2|1|0|0|0;" "open
 is "$(fig analyst_open_cases "$O" "$B AND category IS NULL")" "2|2|1|1|2;" "open now, township B: 2, both overdue"
 # As the sweeper counts: a case not accepted past its response deadline is
 # overdue (12, put back to routed: resolution due in days, response due in
-# 2025); a supervision level the policy sends to the county is escalated.
-sql "UPDATE \"case\" SET state = 'routed', accepted_at = NULL WHERE id = 12" &&
-	sql "UPDATE supervision_policy SET escalate = true WHERE level = 1" || exit 1
-is "$(fig analyst_open_cases "$O" "$A AND category IS NULL")|$(fig analyst_open_cases "$O" "$B AND category IS NULL")" \
-	"2|2|0|0|0;|2|2|1|2|2;" "a case past its response deadline, never accepted, is overdue; supervision at an escalating level is escalated"
-sql "UPDATE \"case\" SET state = 'accepted', accepted_at = now() WHERE id = 12" &&
-	sql "UPDATE supervision_policy SET escalate = false WHERE level = 1" || exit 1
+# 2025).
+sql "UPDATE \"case\" SET state = 'routed', accepted_at = NULL WHERE id = 12" || exit 1
+is "$(fig analyst_open_cases "$O" "$A AND category IS NULL")" "2|2|0|0|0;" \
+	"a case past its response deadline, never accepted, is overdue"
+# A sweep now red-cards every open case (all are 15 days late or more),
+# which sends a township's to the county: A's two are escalated, B's 07,
+# at the county since it opened, is not (0043); in a transaction undone.
+is "$(psql "$GR_DB" -XAtq -v ON_ERROR_STOP=1 -c "BEGIN" -c "SELECT count(*) FROM gr_sweep(now(), 100)" \
+	-c "SELECT coalesce(township_code, '-') || ':' || escalated_cases || '/' || county_level_cases FROM analyst_open_cases
+	    WHERE county_code = '530322' AND category IS NULL ORDER BY township_code NULLS FIRST" -c "ROLLBACK" | tr '\n' ' ')" \
+	"4 -:3/4 530322001:2/2 530322101:1/2 " \
+	"red-carded to the county, a township's cases count as escalated, not one the county had from the start"
+sql "UPDATE \"case\" SET state = 'accepted', accepted_at = now() WHERE id = 12" || exit 1
 
 # ---- Case lists, masked ---------------------------------------------------------------
 is "$(fig analyst_repeat_petitions "case_no, repeats_case_no, days_since, petitioner_phone, coalesce(petitioner_id_number, '-')" "true ORDER BY case_no")" \

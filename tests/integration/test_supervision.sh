@@ -115,6 +115,9 @@ gr_collector_start "$T_DIR" "$BUILD" -o sweep_interval=0
 mosquitto_pub -h 127.0.0.1 -p "$GR_MQTT_PORT" -q 1 -t gr/v1/action/530322 -f "$T_DIR/a"
 wait_count 20 accepted "SELECT state FROM \"case\" WHERE case_no = '$A'"
 is "$(status "$A")" "accepted 3 530322" "the county accepts the supervised case; the card stays on record"
+is "$(sql "SELECT string_agg(case_no || '=' || (escalated_at IS NOT NULL), ' ' ORDER BY case_no)
+	FROM \"case\" WHERE case_no IN ('$A', '$E', '$F')")" "$A=true $F=false $E=true" \
+	"a township case carded or escalated to the county is recorded as escalated; a red card of a county case is not"
 
 # A supervised case never accepted can still be refused (不予受理); reopened,
 # it starts a new round: deadlines from today, no card, to be accepted.

@@ -25,18 +25,21 @@ is "$(tail -n 1 "$T_DIR/old-migrate.out")" "migrate: applied 0021_double_check_c
 psql "$OLD" -Xq -v ON_ERROR_STOP=1 -f "$GR_TOP/schema/demo/530322.sql" >/dev/null
 # A county that numbered 41 cases this year and 17 last year.
 psql "$OLD" -XAtq -v ON_ERROR_STOP=1 -c "INSERT INTO case_counter VALUES ('530322', $YEAR, 41), ('530322', $((YEAR - 1)), 17)"
-# Last year's 17th case, visited twice (reopened between): the scores are
-# in the events' notes only.
+# Last year's 17th case, red-carded from its township to the county, then
+# visited twice (reopened between): the scores are in the events' notes
+# only, the move to the county in the card's.
 psql "$OLD" -XAtq -v ON_ERROR_STOP=1 -c "INSERT INTO report (id, schema_version, worker_id, device_id,
 	grid_code, created_at, category, colour, people, summary) VALUES ('01JQ00000000000000000PGRDE', 1,
 	'gw001', 'dev-gw001', '$(grid_of gw001)', now() - interval '1 year', '10', 'green', 1, 'x');
 	INSERT INTO \"case\" (case_no, report_id, county_code, township_code, level, unit_code, state,
 	response_due, resolve_due, route_rule, route_reason) VALUES ('530322-$((YEAR - 1))-000017',
-	'01JQ00000000000000000PGRDE', '530322', '$(grid_of gw001 | cut -c1-9)', 'township',
-	'$(grid_of gw001 | cut -c1-9)', 'visited', now(), now(), 'territorial', 'x');
-	INSERT INTO case_event (case_id, actor, from_state, to_state, note)
-	SELECT id, 'disp', 'resolved', 'visited', n FROM \"case\",
-	(VALUES ('satisfaction 2: 不满意'), ('satisfaction 5')) v (n)" >/dev/null
+	'01JQ00000000000000000PGRDE', '530322', '$(grid_of gw001 | cut -c1-9)', 'county',
+	'530322', 'visited', now(), now(), 'territorial', 'x');
+	INSERT INTO case_event (case_id, at, actor, from_state, to_state, note)
+	SELECT id, now() - make_interval(days => d), a, f::case_state, t::case_state, n FROM \"case\",
+	(VALUES (30, 'sweeper', 'accepted', 'supervised', '红牌督办 (red card): 逾期 15 天, 转县级督办'),
+	(20, 'disp', 'resolved', 'visited', 'satisfaction 2: 不满意'),
+	(10, 'disp', 'resolved', 'visited', 'satisfaction 5')) v (d, a, f, t, n)" >/dev/null
 
 out=$("$GR_TOP/schema/migrate.sh" "$OLD" 2>&1)
 is "$(printf '%s\n' "$out" | head -n 1)" "migrate: applied 0022_case_number_sequences" \
@@ -57,5 +60,7 @@ agent gw001 -W 20 report --grid "$(grid_of gw001)" --category 10 --colour green 
 is "$?" 0 "a report is stored in the upgraded database"
 is "$(psql "$OLD" -XAtq -c "SELECT string_agg(satisfaction::text, ' ' ORDER BY id) FROM case_event WHERE to_state = 'visited'")" \
 	"2 5" "the visits made before 0042 have their scores, from their notes"
+is "$(psql "$OLD" -XAtq -c "SELECT c.escalated_at = e.at FROM \"case\" c JOIN case_event e ON e.case_id = c.id AND e.to_state = 'supervised'")" \
+	t "a case carded to the county before 0043 is escalated since its card"
 is "$(psql "$OLD" -XAtq -c "SELECT case_no FROM \"case\" WHERE report_id <> '01JQ00000000000000000PGRDE'")" "530322-$YEAR-000042" \
 	"its case is this year's 42nd"
