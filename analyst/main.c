@@ -21,6 +21,7 @@ static const struct option longopts[] = {
 	{ "from", required_argument, NULL, 'f' },
 	{ "to", required_argument, NULL, 't' },
 	{ "out", required_argument, NULL, 'o' },
+	{ "excel", no_argument, NULL, 'x' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -34,7 +35,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-"usage: gr-analyst [-d CONNINFO] -c COUNTY -f YYYY-MM -t YYYY-MM -o DIR\n"
+"usage: gr-analyst [-x] [-d CONNINFO] -c COUNTY -f YYYY-MM -t YYYY-MM -o DIR\n"
 "\n"
 "Writes the county's figures for the months FROM to TO (China Standard\n"
 "Time) into DIR: report.html (charts and tables, one self-contained file)\n"
@@ -49,6 +50,9 @@ usage(FILE *fp)
 "  -f, --from YYYY-MM   first month\n"
 "  -t, --to YYYY-MM     last month (at most %d months in all)\n"
 "  -o, --out DIR        output folder, made when missing\n"
+"  -x, --excel          begin each CSV file with a UTF-8 byte order mark, by\n"
+"                       which Excel tells UTF-8 (without it, Excel shows the\n"
+"                       Chinese names garbled)\n"
 "  -h, --help           -V, --version\n"
 "\n"
 "Exit status: 0 written, 1 failure (database, files, gnuplot, unknown\n"
@@ -104,13 +108,14 @@ main(int argc, char **argv)
 	int ch, mfrom = 0, mto = 0, rc;
 	PGconn *db;
 
-	while ((ch = getopt_long(argc, argv, "d:c:f:t:o:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:c:f:t:o:xhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': conninfo = optarg; break;
 		case 'c': o.county = optarg; break;
 		case 'f': from = optarg; break;
 		case 't': to = optarg; break;
 		case 'o': o.outdir = optarg; break;
+		case 'x': o.bom = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("gr-analyst %s\n", GR_VERSION); return 0;
 		default: usage(stderr); return EXIT_USAGE;

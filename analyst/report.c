@@ -302,6 +302,8 @@ write_csv(const struct ctx *x, const char *name, const PGresult *res)
 		free(row);
 		return -1;
 	}
+	if (x->o->bom)
+		fputs("\xef\xbb\xbf", fp);
 	for (int f = 0; f < nf; f++)
 		row[f] = PQfname(res, f);
 	rc = csv_record(fp, row, nf);

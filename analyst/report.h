@@ -11,6 +11,7 @@ struct report_opts {
 	char		 to[11];	/* YYYY-MM-01, the last month */
 	const char	*outdir;	/* exists */
 	const char	*tmpdir;
+	int		 bom;		/* CSV files begin with a UTF-8 BOM */
 };
 
 /* Read the figures in one read-only snapshot and write the files of the

@@ -210,6 +210,12 @@ is "$(ls "$OUT" | tr '\n' ' ')" \
 	"report.html and seven CSV files"
 crlf=$(cat "$OUT"/*.csv | grep -vc $'\r$')
 is "$crlf" 0 "every CSV line ends in CRLF"
+# --excel: each CSV file begins with a UTF-8 byte order mark, else the same.
+"$GA" --excel -d "$ADB" --county 530322 --from 2025-01 --to 2025-06 --out "$T_DIR/excel" >/dev/null 2>&1
+is "$(head -c 3 "$T_DIR/excel/summary.csv" | od -An -tx1 | tr -d ' ')|$(head -c 3 "$OUT/summary.csv" | od -An -tx1 | tr -d ' ')" \
+	"efbbbf|636f64" "--excel begins a CSV file with a UTF-8 byte order mark; without it, none"
+is "$(for f in "$OUT"/*.csv; do tail -c +4 "$T_DIR/excel/${f##*/}" | cmp -s - "$f" || echo "${f##*/}"; done)" "" \
+	"... and every CSV file is otherwise the same"
 csv_row() { grep "^$2," "$OUT/$1" | tr -d '\r'; }
 is "$(head -n 1 "$OUT/summary.csv" | tr -d '\r' | cut -d, -f1-10)" \
 	"code,name,reports,reports_prev_year,reports_yoy_pct,cases,due_cases,due_resolved,resolution_rate_pct,on_time_rate_pct" \
