@@ -53,7 +53,7 @@ static const char q_monthly[] =
 	"SELECT " key " AS k, " cols " FROM " view \
 	" WHERE county_code = $1 AND month BETWEEN $2::date AND $3::date AND " \
 	filter " GROUP BY 1"
-#define ROLLUP(key, filter, order) \
+#define ROLLUP(key, filter, always, order) \
 	"WITH c AS (" ROLLUP_PART("sum(reports) AS reports," \
 	"  sum(reports_prev_year) AS reports_prev_year, sum(cases) AS cases", \
 	"analyst_monthly_counts", key, filter) "),"				\
@@ -73,7 +73,7 @@ static const char q_monthly[] =
 	"  sum(group_cases) AS group_cases, sum(group_people) AS group_people", \
 	"analyst_repeat_group_monthly", key, filter) "),"			\
 	" keys AS (SELECT k FROM c UNION SELECT k FROM r UNION SELECT k FROM s"	\
-	"  UNION SELECT k FROM h UNION SELECT k FROM l)"			\
+	"  UNION SELECT k FROM h UNION SELECT k FROM l UNION " always ")"	\
 	" SELECT keys.k AS code, coalesce(d.name_zh, cat.name_zh) AS name,"	\
 	" coalesce(c.reports, 0) AS reports,"					\
 	" coalesce(c.reports_prev_year, 0) AS reports_prev_year,"		\
@@ -104,22 +104,32 @@ static const char q_monthly[] =
 	" LEFT JOIN category cat ON cat.code = keys.k"				\
 	" ORDER BY " order
 
+/* The county has its row, and each of its townships, also for a span
+ * without a report (zeros, rates empty); categories only with figures. */
 static const char q_county[] = ROLLUP("county_code",
-	"township_code IS NULL AND category IS NULL", "1");
+	"township_code IS NULL AND category IS NULL", "SELECT $1::text", "1");
 static const char q_township[] = ROLLUP("township_code",
-	"township_code IS NOT NULL AND category IS NULL", "1");
+	"township_code IS NOT NULL AND category IS NULL",
+	"SELECT code FROM division WHERE parent_code = $1 AND level = 'township'",
+	"1");
 static const char q_category[] = ROLLUP("category",
-	"township_code IS NULL AND category IS NOT NULL", "reports DESC, 1");
+	"township_code IS NULL AND category IS NOT NULL",
+	"SELECT NULL::text WHERE false", "reports DESC, 1");
 
-/* Live: as of now, whatever the span ($2 and $3 unused but typed). */
+/* Live: as of now, whatever the span ($2 and $3 unused but typed); the
+ * county's row of zeros when no case is open. */
 static const char q_open[] =
-	"SELECT coalesce(township_code, '') AS township_code,"
-	" coalesce(township_name, '全县') AS township_name, open_cases,"
+	"WITH o AS (SELECT township_code, township_name, open_cases,"
 	" overdue_cases, supervised_cases, escalated_cases, county_level_cases"
 	" FROM analyst_open_cases"
 	" WHERE county_code = $1 AND category IS NULL"
-	" AND $2::date IS NOT NULL AND $3::date IS NOT NULL"
-	" ORDER BY township_code NULLS FIRST";
+	" AND $2::date IS NOT NULL AND $3::date IS NOT NULL)"
+	" SELECT coalesce(township_code, '') AS township_code,"
+	" coalesce(township_name, '全县') AS township_name, open_cases,"
+	" overdue_cases, supervised_cases, escalated_cases, county_level_cases"
+	" FROM (SELECT * FROM o UNION ALL SELECT NULL, NULL, 0, 0, 0, 0, 0"
+	"  WHERE NOT EXISTS (SELECT 1 FROM o)) x"
+	" ORDER BY x.township_code NULLS FIRST";
 
 #define SPAN(col) \
 	" " col " >= $2::timestamp AT TIME ZONE 'Asia/Shanghai' AND " col \

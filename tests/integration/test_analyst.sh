@@ -246,6 +246,15 @@ for s in 13700001111 13600002222 13912345678 53032219800101002X 5303221990010112
 	grep -qF "$s" "$OUT"/* && leaks="$leaks $s"
 done
 is "$leaks" "" "no phone, ID number or name of a party in any file written"
+# A county without a report or an open case: its row and its townships'
+# have zeros (rates empty), not nothing.
+sql "INSERT INTO division (code, level, parent_code, name_zh) VALUES ('530399', 'county', NULL, '空县'),
+	('530399001', 'township', '530399', '甲镇'), ('530399002', 'township', '530399', '乙镇')" || exit 1
+"$GA" -d "$ADB" --county 530399 --from 2025-01 --to 2025-06 --out "$T_DIR/empty" >"$T_DIR/empty.out" 2>&1
+is "$?|$(tr -d '\r' <"$T_DIR/empty/summary.csv" | sed -n 2p)|$(tr -d '\r' <"$T_DIR/empty/by_township.csv" | tail -n +2 | cut -d, -f1-4 | tr '\n' ' ')|$(tr -d '\r' <"$T_DIR/empty/open_cases.csv" | tail -n +2)" \
+	"0|530399,空县,0,0,,0,0,0,,,0,0,,0,0,,,0,0,,0,0,0|530399001,甲镇,0,0 530399002,乙镇,0,0 |,全县,0,0,0,0,0" \
+	"an empty county: the county and each township with zeros, and no open case counted 0"
+sql "DELETE FROM division WHERE code LIKE '530399%' AND level = 'township'; DELETE FROM division WHERE code = '530399'" || exit 1
 
 # ---- The HTML report in headless Chromium ---------------------------------------------
 H=$OUT/report.html
