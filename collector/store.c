@@ -86,9 +86,10 @@ static const struct {
 	  "  SELECT $2 || '-' || n.year || '-' || lpad(n.last_no::text,"
 	  "  greatest(6, length(n.last_no::text)), '0'), $1, $2, $3,"
 	  "  $4::route_level, $5, 'routed',"
-	  "  gr_deadline(now(), least(coalesce($9::int, p.response_days),"
-	  "  coalesce($10::int, p.resolve_days))),"
-	  "  gr_deadline(now(), coalesce($10::int, p.resolve_days)), $7, $8,"
+	  "  gr_deadline_in(now(), least(coalesce($9::int, p.response_days),"
+	  "  coalesce($10::int, p.resolve_days)), (SELECT gr_working_days())),"
+	  "  gr_deadline_in(now(), coalesce($10::int, p.resolve_days),"
+	  "  (SELECT gr_working_days())), $7, $8,"
 	  "  $11::bigint FROM n, p"
 	  "  RETURNING id, case_no, opened_at, response_due, resolve_due),"
 	  " e AS (INSERT INTO case_event (case_id, actor, from_state, to_state,"
@@ -164,7 +165,10 @@ static const struct {
 	 * (23505), which is then stored one report at a time.  ON CONFLICT
 	 * costs every row a speculative insertion: a look in report_pkey
 	 * before the insert, a lock, and a WAL record to confirm it (about
-	 * 2.5 us a report, pg_stat_statements at full speed).
+	 * 2.5 us a report, pg_stat_statements at full speed).  The deadlines
+	 * count the days the county set (schema/0040_deadline_days.sql),
+	 * read once per statement: gr_deadline_in() with the setting as an
+	 * argument is inlined, where gr_deadline() would read it per case.
 	 */
 	{ "reports",
 	  "INSERT INTO report (id, schema_version, worker_id, device_id,"
@@ -203,10 +207,11 @@ static const struct {
 	  "  SELECT nb.county || '-' || nb.year || '-' || lpad(nb.no::text,"
 	  "  greatest(6, length(nb.no::text)), '0'), nb.rid, nb.county,"
 	  "  nb.township, nb.lvl::route_level, nb.unit, 'routed',"
-	  "  gr_deadline(now(), least(coalesce(nb.resp, p.response_days),"
-	  "  coalesce(nb.resol, p.resolve_days))),"
-	  "  gr_deadline(now(), coalesce(nb.resol, p.resolve_days)), nb.rule,"
-	  "  nb.reason, nb.rep_id FROM nb"
+	  "  gr_deadline_in(now(), least(coalesce(nb.resp, p.response_days),"
+	  "  coalesce(nb.resol, p.resolve_days)), w.working),"
+	  "  gr_deadline_in(now(), coalesce(nb.resol, p.resolve_days),"
+	  "  w.working), nb.rule, nb.reason, nb.rep_id"
+	  "  FROM nb CROSS JOIN (SELECT gr_working_days() AS working) w"
 	  "  JOIN deadline_policy p ON p.colour = nb.col::colour ORDER BY nb.k"
 	  "  RETURNING id, report_id, case_no, opened_at, response_due,"
 	  "  resolve_due),"
