@@ -67,7 +67,7 @@ FROM d JOIN g USING (gi);
 INSERT INTO "case" (id, case_no, report_id, county_code, township_code, level,
 	unit_code, state, opened_at, response_due, resolve_due, route_rule,
 	route_reason, resolved_at, closed_at, satisfaction, supervision,
-	supervised_at, repeat_of)
+	supervised_at, repeat_of, escalated_at)
 SELECT	o.i, '530322-2025-' || lpad(o.i::text, 7, '0'),
 	upper(lpad(to_hex(o.i), 26, '0')), '530322', o.township,
 	CASE WHEN o.county OR o.path = 'escalated' THEN 'county' ELSE 'township' END::route_level,
@@ -91,13 +91,17 @@ SELECT	o.i, '530322-2025-' || lpad(o.i::text, 7, '0'),
 			ELSE 1 END END,
 	CASE WHEN o.path = 'supervised' THEN 1 ELSE 0 END,
 	CASE WHEN o.path = 'supervised' THEN gr_deadline(o.t, o.resolve_days) END,
-	CASE WHEN o.is_repeat AND o.i > 1000 THEN o.i - 1 - (o.i % 997) END
+	CASE WHEN o.is_repeat AND o.i > 1000 THEN o.i - 1 - (o.i % 997) END,
+	CASE WHEN o.path = 'escalated' AND NOT o.county
+		THEN o.t + interval '3 hours' END
 FROM o;
 SELECT setval('case_id_seq', (SELECT max(id) FROM "case"));
 
 -- The events of each case, in order.
-INSERT INTO case_event (case_id, at, actor, from_state, to_state, note)
-SELECT o.i, e.at, e.actor, e.f::case_state, e.s::case_state, e.note
+INSERT INTO case_event (case_id, at, actor, from_state, to_state, note,
+	satisfaction)
+SELECT o.i, e.at, e.actor, e.f::case_state, e.s::case_state, e.note,
+	CASE WHEN e.s = 'visited' THEN k.satisfaction END
 FROM o JOIN "case" k ON k.id = o.i
 CROSS JOIN LATERAL (VALUES
 	(1, o.t, 'collector', NULL, 'received', NULL, true),
