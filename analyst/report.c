@@ -567,7 +567,7 @@ report_write(PGconn *db, const struct report_opts *o)
 			    files[i], files[i]);
 	}
 	fputs("</p>\n<p class=\"note\">电话、身份证号已脱敏 (phone and ID-card numbers masked)."
-	    " 定义见 schema/0009_analyst_views.sql (definitions).</p>\n</body>\n</html>\n", fp);
+	    " 定义见 schema/0009_analyst_views.sql 及 0041–0043 (definitions).</p>\n</body>\n</html>\n", fp);
 	rc = out_close(fp, tmp, "report.html");
 	fp = NULL;
 done:

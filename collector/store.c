@@ -78,19 +78,20 @@ static const struct {
 	  "WITH yr AS (SELECT gr_case_year() AS y),"
 	  " n AS (SELECT x.no AS last_no, yr.y AS year FROM yr,"
 	  "  gr_case_numbers(ARRAY[$2::text], yr.y) x),"
-	  " p AS (SELECT response_days, resolve_days FROM deadline_policy"
+	  " p AS (SELECT least(coalesce($9::int, response_days),"
+	  "  coalesce($10::int, resolve_days)) AS resp,"
+	  "  coalesce($10::int, resolve_days) AS resol,"
+	  "  gr_working_days() AS working FROM deadline_policy"
 	  "  WHERE colour = $6::colour),"
 	  " c AS (INSERT INTO \"case\" (case_no, report_id, county_code,"
 	  "  township_code, level, unit_code, state, response_due, resolve_due,"
-	  "  route_rule, route_reason, repeat_of)"
+	  "  route_rule, route_reason, repeat_of, response_days, resolve_days)"
 	  "  SELECT $2 || '-' || n.year || '-' || lpad(n.last_no::text,"
 	  "  greatest(6, length(n.last_no::text)), '0'), $1, $2, $3,"
 	  "  $4::route_level, $5, 'routed',"
-	  "  gr_deadline_in(now(), least(coalesce($9::int, p.response_days),"
-	  "  coalesce($10::int, p.resolve_days)), (SELECT gr_working_days())),"
-	  "  gr_deadline_in(now(), coalesce($10::int, p.resolve_days),"
-	  "  (SELECT gr_working_days())), $7, $8,"
-	  "  $11::bigint FROM n, p"
+	  "  gr_deadline_in(now(), p.resp, p.working),"
+	  "  gr_deadline_in(now(), p.resol, p.working), $7, $8,"
+	  "  $11::bigint, p.resp, p.resol FROM n, p"
 	  "  RETURNING id, case_no, opened_at, response_due, resolve_due),"
 	  " e AS (INSERT INTO case_event (case_id, actor, from_state, to_state,"
 	  "  note) SELECT id, 'collector', NULL::case_state, 'received'::case_state, NULL FROM c"
@@ -167,8 +168,10 @@ static const struct {
 	 * before the insert, a lock, and a WAL record to confirm it (about
 	 * 2.5 us a report, pg_stat_statements at full speed).  The deadlines
 	 * count the days the county set (schema/0040_deadline_days.sql),
-	 * read once per statement: gr_deadline_in() with the setting as an
+	 * read once per statement (OFFSET 0 keeps its subquery from being
+	 * pulled up into each row): gr_deadline_in() with the setting as an
 	 * argument is inlined, where gr_deadline() would read it per case.
+	 * The case keeps the lengths it was given, for a reopen.
 	 */
 	{ "reports",
 	  "INSERT INTO report (id, schema_version, worker_id, device_id,"
@@ -203,16 +206,18 @@ static const struct {
 	  " nb AS (SELECT b.*, n.y AS year, n.no FROM b JOIN n ON n.k = b.k),"
 	  " c AS (INSERT INTO \"case\" (case_no, report_id, county_code,"
 	  "  township_code, level, unit_code, state, response_due, resolve_due,"
-	  "  route_rule, route_reason, repeat_of)"
+	  "  route_rule, route_reason, repeat_of, response_days, resolve_days)"
 	  "  SELECT nb.county || '-' || nb.year || '-' || lpad(nb.no::text,"
 	  "  greatest(6, length(nb.no::text)), '0'), nb.rid, nb.county,"
 	  "  nb.township, nb.lvl::route_level, nb.unit, 'routed',"
-	  "  gr_deadline_in(now(), least(coalesce(nb.resp, p.response_days),"
-	  "  coalesce(nb.resol, p.resolve_days)), w.working),"
-	  "  gr_deadline_in(now(), coalesce(nb.resol, p.resolve_days),"
-	  "  w.working), nb.rule, nb.reason, nb.rep_id"
-	  "  FROM nb CROSS JOIN (SELECT gr_working_days() AS working) w"
-	  "  JOIN deadline_policy p ON p.colour = nb.col::colour ORDER BY nb.k"
+	  "  gr_deadline_in(now(), l.resp, w.working),"
+	  "  gr_deadline_in(now(), l.resol, w.working), nb.rule, nb.reason,"
+	  "  nb.rep_id, l.resp, l.resol"
+	  "  FROM nb CROSS JOIN (SELECT gr_working_days() AS working OFFSET 0) w"
+	  "  JOIN deadline_policy p ON p.colour = nb.col::colour"
+	  "  CROSS JOIN LATERAL (SELECT least(coalesce(nb.resp, p.response_days),"
+	  "  coalesce(nb.resol, p.resolve_days)) AS resp,"
+	  "  coalesce(nb.resol, p.resolve_days) AS resol) l ORDER BY nb.k"
 	  "  RETURNING id, report_id, case_no, opened_at, response_due,"
 	  "  resolve_due),"
 	  " e AS (INSERT INTO case_event (case_id, actor, from_state, to_state,"

@@ -19,8 +19,14 @@
 -- opened in January, reopened in February and again in March was given
 -- about 90 days.  Now the lengths are measured from the start of the
 -- current round (the latest 'reopened' event, or the opening), in the days
--- set (gr_deadline_days()).  Deadlines already given by such a reopen are
--- left as they are: the next reopen of those cases gives the right ones.
+-- set (gr_deadline_days()), for the cases routed before this migration;
+-- the cases routed since keep the lengths they were given
+-- (case.response_days, resolve_days), which a reopen gives again whatever
+-- the setting or the holidays have become meanwhile.  Deadlines already
+-- given by such a reopen are left as they are.
+--
+-- On a large database the migration holds the case table for a moment
+-- only: its new columns are NULL (no rewrite).
 
 INSERT INTO setting VALUES ('deadline_days', 'calendar',
 	'how deadlines count days: calendar, or working (Monday to Friday, and table holiday)');
@@ -36,6 +42,11 @@ COMMENT ON TABLE holiday IS
 	'days off on weekdays (public holidays, working false) and weekend days worked (调休, working true), for deadlines in working days';
 GRANT SELECT ON setting, holiday TO gr_collector, gr_dispatcher;
 
+-- The lengths the routing gave (days, as counted when routed): a reopen
+-- gives them again.  NULL for the cases routed before.
+ALTER TABLE "case" ADD COLUMN response_days smallint,
+	ADD COLUMN resolve_days smallint;
+
 -- Whether deadlines count working days (else calendar days).
 CREATE FUNCTION gr_working_days() RETURNS boolean
 LANGUAGE sql STABLE AS $$
@@ -43,22 +54,23 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The days-th working day after day d: the working days of a span long
--- enough for any run of holidays, numbered.
+-- enough for any run of holidays, numbered.  Days are dates, counted as
+-- integers (a series of timestamps would follow the session's time zone).
 CREATE FUNCTION gr_workday_after(d date, days integer) RETURNS date
 LANGUAGE sql STABLE AS $$
 	SELECT CASE WHEN days <= 0 THEN d ELSE (SELECT w.day FROM (
-		SELECT g.day::date AS day, row_number() OVER (ORDER BY g.day) AS n
-		FROM generate_series(d + 1, d + 2 * days + 40, interval '1 day')
-			g (day)
-		LEFT JOIN holiday h ON h.day = g.day::date
-		WHERE coalesce(h.working, extract(isodow FROM g.day) < 6)) w
+		SELECT d + i AS day, row_number() OVER (ORDER BY i) AS n
+		FROM generate_series(1, 2 * days + 40) i
+		LEFT JOIN holiday h ON h.day = d + i
+		WHERE coalesce(h.working, extract(isodow FROM d + i) < 6)) w
 		WHERE w.n = days) END
 $$;
 
 -- The end (midnight, China Standard Time) of the days-th day after since's
 -- day, in working days or calendar days (the expression of 0001).  Inlined
 -- where it is called: a statement that computes many passes working as an
--- uncorrelated subquery, (SELECT gr_working_days()), read once.
+-- uncorrelated subquery, (SELECT gr_working_days()), read once (in a FROM
+-- clause, with OFFSET 0, or it is pulled up and called for each row).
 CREATE FUNCTION gr_deadline_in(since timestamptz, days integer,
 	working boolean)
 RETURNS timestamptz LANGUAGE sql STABLE AS $$
@@ -82,11 +94,11 @@ $$;
 CREATE FUNCTION gr_deadline_days(since timestamptz, due timestamptz)
 RETURNS integer LANGUAGE sql STABLE AS $$
 	SELECT CASE WHEN gr_working_days()
-		THEN (SELECT count(*)::integer FROM generate_series(
-			(since AT TIME ZONE 'Asia/Shanghai')::date + 1,
-			(due AT TIME ZONE 'Asia/Shanghai')::date - 1,
-			interval '1 day') g (day)
-			LEFT JOIN holiday h ON h.day = g.day::date
+		THEN (SELECT count(*)::integer FROM (SELECT
+			(since AT TIME ZONE 'Asia/Shanghai')::date + i AS day
+			FROM generate_series(1, (due AT TIME ZONE 'Asia/Shanghai')::date
+				- 1 - (since AT TIME ZONE 'Asia/Shanghai')::date) i) g
+			LEFT JOIN holiday h ON h.day = g.day
 			WHERE coalesce(h.working, extract(isodow FROM g.day) < 6))
 		ELSE (due AT TIME ZONE 'Asia/Shanghai')::date - 1
 			- (since AT TIME ZONE 'Asia/Shanghai')::date
@@ -107,6 +119,8 @@ DECLARE
 	t	case_transition%ROWTYPE;
 	county	text;
 	began	timestamptz;
+	resp	integer;
+	resol	integer;
 BEGIN
 	SELECT * INTO c FROM "case" WHERE case_no = p_case_no FOR UPDATE;
 	IF NOT FOUND THEN
@@ -167,20 +181,30 @@ BEGIN
 	WHEN 'close' THEN
 		UPDATE "case" SET closed_at = now() WHERE id = c.id;
 	WHEN 'reopen' THEN
-		-- The lengths given at routing, from today: the days from the
-		-- start of the current round (its reopening, or the opening)
-		-- to its deadlines, less its extension.
-		began := coalesce((SELECT max(e.at) FROM case_event e
-			WHERE e.case_id = c.id AND e.to_state = 'reopened'),
-			c.opened_at);
+		-- The lengths given at routing, from today.  A case routed
+		-- before this migration has no record of them: they are the
+		-- days from the start of its current round (its latest
+		-- reopening) to its deadlines, less its extension; or from its
+		-- opening, when the round kept the deadlines of the one before
+		-- (a reopen before 0029).
+		resp := c.response_days;
+		resol := c.resolve_days;
+		IF resp IS NULL OR resol IS NULL THEN
+			began := coalesce((SELECT max(e.at) FROM case_event e
+				WHERE e.case_id = c.id AND e.to_state = 'reopened'),
+				c.opened_at);
+			IF began >= c.response_due THEN
+				began := c.opened_at;
+			END IF;
+			resp := gr_deadline_days(began, c.response_due);
+			resol := gr_deadline_days(began, c.resolve_due)
+				- c.extended_days;
+		END IF;
 		UPDATE "case" SET resolved_at = NULL, closed_at = NULL,
 			satisfaction = NULL, accepted_at = NULL, supervision = 0,
 			supervised_at = NULL, extended_days = 0,
-			response_due = gr_deadline(now(), greatest(1,
-				gr_deadline_days(began, c.response_due))),
-			resolve_due = gr_deadline(now(), greatest(1,
-				gr_deadline_days(began, c.resolve_due)
-				- c.extended_days))
+			response_due = gr_deadline(now(), greatest(1, resp)),
+			resolve_due = gr_deadline(now(), greatest(1, resol))
 			WHERE id = c.id;
 	WHEN 'extend' THEN
 		-- 2022 信访工作条例: one extension, at most 30 days, with a reason.

@@ -17,9 +17,16 @@
 -- analyst_satisfaction reads it, with the same columns as before.
 -- analyst_summary's follow_ups, satisfied and satisfaction_sum are no
 -- longer read.
+--
+-- On a large database the filling in of the old visits reads the whole of
+-- case_event while it holds the table: apply this migration at a quiet
+-- hour (the collectors and dispatchers wait for it; nothing is lost).
 
-ALTER TABLE case_event ADD COLUMN satisfaction smallint
-	CHECK (satisfaction BETWEEN 1 AND 5);
+-- The check holds for the rows there (NULL, or from the pattern below):
+-- NOT VALID spares a scan of the table under its lock.
+ALTER TABLE case_event ADD COLUMN satisfaction smallint;
+ALTER TABLE case_event ADD CONSTRAINT case_event_satisfaction
+	CHECK (satisfaction BETWEEN 1 AND 5) NOT VALID;
 COMMENT ON COLUMN case_event.satisfaction IS
 	'a follow-up visit''s (回访) score, 1 to 5, on its ''visited'' event';
 

@@ -44,18 +44,20 @@ is "$(day "$C" resolve_due)" "$(sql "SELECT '$(today)'::date + $RESOL")" \
 # Saturday worked.
 check "a setting other than calendar or working is refused" \
 	sh -c "! psql '$GR_DB' -XAtq -c \"UPDATE setting SET value = 'weekly' WHERE name = 'deadline_days'\" 2>/dev/null"
+TODAY=$(today)
 sql "UPDATE setting SET value = 'working' WHERE name = 'deadline_days';
 	INSERT INTO holiday (day, working, name)
-	SELECT d::date, false, '测试假日' FROM generate_series(current_date + 1, current_date + 10, interval '1 day') d
-	WHERE extract(isodow FROM d) < 6 ORDER BY d LIMIT 3;
+	SELECT '$TODAY'::date + i, false, '测试假日' FROM generate_series(1, 10) i
+	WHERE extract(isodow FROM '$TODAY'::date + i) < 6 ORDER BY i LIMIT 3;
 	INSERT INTO holiday (day, working, name)
-	SELECT d::date, true, '测试调休' FROM generate_series(current_date + 1, current_date + 7, interval '1 day') d
-	WHERE extract(isodow FROM d) = 6" >/dev/null || exit 1
+	SELECT '$TODAY'::date + i, true, '测试调休' FROM generate_series(1, 7) i
+	WHERE extract(isodow FROM '$TODAY'::date + i) = 6" >/dev/null || exit 1
 C=$(newcase 11)
 is "$(day "$C" response_due) $(day "$C" resolve_due)" "$(after "$(today)" "$RESP") $(after "$(today)" "$RESOL")" \
 	"working days: response in $RESP, resolution in $RESOL, holidays skipped and the Saturday worked counted"
-is "$(sql "SELECT count(*) FROM generate_series(current_date + 1, (SELECT (response_due AT TIME ZONE 'Asia/Shanghai')::date - 1 FROM \"case\" WHERE case_no = '$C'), interval '1 day') d")" \
-	"$(sql "SELECT $RESP + 3 + count(*) FILTER (WHERE extract(isodow FROM d) >= 6) - 1 FROM generate_series(current_date + 1, (SELECT (response_due AT TIME ZONE 'Asia/Shanghai')::date - 1 FROM \"case\" WHERE case_no = '$C'), interval '1 day') d")" \
+span="FROM generate_series(1, (SELECT (response_due AT TIME ZONE 'Asia/Shanghai')::date - 1 - '$TODAY'::date FROM \"case\" WHERE case_no = '$C')) i"
+is "$(sql "SELECT count(*) $span")" \
+	"$(sql "SELECT $RESP + 3 + count(*) FILTER (WHERE extract(isodow FROM '$TODAY'::date + i) >= 6) - 1 $span")" \
 	"... which is the three holidays and the weekends later, less the Saturday worked"
 
 # An extension counts working days from the deadline it moves.
@@ -70,8 +72,25 @@ is "$(act "$C" reopen --note 当事人反映未解决)" "ok=1 reason=-" "reopen"
 is "$(day "$C" response_due) $(day "$C" resolve_due)" "$(after "$(today)" "$RESP") $(after "$(today)" "$RESOL")" \
 	"the reopened case: $RESP and $RESOL working days from today, the extension dropped"
 
-# Back to calendar days, at once.
+# Back to calendar days, at once.  A case keeps the lengths it was routed
+# with: reopened now, it has them again, in calendar days.
 sql "UPDATE setting SET value = 'calendar' WHERE name = 'deadline_days'" >/dev/null
+for k in accept resolve reopen; do act "$C" "$k" --note 再次 >/dev/null; done
+is "$(day "$C" response_due) $(day "$C" resolve_due)" \
+	"$(sql "SELECT '$(today)'::date + $RESP || ' ' || '$(today)'::date + $RESOL")" \
+	"reopened after the switch: the routing's $RESP and $RESOL days again, in calendar days"
+
+# A case routed before its lengths were recorded takes them from its
+# deadlines: from its latest reopening, or from its opening when that round
+# kept the deadlines of the one before (as reopens before 0029 did).
+sql "UPDATE \"case\" SET response_days = NULL, resolve_days = NULL,
+	opened_at = now() - interval '30 days',
+	response_due = gr_deadline(now() - interval '30 days', $RESP),
+	resolve_due = gr_deadline(now() - interval '30 days', $RESOL) WHERE case_no = '$C'" >/dev/null
+for k in accept resolve reopen; do act "$C" "$k" --note 再次 >/dev/null; done
+is "$(day "$C" response_due) $(day "$C" resolve_due)" \
+	"$(sql "SELECT '$(today)'::date + $RESP || ' ' || '$(today)'::date + $RESOL")" \
+	"without recorded lengths: measured from the opening, as the reopened round kept its deadlines"
 C=$(newcase 12)
 is "$(day "$C" resolve_due)" "$(sql "SELECT '$(today)'::date + $RESOL")" \
 	"calendar days again, without a restart"
