@@ -25,8 +25,9 @@
 -- the setting or the holidays have become meanwhile.  Deadlines already
 -- given by such a reopen are left as they are.
 --
--- On a large database the migration holds the case table for a moment
--- only: its new columns are NULL (no rewrite).
+-- gr_case_act() differs from 0029 in its 'reopen' and 'extend' branches
+-- only.  On a large database the migration holds the case table for a
+-- moment only: its new columns are NULL (no rewrite).
 
 INSERT INTO setting VALUES ('deadline_days', 'calendar',
 	'how deadlines count days: calendar, or working (Monday to Friday, and table holiday)');
