@@ -9,7 +9,8 @@
 # passes (the arguments) are dealt out in turn to N runs side by side, each
 # running its passes one after another; their lines come out run by run
 # once all have ended.  Each test has its own servers on free ports, and
-# each pass its own logs.
+# each pass its own logs.  Each line gives the seconds its test took, and
+# each run ends with a "time" line for its passes.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 unit_only=0
@@ -92,6 +93,7 @@ fi
 
 passed=0
 failed=0
+started=$(date +%s)
 logdir=$top/.run/test-logs
 mkdir -p "$logdir"
 
@@ -115,14 +117,16 @@ for arg in "$@"; do
 	fuzz:*)
 		# "fuzz:BUILD" runs the libFuzzer targets for a short while.
 		log=$logdir/$name.log
+		t0=$(date +%s)
 		sh "$top/tests/fuzz/run.sh" "${arg#fuzz:}" "${FUZZ_SECONDS:-20}" >"$log" 2>&1
 		rc=$?
+		secs=$(($(date +%s) - t0))
 		if ! count "$log" || [ $rc -ne 0 ]; then
 			grep -q '^not ok [0-9]' "$log" || failed=$((failed + 1))
-			echo "FAIL  fuzz (exit $rc)"
+			echo "FAIL  fuzz (exit $rc, ${secs} s)"
 			sed 's/^/      /' "$log" | tail -n 30
 		else
-			echo "ok    fuzz ($(grep -c '^ok [0-9]' "$log") targets)"
+			echo "ok    fuzz ($(grep -c '^ok [0-9]' "$log") targets, ${secs} s)"
 		fi
 		continue
 		;;
@@ -146,16 +150,18 @@ for arg in "$@"; do
 		[ "$name" = valgrind ] && break
 		[ -x "$t" ] || continue
 		log=$logdir/$name-$(basename "$t").log
+		t0=$(date +%s)
 		"$t" >"$log" 2>&1
 		rc=$?
+		secs=$(($(date +%s) - t0))
 		if ! count "$log" || [ $rc -ne 0 ]; then
 			if ! grep -q '^\[  FAILED  \]' "$log"; then
 				failed=$((failed + 1))	# crashed before its summary
 			fi
-			echo "FAIL  $name unit $(basename "$t") (exit $rc)"
+			echo "FAIL  $name unit $(basename "$t") (exit $rc, ${secs} s)"
 			sed 's/^/      /' "$log" | grep -v '^      \[ \(RUN\|  *OK\) ' | tail -n 30
 		else
-			echo "ok    $name unit $(basename "$t")"
+			echo "ok    $name unit $(basename "$t") (${secs} s)"
 		fi
 	done
 	[ $unit_only -eq 1 ] && continue
@@ -169,18 +175,21 @@ for arg in "$@"; do
 			continue
 		fi
 		log=$logdir/$name-$(basename "$t" .sh).log
+		t0=$(date +%s)
 		BUILD=$build bash "$t" >"$log" 2>&1
 		rc=$?
+		secs=$(($(date +%s) - t0))
 		if ! count "$log" || [ $rc -ne 0 ]; then
 			if ! grep -q '^not ok [0-9]' "$log"; then
 				failed=$((failed + 1))	# aborted
 			fi
-			echo "FAIL  $name integration $(basename "$t") (exit $rc)"
+			echo "FAIL  $name integration $(basename "$t") (exit $rc, ${secs} s)"
 			grep -v '^ok [0-9]' "$log" | sed 's/^/      /' | tail -n 40
 		else
-			echo "ok    $name integration $(basename "$t") ($(grep -c '^ok [0-9]' "$log") checks)"
+			echo "ok    $name integration $(basename "$t") ($(grep -c '^ok [0-9]' "$log") checks, ${secs} s)"
 		fi
 	done
 done
+echo "time  $*: $(($(date +%s) - started)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
