@@ -4,6 +4,11 @@
 #
 # Usage: migrate.sh [CONNINFO]     e.g. migrate.sh "host=127.0.0.1 port=5432 dbname=gridreport"
 # Without CONNINFO, psql's PG* environment variables apply.
+#
+# The migrations not yet recorded run in one psql session, one transaction
+# each: a migration and its record, or neither.  The first that fails
+# stops the run; those before it stay applied.  Each starts from a clean
+# session (DISCARD ALL), as if it had a connection of its own.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,23 +17,32 @@ conn=${1:-}
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 psql_q() { psql ${conn:+"$conn"} -X -q -v ON_ERROR_STOP=1 "$@"; }
 
-psql_q -c "CREATE TABLE IF NOT EXISTS schema_migrations (
+applied=$(psql_q -At -c "CREATE TABLE IF NOT EXISTS schema_migrations (
 	version text PRIMARY KEY,
-	applied_at timestamptz NOT NULL DEFAULT now())"
+	applied_at timestamptz NOT NULL DEFAULT now())" \
+	-c "SELECT version FROM schema_migrations")
+applied=" $(echo $applied) "
 
 cd "$here"
-applied=0
+script=
+pending=0
 for f in [0-9][0-9][0-9][0-9]_*.sql; do
 	v=${f%.sql}
-	done_v=$(psql_q -At -c "SELECT 1 FROM schema_migrations WHERE version = '$v'")
-	[ "$done_v" = 1 ] && continue
-	# One transaction: the migration and its record, or neither.  The lock
-	# keeps two concurrent runs from applying the same migration.
-	psql_q -1 -c "LOCK TABLE schema_migrations IN EXCLUSIVE MODE" \
-		-c "DO \$\$ BEGIN IF EXISTS (SELECT 1 FROM schema_migrations WHERE version = '$v') THEN RAISE EXCEPTION 'migration $v applied concurrently'; END IF; END \$\$" \
-		-f "$f" -c "INSERT INTO schema_migrations (version) VALUES ('$v')"
-	echo "migrate: applied $v"
-	applied=$((applied + 1))
+	case $applied in *" $v "*) continue ;; esac
+	# The lock keeps two concurrent runs from applying the same migration.
+	script="$script
+BEGIN;
+LOCK TABLE schema_migrations IN EXCLUSIVE MODE;
+DO \$\$ BEGIN IF EXISTS (SELECT 1 FROM schema_migrations WHERE version = '$v') THEN RAISE EXCEPTION 'migration $v applied concurrently'; END IF; END \$\$;
+\\i $f
+INSERT INTO schema_migrations (version) VALUES ('$v');
+COMMIT;
+DISCARD ALL;
+\\echo migrate: applied $v"
+	pending=$((pending + 1))
 done
-[ "$applied" -eq 0 ] && echo "migrate: schema is up to date"
-exit 0
+if [ "$pending" -eq 0 ]; then
+	echo "migrate: schema is up to date"
+	exit 0
+fi
+printf '%s\n' "$script" | psql_q -f -

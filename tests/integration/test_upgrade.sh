@@ -64,3 +64,36 @@ is "$(psql "$OLD" -XAtq -c "SELECT c.escalated_at = e.at FROM \"case\" c JOIN ca
 	t "a case carded to the county before 0043 is escalated since its card"
 is "$(psql "$OLD" -XAtq -c "SELECT case_no FROM \"case\" WHERE report_id <> '01JQ00000000000000000PGRDE'")" "530322-$YEAR-000042" \
 	"its case is this year's 42nd"
+
+# A migration that fails stops the run: it leaves nothing of itself and is
+# not recorded, and those before it stay applied.  Each migration starts
+# from a clean session, whatever the one before it set.
+mkdir "$T_DIR/schema-bad"
+cp "$GR_TOP/schema/migrate.sh" "$T_DIR/schema-bad/"
+cat >"$T_DIR/schema-bad/0001_first.sql" <<'SQL'
+CREATE TABLE first_table (n int);
+SET default_transaction_read_only = on;
+SQL
+cat >"$T_DIR/schema-bad/0002_second.sql" <<'SQL'
+CREATE TABLE second_table (n int);
+SQL
+cat >"$T_DIR/schema-bad/0003_broken.sql" <<'SQL'
+CREATE TABLE broken_table (n int);
+SELECT 1 / 0;
+SQL
+cat >"$T_DIR/schema-bad/0004_after.sql" <<'SQL'
+CREATE TABLE after_table (n int);
+SQL
+psql "$ADMIN dbname=postgres" -Xq -c "CREATE DATABASE county_bad" >/dev/null
+BAD="$ADMIN dbname=county_bad"
+out=$(sh "$T_DIR/schema-bad/migrate.sh" "$BAD" 2>&1)
+rc=$?
+check "migrate.sh fails when a migration fails" [ "$rc" -ne 0 ]
+case $out in
+*"0003_broken.sql"*"division by zero"*) ok "and says which migration failed, and why" ;;
+*) not_ok "and says which migration failed, and why (got: $out)" ;;
+esac
+is "$(psql "$BAD" -XAtq -c "SELECT string_agg(version, ' ' ORDER BY version) FROM schema_migrations")" \
+	"0001_first 0002_second" "the migrations before it are recorded, it is not"
+is "$(psql "$BAD" -XAtq -c "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relname LIKE '%\\_table'")" \
+	"first_table second_table" "its own work is undone and nothing after it ran"
