@@ -203,6 +203,13 @@ is "$locked" 2 "a red case's and a 5-person case's townships are locked, not a y
 # time: that report is a duplicate with the session's case, the other
 # report of the batch is stored.
 RID=01J0BATCHRACE0000000000001
+# Deadlines in working days (schema/0040_deadline_days.sql), the next
+# weekday off: the report stored one at a time has them too.
+sql "UPDATE setting SET value = 'working' WHERE name = 'deadline_days';
+	INSERT INTO holiday (day, working, name)
+	SELECT d, false, '测试假日' FROM generate_series(1, 7) i,
+		LATERAL (SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date + i AS d) x
+	WHERE extract(isodow FROM d) < 6 ORDER BY i LIMIT 1" >/dev/null || exit 1
 subscribe feeds 'gr/v1/dispatch/#'
 "$GRMSG" report --id "$RID" --category 17 --item 1701 --summary "竞争 会话先存" >"$T_DIR/race.pb"
 before=$(sql "SELECT count(*) FROM report")
@@ -233,6 +240,15 @@ check "... after its batch failed on the key and went one at a time" \
 check "the other report of that batch is stored, with its case" \
 	[ -n "$(caseof "$(idof "竞争 同批")")" ]
 cs=$(caseof "$(idof "竞争 同批")")
+# the resolve_days-th day after its opening that is a weekday and not the
+# holiday, counted here day by day
+is "$(sql "SELECT (resolve_due AT TIME ZONE 'Asia/Shanghai')::date - 1 FROM \"case\" WHERE case_no = '$cs'")" \
+	"$(sql "SELECT d FROM \"case\" c, generate_series(1, 200) i,
+		LATERAL (SELECT (c.opened_at AT TIME ZONE 'Asia/Shanghai')::date + i AS d) x
+		WHERE c.case_no = '$cs' AND extract(isodow FROM d) < 6
+		AND d NOT IN (SELECT day FROM holiday)
+		ORDER BY i OFFSET (SELECT resolve_days FROM deadline_policy WHERE colour = 'green') - 1 LIMIT 1")" \
+	"... its resolution deadline in working days, as set"
 gr_wait_for 20 "the case's dispatch entry" sh -c \
 	"grep '^gr/v1/dispatch/' '$T_DIR/feeds.sub' | '$GRMSG' notice | grep -q 'case case_no=$cs '"
 is "$(messages feeds | "$GRMSG" notice | grep "case case_no=$cs " | head -n 1 | awk '{print $9}')" \

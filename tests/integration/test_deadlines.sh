@@ -95,3 +95,15 @@ C=$(newcase 12)
 is "$(day "$C" resolve_due)" "$(sql "SELECT '$(today)'::date + $RESOL")" \
 	"calendar days again, without a restart"
 
+
+# A long closure listed as days off (all the next 150 days): the working
+# days are found after it (schema/0044_workday_window.sql), and the case
+# is opened and answered.
+sql "UPDATE setting SET value = 'working' WHERE name = 'deadline_days';
+	INSERT INTO holiday (day, working, name)
+	SELECT '$(today)'::date + i, false, '测试停工' FROM generate_series(1, 150) i
+	ON CONFLICT (day) DO NOTHING" >/dev/null || exit 1
+C=$(newcase 13)
+check "a case is opened in working days after a closure of 150 days" [ -n "$C" ]
+is "$(day "$C" response_due) $(day "$C" resolve_due)" "$(after "$(today)" "$RESP") $(after "$(today)" "$RESOL")" \
+	"... its deadlines $RESP and $RESOL working days after the closure"
