@@ -33,7 +33,7 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS history ("
 	" case_no TEXT NOT NULL, at INTEGER NOT NULL, state INTEGER NOT NULL,"
 	" actor TEXT NOT NULL, note TEXT NOT NULL, unit TEXT NOT NULL,"
-	" PRIMARY KEY (case_no, at, state, actor));"
+	" event_id INTEGER, PRIMARY KEY (case_no, at, state, actor));"
 	"CREATE TABLE IF NOT EXISTS alert ("
 	" id INTEGER PRIMARY KEY, kind INTEGER, case_no TEXT, township TEXT,"
 	" township_name TEXT, related TEXT, note TEXT, raised_at INTEGER);"
@@ -54,10 +54,18 @@ static const char schema_sql[] =
  * accepted_at then no longer counts.  event_id: the id of the case's
  * latest event, which orders updates as they were committed (event_at,
  * the start of the writing transaction, need not), with event_id_for, the
- * event_at of the update that carried it, for the same reason.
+ * event_at of the update that carried it, for the same reason.  In the
+ * history, event_id is the id of the event a line records: the history is
+ * in the order the events were committed, its last line the case's state.
  */
-static const char *const added_cols[] = { "accepted_at", "accepted_for",
-    "event_id", "event_id_for" };
+static const struct {
+	const char	*table;
+	const char	*column;
+} added_cols[] = {
+	{ "case_entry", "accepted_at" }, { "case_entry", "accepted_for" },
+	{ "case_entry", "event_id" }, { "case_entry", "event_id_for" },
+	{ "history", "event_id" },
+};
 
 /* Open states: a case is overdue in one of them past its resolution
  * deadline, or not accepted past its response deadline, as the collector's
@@ -79,7 +87,7 @@ static const char *const added_cols[] = { "accepted_at", "accepted_for",
 static int	exec1(struct cache *, const char *, sqlite3_stmt **);
 static int	claim(struct cache *, const char *, const char *, char *,
 		    size_t);
-static int	has_column(struct cache *, const char *);
+static int	has_column(struct cache *, const char *, const char *);
 static int	add_columns(struct cache *, char *, size_t);
 static void	col(sqlite3_stmt *, int, char *, size_t);
 static void	bind_text(sqlite3_stmt *, int, const char *);
@@ -217,16 +225,17 @@ dberr:
 /* Whether case_entry has column name: 1 or 0, or an SQLite error code
  * (negated). */
 static int
-has_column(struct cache *c, const char *name)
+has_column(struct cache *c, const char *table, const char *name)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	if ((rc = sqlite3_prepare_v2(c->db, "SELECT 1 FROM"
-	    " pragma_table_info('case_entry') WHERE name = ?1", -1, &st,
+	    " pragma_table_info(?1) WHERE name = ?2", -1, &st,
 	    NULL)) != SQLITE_OK)
 		return -rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -rc;
@@ -243,7 +252,8 @@ add_columns(struct cache *c, char *why, size_t whysize)
 	size_t i;
 	int rc = SQLITE_OK, has;
 
-	for (i = 0; i < n && has_column(c, added_cols[i]) == 1; i++)
+	for (i = 0; i < n && has_column(c, added_cols[i].table,
+	    added_cols[i].column) == 1; i++)
 		;
 	if (i == n)
 		return 0;
@@ -252,11 +262,13 @@ add_columns(struct cache *c, char *why, size_t whysize)
 		return -1;
 	/* again, in the transaction: another console may have added them */
 	for (i = 0; rc == SQLITE_OK && i < n; i++) {
-		if ((has = has_column(c, added_cols[i])) < 0)
+		if ((has = has_column(c, added_cols[i].table,
+		    added_cols[i].column)) < 0)
 			rc = -has;
 		else if (has == 0) {
-			snprintf(sql, sizeof(sql), "ALTER TABLE case_entry ADD"
-			    " COLUMN %s INTEGER", added_cols[i]);
+			snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD"
+			    " COLUMN %s INTEGER", added_cols[i].table,
+			    added_cols[i].column);
 			rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
 		}
 	}
@@ -331,7 +343,7 @@ apply_update(struct cache *c, const Gr__CaseEntry *e)
 	    "event_id_for", "?22", "?25", "<");
 	static const char ev[] =
 	    "INSERT OR IGNORE INTO history (case_no, at, state, actor, note,"
-	    " unit) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	    " unit, event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 	sqlite3_stmt *st;
 	int news = 0;
 
@@ -390,6 +402,10 @@ apply_update(struct cache *c, const Gr__CaseEntry *e)
 	bind_text(st, 4, e->event_actor);
 	bind_text(st, 5, e->event_note);
 	bind_text(st, 6, e->unit);
+	if (case_event_id(e) > 0)
+		sqlite3_bind_int64(st, 7, case_event_id(e));
+	else
+		sqlite3_bind_null(st, 7);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_finalize(st);
 		return -1;
@@ -560,7 +576,7 @@ cache_history(struct cache *c, const char *case_no, event_fn fn, void *arg)
 {
 	static const char sql[] =
 	    "SELECT at, state, actor, note, unit FROM history"
-	    " WHERE case_no = ?1 ORDER BY at, rowid";
+	    " WHERE case_no = ?1 ORDER BY event_id, at, rowid";
 	struct event_row e;
 	sqlite3_stmt *st;
 	int n = 0, rc;

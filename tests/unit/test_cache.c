@@ -231,6 +231,51 @@ test_event_id_order(void **state)
 }
 
 static void
+collect_state(void *arg, const struct event_row *e)
+{
+	char *out = arg;
+
+	snprintf(out + strlen(out), 64 - strlen(out), "%d ", e->state);
+}
+
+/*
+ * The history is in the order of the events' ids: the sweep's escalation
+ * that started before the accept and committed after it is the last line,
+ * as it is the case's state.  Lines without an id (a cache kept before
+ * the history had them, an older collector) come first, by time.
+ */
+static void
+test_history_order(void **state)
+{
+	struct tdir *t = *state;
+	struct cache *c;
+	sqlite3 *db;
+	char got[64] = "";
+
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	    "CREATE TABLE history (case_no TEXT NOT NULL, at INTEGER NOT NULL,"
+	    " state INTEGER NOT NULL, actor TEXT NOT NULL, note TEXT NOT NULL,"
+	    " unit TEXT NOT NULL, PRIMARY KEY (case_no, at, state, actor));"
+	    "INSERT INTO history VALUES ('530322-2026-000001', 1, 1, 'w', '', '"
+	    UNIT "');", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	c = open_ok(t->path);
+	assert_int_equal(update_id(c, GR__CASE_STATE__ROUTED, T0, 5), 1);
+	assert_int_equal(update_id(c, GR__CASE_STATE__ESCALATED, T0 + 20, 8),
+	    1);
+	assert_int_equal(update_id(c, GR__CASE_STATE__ACCEPTED, T0 + 30, 7),
+	    1);		/* to the history */
+	assert_int_equal(cache_history(c, "530322-2026-000001", collect_state,
+	    got), 4);
+	snprintf(got + strlen(got), sizeof(got) - strlen(got), "/ %d",
+	    state_of(c));
+	assert_string_equal(got, "1 2 3 8 / 8");
+	cache_close(c);
+}
+
+static void
 keep_note(void *arg, const struct event_row *e)
 {
 	memcpy(arg, e->note, sizeof(e->note));
@@ -623,6 +668,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_overdue_accepted_at, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_v1, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_history_order, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_event_id_order, setup,
 		    teardown),
