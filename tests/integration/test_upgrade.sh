@@ -40,6 +40,25 @@ psql "$OLD" -XAtq -v ON_ERROR_STOP=1 -c "INSERT INTO report (id, schema_version,
 	(VALUES (30, 'sweeper', 'accepted', 'supervised', '红牌督办 (red card): 逾期 15 天, 转县级督办'),
 	(20, 'disp', 'resolved', 'visited', 'satisfaction 2: 不满意'),
 	(10, 'disp', 'resolved', 'visited', 'satisfaction 5')) v (d, a, f, t, n)" >/dev/null
+# Last year's 16th, escalated (上报) to the county by its dispatcher, then
+# red-carded there; the 15th, yellow-carded and still its township's.
+T1=$(grid_of gw001 | cut -c1-9)
+psql "$OLD" -XAtq -v ON_ERROR_STOP=1 -c "INSERT INTO report (id, schema_version, worker_id, device_id,
+	grid_code, created_at, category, colour, people, summary)
+	SELECT '01JQ00000000000000000PGRD' || k, 1, 'gw001', 'dev-gw001', '$(grid_of gw001)',
+	now() - interval '1 year', c, 'green', 1, 'x' FROM (VALUES ('A', '11'), ('B', '12')) v (k, c);
+	INSERT INTO \"case\" (case_no, report_id, county_code, township_code, level, unit_code, state,
+	response_due, resolve_due, route_rule, route_reason) VALUES
+	('530322-$((YEAR - 1))-000016', '01JQ00000000000000000PGRDA', '530322', '$T1', 'county',
+	'530322', 'supervised', now(), now(), 'territorial', 'x'),
+	('530322-$((YEAR - 1))-000015', '01JQ00000000000000000PGRDB', '530322', '$T1', 'township',
+	'$T1', 'supervised', now(), now(), 'territorial', 'x');
+	INSERT INTO case_event (case_id, at, actor, from_state, to_state, note)
+	SELECT c.id, now() - make_interval(days => d), a, f::case_state, t::case_state, n
+	FROM \"case\" c JOIN (VALUES ('000016', 40, 'disp', 'accepted', 'escalated', '上报县级: 涉及多部门'),
+	('000016', 20, 'sweeper', 'escalated', 'supervised', '红牌督办 (red card): 逾期 15 天, 转县级督办'),
+	('000015', 5, 'sweeper', 'accepted', 'supervised', '黄牌督办 (yellow card): 逾期 3 天')) v (k, d, a, f, t, n)
+	ON c.case_no = '530322-$((YEAR - 1))-' || v.k" >/dev/null
 
 out=$("$GR_TOP/schema/migrate.sh" "$OLD" 2>&1)
 is "$(printf '%s\n' "$out" | head -n 1)" "migrate: applied 0022_case_number_sequences" \
@@ -60,9 +79,13 @@ agent gw001 -W 20 report --grid "$(grid_of gw001)" --category 10 --colour green 
 is "$?" 0 "a report is stored in the upgraded database"
 is "$(psql "$OLD" -XAtq -c "SELECT string_agg(satisfaction::text, ' ' ORDER BY id) FROM case_event WHERE to_state = 'visited'")" \
 	"2 5" "the visits made before 0042 have their scores, from their notes"
-is "$(psql "$OLD" -XAtq -c "SELECT c.escalated_at = e.at FROM \"case\" c JOIN case_event e ON e.case_id = c.id AND e.to_state = 'supervised'")" \
+is "$(psql "$OLD" -XAtq -c "SELECT c.escalated_at = e.at FROM \"case\" c JOIN case_event e ON e.case_id = c.id AND e.to_state = 'supervised' WHERE c.report_id = '01JQ00000000000000000PGRDE'")" \
 	t "a case carded to the county before 0043 is escalated since its card"
-is "$(psql "$OLD" -XAtq -c "SELECT case_no FROM \"case\" WHERE report_id <> '01JQ00000000000000000PGRDE'")" "530322-$YEAR-000042" \
+is "$(psql "$OLD" -XAtq -c "SELECT c.escalated_at = e.at FROM \"case\" c JOIN case_event e ON e.case_id = c.id AND e.to_state = 'escalated' WHERE c.report_id = '01JQ00000000000000000PGRDA'")" \
+	t "... one its dispatcher escalated, since that escalation, not its later card"
+is "$(psql "$OLD" -XAtq -c "SELECT escalated_at IS NULL FROM \"case\" WHERE report_id = '01JQ00000000000000000PGRDB'")" \
+	t "... and a township case yellow-carded is not escalated"
+is "$(psql "$OLD" -XAtq -c "SELECT case_no FROM \"case\" WHERE report_id NOT LIKE '01JQ00000000000000000PGRD_'")" "530322-$YEAR-000042" \
 	"its case is this year's 42nd"
 
 # A migration that fails stops the run: it leaves nothing of itself and is
