@@ -531,6 +531,14 @@ report_write(PGconn *db, const struct report_opts *o)
 		if (html_chart(fp, &x, "chart-trend", "每月报告数与上年同期 (同比) — reports by month and a year earlier",
 		    CHART_LINES, monthly, f1, t1, 2, 0, "件 reports") == -1)
 			goto done;
+		/* the month of the figures is not over: its 同比 reads low */
+		if (cell(fresh, 0, "to_char") != NULL &&
+		    strncmp(o->to, cell(fresh, 0, "to_char"), 7) >= 0)
+			fprintf(fp, "<p class=\"meta\">%.7s 的数字截至统计时,"
+			    " 与上年同月全月相比 (%.7s counts its reports up to the"
+			    " figures' time, against the whole month a year"
+			    " earlier)</p>\n", cell(fresh, 0, "to_char"),
+			    cell(fresh, 0, "to_char"));
 		fputs("<h2>比率 Rates by month</h2>\n", fp);
 		if (html_chart(fp, &x, "chart-rates", "化解率、满意率、一次性办结率、就地化解率 (%) — resolution, satisfaction, first-time and local resolution rates",
 		    CHART_LINES, monthly, f2, t2, 4, 1, "%") == -1 ||

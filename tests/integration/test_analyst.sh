@@ -256,6 +256,13 @@ is "$?|$(tr -d '\r' <"$T_DIR/empty/summary.csv" | sed -n 2p)|$(tr -d '\r' <"$T_D
 	"an empty county: the county and each township with zeros, and no open case counted 0"
 sql "DELETE FROM division WHERE code LIKE '530399%' AND level = 'township'; DELETE FROM division WHERE code = '530399'" || exit 1
 
+# A period up to the month the figures were computed in says that month
+# is partial, against a whole month a year earlier; a past period does not.
+NOWM=$(sql "SELECT to_char(refreshed_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM') FROM analyst_refreshed")
+"$GA" -d "$ADB" --county 530322 --from 2025-01 --to "$NOWM" --out "$T_DIR/now" >/dev/null 2>&1
+is "$(grep -c "$NOWM 的数字截至统计时" "$T_DIR/now/report.html") $(grep -c '的数字截至统计时' "$OUT/report.html")" "1 0" \
+	"the HTML report says the month of the figures is partial, for a period up to it only"
+
 # ---- The HTML report in headless Chromium ---------------------------------------------
 H=$OUT/report.html
 is "$(grep -o '<figure id="chart-[a-z]*">' "$H" | tr '\n' ' ')" \
