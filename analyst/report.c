@@ -533,6 +533,7 @@ report_write(PGconn *db, const struct report_opts *o)
 			goto done;
 		/* the month of the figures is not over: its 同比 reads low */
 		if (cell(fresh, 0, "to_char") != NULL &&
+		    strncmp(o->from, cell(fresh, 0, "to_char"), 7) <= 0 &&
 		    strncmp(o->to, cell(fresh, 0, "to_char"), 7) >= 0)
 			fprintf(fp, "<p class=\"meta\">%.7s 的数字截至统计时,"
 			    " 与上年同月全月相比 (%.7s counts its reports up to the"

@@ -222,7 +222,7 @@ dberr:
 	return -1;
 }
 
-/* Whether case_entry has column name: 1 or 0, or an SQLite error code
+/* Whether table has column name: 1 or 0, or an SQLite error code
  * (negated). */
 static int
 has_column(struct cache *c, const char *table, const char *name)
@@ -571,12 +571,20 @@ cache_case(struct cache *c, const char *case_no, int64_t now,
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
 }
 
+/*
+ * By event id, as updates are ordered when both have one; a line without
+ * one (a cache kept before lines had them, an older collector) after the
+ * lines with an id no later than it, as updates without one are ordered by
+ * time: either way the last line is the case's state.
+ */
 int
 cache_history(struct cache *c, const char *case_no, event_fn fn, void *arg)
 {
 	static const char sql[] =
-	    "SELECT at, state, actor, note, unit FROM history"
-	    " WHERE case_no = ?1 ORDER BY event_id, at, rowid";
+	    "SELECT at, state, actor, note, unit FROM history h"
+	    " WHERE case_no = ?1 ORDER BY coalesce(event_id, (SELECT"
+	    " max(i.event_id) FROM history i WHERE i.case_no = h.case_no"
+	    " AND i.at <= h.at), 0), event_id IS NULL, at, rowid";
 	struct event_row e;
 	sqlite3_stmt *st;
 	int n = 0, rc;

@@ -97,8 +97,8 @@ int		 cache_inbox(struct cache *, const char *unit, int all,
 int		 cache_case_count(struct cache *);
 
 /* One case: 0 found, 1 unknown, -1 on error.  Its events in the order
- * they were committed (by event id; those without one, from an older
- * collector, first, by time): the last is the case's state. */
+ * they were committed (by event id; one without, from an older collector,
+ * by time): the last is the case's state. */
 int		 cache_case(struct cache *, const char *case_no, int64_t now,
 		    struct case_row *);
 typedef void	(*event_fn)(void *, const struct event_row *);

@@ -8,7 +8,9 @@
 # The migrations not yet recorded run in one psql session, one transaction
 # each: a migration and its record, or neither.  The first that fails
 # stops the run; those before it stay applied.  Each starts from a clean
-# session (DISCARD ALL), as if it had a connection of its own.
+# session (DISCARD ALL), as if it had a connection of its own.  psql
+# writes out what it has printed before each statement it sends, so each
+# "applied" line comes as its migration commits, before any error.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,6 +30,11 @@ script=
 pending=0
 for f in [0-9][0-9][0-9][0-9]_*.sql; do
 	v=${f%.sql}
+	case $v in
+	*[!A-Za-z0-9_]*)
+		echo "migrate: $f: a migration's name is digits, letters and _" >&2
+		exit 1 ;;
+	esac
 	case $applied in *" $v "*) continue ;; esac
 	# The lock keeps two concurrent runs from applying the same migration.
 	script="$script

@@ -22,8 +22,8 @@ GR_PGBIN=${GR_PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | t
 # psql and the other clients straight from the server's version: Debian's
 # /usr/bin/psql is a Perl wrapper that chooses a version on each call
 # (about 50 ms of CPU a call, and the tests make thousands).
-case ":$PATH:" in
-*":$GR_PGBIN:"*) ;;
+case $PATH in
+"$GR_PGBIN":*) ;;
 *) [ -n "$GR_PGBIN" ] && PATH=$GR_PGBIN:$PATH && export PATH ;;
 esac
 

@@ -241,8 +241,9 @@ collect_state(void *arg, const struct event_row *e)
 /*
  * The history is in the order of the events' ids: the sweep's escalation
  * that started before the accept and committed after it is the last line,
- * as it is the case's state.  Lines without an id (a cache kept before
- * the history had them, an older collector) come first, by time.
+ * as it is the case's state.  A line without an id (a cache kept before
+ * the history had them, an older collector) comes after the lines with an
+ * id no later than it.
  */
 static void
 test_history_order(void **state)
@@ -272,6 +273,16 @@ test_history_order(void **state)
 	snprintf(got + strlen(got), sizeof(got) - strlen(got), "/ %d",
 	    state_of(c));
 	assert_string_equal(got, "1 2 3 8 / 8");
+	/* from an older collector, without an id, later than them all: the
+	 * case's state, and the last line */
+	assert_int_equal(update_id(c, GR__CASE_STATE__ASSIGNED, T0 + 40, 0),
+	    1);
+	got[0] = '\0';
+	assert_int_equal(cache_history(c, "530322-2026-000001", collect_state,
+	    got), 5);
+	snprintf(got + strlen(got), sizeof(got) - strlen(got), "/ %d",
+	    state_of(c));
+	assert_string_equal(got, "1 2 3 8 4 / 4");
 	cache_close(c);
 }
 
