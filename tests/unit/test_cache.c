@@ -68,6 +68,18 @@ open_ok(const char *path)
 	return c;
 }
 
+/* Run sql on the cache file as another program would (an older console,
+ * a hand edit), the cache closed. */
+static void
+cache_sql(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 /* A case update: case_no in state at event time at, with unit, its
  * deadlines and the actor of the event. */
 static void
@@ -188,7 +200,6 @@ test_event_id_order(void **state)
 {
 	struct tdir *t = *state;
 	struct cache *c = open_ok(t->path);
-	sqlite3 *db;
 
 	assert_int_equal(update_id(c, GR__CASE_STATE__ROUTED, T0, 5), 1);
 	assert_int_equal(update_id(c, GR__CASE_STATE__ACCEPTED, T0 + 30, 7),
@@ -216,10 +227,8 @@ test_event_id_order(void **state)
 
 	/* An older console applies a later update and leaves the id: it is
 	 * no longer the row's, and times decide. */
-	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "UPDATE case_entry SET state = 5,"
-	    " event_at = event_at + 20", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	cache_sql(t->path, "UPDATE case_entry SET state = 5,"
+	    " event_at = event_at + 20");
 	c = open_ok(t->path);
 	assert_int_equal(update_id(c, GR__CASE_STATE__VISITED, T0 + 60, 10),
 	    1);		/* to the history */
@@ -250,17 +259,14 @@ test_history_order(void **state)
 {
 	struct tdir *t = *state;
 	struct cache *c;
-	sqlite3 *db;
 	char got[64] = "";
 
-	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
+	cache_sql(t->path,
 	    "CREATE TABLE history (case_no TEXT NOT NULL, at INTEGER NOT NULL,"
 	    " state INTEGER NOT NULL, actor TEXT NOT NULL, note TEXT NOT NULL,"
 	    " unit TEXT NOT NULL, PRIMARY KEY (case_no, at, state, actor));"
 	    "INSERT INTO history VALUES ('530322-2026-000001', 1, 1, 'w', '', '"
-	    UNIT "');", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	    UNIT "');");
 
 	c = open_ok(t->path);
 	assert_int_equal(update_id(c, GR__CASE_STATE__ROUTED, T0, 5), 1);
@@ -424,12 +430,10 @@ test_upgrade_v1(void **state)
 {
 	struct tdir *t = *state;
 	struct cache *c;
-	sqlite3 *db;
 	Gr__CaseEntry e;
 	char got[256] = "";
 
-	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
+	cache_sql(t->path,
 	    "CREATE TABLE case_entry (case_no TEXT PRIMARY KEY, report_id TEXT,"
 	    " state INTEGER, level INTEGER, unit TEXT, unit_name TEXT,"
 	    " grid TEXT, worker TEXT, category TEXT, item TEXT,"
@@ -440,8 +444,7 @@ test_upgrade_v1(void **state)
 	    "INSERT INTO case_entry (case_no, state, unit, response_due,"
 	    " resolve_due, event_at) VALUES ('530322-2026-000001', 9, '"
 	    UNIT "', 0, 9999999999999, 1);"
-	    "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	    "PRAGMA user_version = 1;");
 
 	c = open_ok(t->path);
 	cache_inbox(c, UNIT, 0, T0, collect, got);
@@ -459,11 +462,9 @@ test_upgrade_v1(void **state)
 	/* A console of the first version opens it again (user_version 1)
 	 * and applies a later update, a reopen, leaving accepted_at: the new
 	 * console still opens the cache, and no longer trusts accepted_at. */
-	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 1;"
+	cache_sql(t->path, "PRAGMA user_version = 1;"
 	    "UPDATE case_entry SET state = 11, response_due = 1,"
-	    " event_at = event_at + 1", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	    " event_at = event_at + 1");
 	c = open_ok(t->path);
 	got[0] = '\0';
 	cache_inbox(c, UNIT, 0, T0, collect, got);
@@ -625,7 +626,6 @@ test_owner(void **state)
 	Gr__Action a = GR__ACTION__INIT;
 	struct cache *c = open_ok(t->path);
 	char err[512];
-	sqlite3 *db;
 	uint8_t *p;
 	size_t len;
 
@@ -641,10 +641,7 @@ test_owner(void **state)
 	cache_close(open_ok(t->path));
 
 	/* no owner, and an unanswered action of OTHER's */
-	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "DELETE FROM cache_owner", NULL,
-	    NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	cache_sql(t->path, "DELETE FROM cache_owner");
 	a.id = "01KDX00000000000000000000B";
 	a.unit = OTHER;
 	a.case_no = "530322-2026-000001";
@@ -655,10 +652,7 @@ test_owner(void **state)
 	    0);
 	cache_close(c);
 	free(p);
-	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "DELETE FROM cache_owner", NULL,
-	    NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	cache_sql(t->path, "DELETE FROM cache_owner");
 	err[0] = '\0';
 	assert_null(cache_open(t->path, UNIT, err, sizeof(err)));
 	assert_non_null(strstr(err, "is unit " OTHER "'s; unit " UNIT));
