@@ -160,6 +160,17 @@ received_is() { [ "$(received "$1")" = "$2" ]; }
 # grid_of WORKER: a grid the worker is registered for
 grid_of() { sql "SELECT grid_code FROM worker_grid WHERE worker_id = '$1' ORDER BY 1 LIMIT 1"; }
 
+# caseof REPORT-ID: the number of the report's case (empty: none)
+caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
+
+# green_case CATEGORY PEOPLE SUMMARY: a green report by gw001 in its grid,
+# answered within 20 s; prints its case number.  A category of its own
+# each time, or a later report repeats the first (重访).
+green_case() {
+	caseof "$(agent gw001 -W 20 report --grid "$(grid_of gw001)" --category "$1" \
+		--colour green --people "$2" --summary "$3" | cut -d: -f1)"
+}
+
 # subscribe NAME TOPIC: record messages on TOPIC as "topic hex" lines in
 # $T_DIR/NAME.sub; returns once the subscription is in place.
 subscribe() {

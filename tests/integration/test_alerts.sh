@@ -25,7 +25,6 @@ report() {
 	w=$1 g=$2; shift 2
 	agent "$w" -W 20 report --grid "$g" --summary "预警测试" "$@" | cut -d: -f1
 }
-caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
 # alerts ID: "kind related" of the alerts the report's case raised
 alerts() { sql "SELECT string_agg(kind || ' ' || array_to_string(related, ','), '; ' ORDER BY kind::text) FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.report_id = '$1'"; }
 # published N: wait until the county feed carried N alerts

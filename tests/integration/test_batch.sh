@@ -21,7 +21,6 @@ gr_collector_start "$T_DIR" "$BUILD" -o store_workers=1
 sql "UPDATE setting SET value = '0' WHERE name = 'repeat_window_days'" >/dev/null
 G=$(grid_of gw001)
 OTHER=$(sql "SELECT code FROM grid WHERE code NOT IN (SELECT grid_code FROM worker_grid WHERE worker_id = 'gw001') ORDER BY 1 LIMIT 1")
-caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
 idof() { sql "SELECT id FROM report WHERE summary = '$1'"; }
 # alerts_of ID: "kind related note-count" of the alerts of the report's case
 alerts_of() { sql "SELECT string_agg(a.kind || ' ' || array_to_string(a.related, ',') || ' ' || coalesce(substring(a.note from '第 [0-9]+ 起'), substring(a.note from '[0-9]+ 人'), ''), '; ' ORDER BY a.kind::text) FROM alert a JOIN \"case\" c ON c.id = a.case_id WHERE c.report_id = '$1'"; }

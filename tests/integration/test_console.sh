@@ -25,7 +25,6 @@ rc() { "$@" >"$T_DIR/out" 2>&1; echo $?; }
 report() {
 	agent gw001 -W 20 report --grid "$G" --summary "$1" "${@:2}" | cut -d: -f1
 }
-caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
 state() { sql "SELECT state || ' ' || unit_code FROM \"case\" WHERE case_no = '$1'"; }
 events() { sql "SELECT count(*) FROM case_event e JOIN \"case\" c ON c.id = e.case_id WHERE c.case_no = '$1'"; }
 

@@ -13,14 +13,8 @@ G=$(grid_of gw001)
 T=${G:0:9}
 subscribe town "gr/v1/dispatch/$T"
 
-# newcase CATEGORY: a green report as gw001, of a category of its own each
-# time (not a repeat); prints its case number
-newcase() {
-	local id
-	id=$(agent gw001 -W 20 report --grid "$G" --category "$1" --colour green \
-		--people 1 --summary "期限测试" | cut -d: -f1)
-	sql "SELECT case_no FROM \"case\" WHERE report_id = '$id'"
-}
+# newcase CATEGORY: a green case of gw001's township; prints its number
+newcase() { green_case "$1" 1 期限测试; }
 act() { action_result town "$T" "$@"; }
 # day CASE COLUMN: the last day a deadline of the case leaves (CST)
 day() { sql "SELECT ($2 AT TIME ZONE 'Asia/Shanghai')::date - 1 FROM \"case\" WHERE case_no = '$1'"; }

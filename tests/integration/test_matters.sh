@@ -21,7 +21,6 @@ check "both collectors are connected, two connections each" \
 	gr_wait_for 20 "four connections" sql_is 4 \
 	"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gr-collector'"
 G=$(grid_of gw001)
-caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
 # send OUTBOX CATEGORY SUMMARY: a report of petitioner 13900001111 by
 # gw001, from an outbox of its own; prints its id
 send() {

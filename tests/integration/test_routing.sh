@@ -85,24 +85,23 @@ n=$(grep -c "source=sighup" "$LOG")
 kill -HUP "$GR_COLLECTOR_PID"
 gr_wait_for 20 "the SIGHUP reload" sh -c "[ \$(grep -c 'source=sighup' '$LOG') -gt $n ]"
 repeat_of() { sql "SELECT coalesce(o.case_no, '-') FROM \"case\" c LEFT JOIN \"case\" o ON o.id = c.repeat_of WHERE c.report_id = '$1'"; }
-caseno() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
 G5=$(grid_of gw005)
 ID=11010519491231002X
 r1=$(report --category 13 --colour green --people 1 --party "petitioner:甲:13911112222")
 is "$(routed "$r1")" "township $T territorial" "a first petition stays in the township"
 r2=$(agent gw005 -W 20 report --grid "$G5" --category 14 --colour green --people 1 \
 	--summary "另一网格" --party "petitioner:甲:13911112222" | cut -d: -f1)
-is "$(repeat_of "$r2")" "$(caseno "$r1")" "the same petitioner's phone in another grid links to the earlier case"
+is "$(repeat_of "$r2")" "$(caseof "$r1")" "the same petitioner's phone in another grid links to the earlier case"
 is "$(routed "$r2")" "county 530322 repeat-open" "a repeat of an open case goes to the county"
-check "the routing event names the repeated case" sh -c "psql '$GR_DB' -XAtq -c \"SELECT note FROM case_event e JOIN \\\"case\\\" c ON c.id = e.case_id WHERE c.report_id = '$r2' AND to_state = 'routed'\" | grep -q '重访 (repeat of $(caseno "$r1"))'"
+check "the routing event names the repeated case" sh -c "psql '$GR_DB' -XAtq -c \"SELECT note FROM case_event e JOIN \\\"case\\\" c ON c.id = e.case_id WHERE c.report_id = '$r2' AND to_state = 'routed'\" | grep -q '重访 (repeat of $(caseof "$r1"))'"
 r3=$(report --category 13 --colour green --people 1)
-is "$(repeat_of "$r3")" "$(caseno "$r1")" "the same grid and category within the window link too"
+is "$(repeat_of "$r3")" "$(caseof "$r1")" "the same grid and category within the window link too"
 r4=$(report --category 15 --colour green --people 1 --party "petitioner:乙::$ID")
 is "$(repeat_of "$r4")" - "a new matter links to nothing"
 sql "UPDATE \"case\" SET state = 'closed' WHERE report_id = '$r4'" >/dev/null
 r5=$(agent gw005 -W 20 report --grid "$G5" --category 17 --colour green --people 1 \
 	--summary "身份证号相同" --party "petitioner:乙::$ID" | cut -d: -f1)
-is "$(repeat_of "$r5")" "$(caseno "$r4")" "the same ID-card number links to the earlier case"
+is "$(repeat_of "$r5")" "$(caseof "$r4")" "the same ID-card number links to the earlier case"
 is "$(routed "$r5")" "township ${G5:0:9} territorial" "a repeat of a closed case stays in the township"
 # The search of a whole batch (gr_find_repeats: a row per report that
 # repeats a case, k in batch order): the link's case whatever its age; a
@@ -115,7 +114,7 @@ is "$(sql "SELECT string_agg(k || ':' || case_no, ' ' ORDER BY k) FROM gr_find_r
 	ARRAY['13', '13', '15', '13', '13', '16', 'none'],
 	ARRAY['{}', '{}', '{13911112222}', '{}', '{}', '{13911112222}', '{}'],
 	ARRAY['{}', '{}', '{}', '{$ID}', '{}', '{}', '{}'])")" \
-	"1:$(caseno "$r3") 2:$(caseno "$r1") 3:$(caseno "$r4") 4:$(caseno "$r5") 5:$(caseno "$r3") 6:$(caseno "$r2")" \
+	"1:$(caseof "$r3") 2:$(caseof "$r1") 3:$(caseof "$r4") 4:$(caseof "$r5") 5:$(caseof "$r3") 6:$(caseof "$r2")" \
 	"the repeat search of a batch answers each report as its own search would"
 sql "UPDATE setting SET value = '0' WHERE name = 'repeat_window_days'" >/dev/null
 r6=$(report --category 13 --colour green --people 1)

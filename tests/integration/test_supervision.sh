@@ -17,7 +17,6 @@ DAY=86400
 report() {
 	agent gw001 -W 20 report --grid "$G" --summary "督办测试" "$@" | cut -d: -f1
 }
-caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
 status() { sql "SELECT state || ' ' || supervision || ' ' || unit_code FROM \"case\" WHERE case_no = '$1'"; }
 sweeps() { sql "SELECT count(*) FROM case_event WHERE actor = 'sweeper'"; }
 

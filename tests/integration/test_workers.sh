@@ -29,7 +29,6 @@ metric_is() { [ "$(metric "$1")" = "$2" ]; }
 metric_above() { [ "$(metric "$1")" -gt "$2" ]; }
 sql "UPDATE setting SET value = '0' WHERE name = 'repeat_window_days'" >/dev/null
 G=$(grid_of gw001)
-caseof() { sql "SELECT case_no FROM \"case\" WHERE report_id = '$1'"; }
 idof() { sql "SELECT id FROM report WHERE summary = '$1'"; }
 # other OUTBOX ARGS...: a report by gw001 from an outbox of its own, sent
 # without waiting for its Ack (-W 1, see nowait in lib.sh); prints its id

@@ -17,14 +17,8 @@ subscribe other "gr/v1/dispatch/$OTHER"
 subscribe county 'gr/v1/dispatch/530322'
 subscribe worker 'gr/v1/ack/gw001'
 
-# newcase CATEGORY: a green report from gw001, routed to its township;
-# prints case_no.  Distinct categories, or later cases repeat the first.
-newcase() {
-	local id
-	id=$(agent gw001 -W 20 report --grid "$G" --category "$1" --colour green \
-		--people 2 --summary "工作流测试" | cut -d: -f1)
-	sql "SELECT case_no FROM \"case\" WHERE report_id = '$id'"
-}
+# newcase CATEGORY: a green case of gw001's township; prints its number
+newcase() { green_case "$1" 2 工作流测试; }
 
 # act UNIT CASE KIND [grmsg options]: publish an action as UNIT's dispatcher
 # and wait for its result; prints "ok=1 reason=-" or "ok=0 reason=..."
