@@ -9,7 +9,7 @@
  *
  *   grload run -b URI -p PAIRS [-a AGENTS] [-n COUNT] [-d SECONDS]
  *       [-r RATE] [-w WINDOW] [-t TIMEOUT] [-o IDS] [-l LABEL] [-P SECONDS]
- *       [-N]
+ *       [-T TRACE] [-N]
  *   grload echo -b URI [-g GROUP] [-D CONNINFO] [-N]
  *   grload db -D CONNINFO -p PAIRS [-n COUNT] [-d SECONDS] [-B BATCH]
  *
@@ -89,6 +89,8 @@ struct load {
 	int		 window;
 	FILE		*ids;		/* stored report ids, or NULL */
 	uint32_t	*lat_us;	/* one per answered report */
+	uint32_t	*sent_ms;	/* its publish, ms after t0_us */
+	int64_t		 t0_us;		/* the first publish */
 	long		 nlat;
 	long		 inflight;	/* over all agents */
 	long		 inflight_max;
@@ -257,6 +259,8 @@ on_ack(void *arg, const char *topic, const void *payload, size_t len)
 				    n->ack->message : "-");
 			break;
 		}
+		ld->sent_ms[ld->nlat] = (uint32_t)((s->sent_us - ld->t0_us) /
+		    1000);
 		ld->lat_us[ld->nlat++] = (uint32_t)(now - s->sent_us);
 		s->used = 0;
 		a->inflight--;
@@ -392,6 +396,72 @@ connect_agent(void *arg)
 /* Every every_us, one line on stderr: what was sent and stored so far, and
  * the rate and the slowest answer since the last line, so that a stage's
  * slow moments can be placed in time.  Call with the lock held. */
+/* -T: each answer's publish (ms after the first) and its latency (ms), in
+ * the order the answers came.  0, or -1 when the file could not be
+ * written. */
+static int
+write_trace(const char *path, const struct load *ld, long n)
+{
+	FILE *fp;
+	int rc = 0;
+
+	if ((fp = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "grload: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	fprintf(fp, "# sent_ms latency_ms\n");
+	for (long i = 0; i < n; i++)
+		fprintf(fp, "%u %.3f\n", ld->sent_ms[i], ld->lat_us[i] / 1000.0);
+	if (fclose(fp) != 0) {
+		fprintf(stderr, "grload: %s: %s\n", path, strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
+/*
+ * Where the slowest 1 % of the answers were sent: in how many of the
+ * run's quarter-seconds, and how many the worst of them held.  A p99 set
+ * by a few pauses (a plan made again, a WAL file created) shows as few
+ * quarter-seconds holding many; a slow path as slow answers everywhere.
+ * A line for the caller to free, or NULL for fewer than 100 answers.
+ */
+static char *
+tail(const struct load *ld, long n)
+{
+	uint32_t *sorted, limit, last = 0;
+	long slow = 0, k, buckets, spans = 0, worst = 0, *count;
+	char *line;
+
+	if (n < 100)
+		return NULL;
+	sorted = xcalloc((size_t)n, sizeof(*sorted));
+	memcpy(sorted, ld->lat_us, (size_t)n * sizeof(*sorted));
+	qsort(sorted, (size_t)n, sizeof(*sorted), cmp_u32);
+	limit = sorted[n - n / 100];	/* the slowest n / 100 and their ties */
+	free(sorted);
+	for (long i = 0; i < n; i++)
+		if (ld->sent_ms[i] > last)
+			last = ld->sent_ms[i];
+	buckets = last / 250 + 1;
+	count = xcalloc((size_t)buckets, sizeof(*count));
+	for (long i = 0; i < n; i++)
+		if (ld->lat_us[i] >= limit) {
+			k = ld->sent_ms[i] / 250;
+			slow++;
+			if (count[k]++ == 0)
+				spans++;
+			if (count[k] > worst)
+				worst = count[k];
+		}
+	free(count);
+	if (asprintf(&line, "the slowest 1 %% (%ld answers, %.2f ms and over) "
+	    "were sent in %ld of the run's %ld quarter-seconds, at most %ld "
+	    "in one", slow, limit / 1000.0, spans, buckets, worst) < 0)
+		fatal("event=out-of-memory");
+	return line;
+}
+
 static void
 progress(struct load *ld, const char *label, int64_t t0, long sent)
 {
@@ -456,10 +526,13 @@ cmd_run(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "ids", required_argument, NULL, 'o' },
 		{ "label", required_argument, NULL, 'l' },
+		{ "trace", required_argument, NULL, 'T' },
 		{ "no-nodelay", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct load ld;
+	const char *trace = NULL;
+	char *tail_line = NULL;
 	struct agent *agents = NULL;
 	const char *uri = NULL, *pairs = NULL, *ids = NULL, *label = "run";
 	long nagents = 0, count = 10000, rate = 0, window = 4, timeout = 60;
@@ -471,13 +544,14 @@ cmd_run(int argc, char **argv)
 	pthread_t *threads;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "b:p:a:n:d:r:w:t:o:l:P:N", opts,
+	while ((ch = getopt_long(argc, argv, "b:p:a:n:d:r:w:t:o:l:P:T:N", opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'b': uri = optarg; break;
 		case 'p': pairs = optarg; break;
 		case 'o': ids = optarg; break;
 		case 'l': label = optarg; break;
+		case 'T': trace = optarg; break;
 		case 'N': nodelay = 0; break;
 		case 'a':
 			if (parse_long(optarg, 1, MAX_AGENTS, &nagents) < 0)
@@ -540,6 +614,7 @@ cmd_run(int argc, char **argv)
 		fatal("event=getrandom");
 	ld.phone_base = (long)((unsigned long)ld.phone_base % 100000000);
 	ld.lat_us = xcalloc((size_t)count, sizeof(*ld.lat_us));
+	ld.sent_ms = xcalloc((size_t)count, sizeof(*ld.sent_ms));
 	if (ids != NULL && (ld.ids = fopen(ids, "w")) == NULL) {
 		fprintf(stderr, "grload: %s: %s\n", ids, strerror(errno));
 		return 2;
@@ -599,6 +674,7 @@ cmd_run(int argc, char **argv)
 	/* Send, paced or at full speed, never more than window per agent. */
 	getrusage(RUSAGE_SELF, &ru0);
 	t0 = mono_us();
+	ld.t0_us = t0;
 	waited_since = 0;
 	pthread_mutex_lock(&ld.lock);
 	ld.last_ack_us = t0;
@@ -696,6 +772,9 @@ cmd_run(int argc, char **argv)
 	    (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec +
 	    ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
 
+	if (trace != NULL && write_trace(trace, &ld, answered) < 0)
+		status = 1;
+	tail_line = tail(&ld, answered);
 	qsort(ld.lat_us, (size_t)answered, sizeof(*ld.lat_us), cmp_u32);
 	elapsed = (double)(t_end - t0) / 1e6;
 	send_s = (double)(t_sent - t0) / 1e6;
@@ -721,6 +800,8 @@ cmd_run(int argc, char **argv)
 	printf("  latency ms  p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n",
 	    pct_ms(ld.lat_us, answered, 50), pct_ms(ld.lat_us, answered, 90),
 	    pct_ms(ld.lat_us, answered, 99), pct_ms(ld.lat_us, answered, 100));
+	if (tail_line != NULL)
+		printf("  tail        %s\n", tail_line);
 	printf("result label=%s agents=%d window=%d rate=%ld count=%ld "
 	    "sent=%ld acked=%ld stored=%ld duplicates=%ld rejected=%ld "
 	    "unanswered=%ld extra=%ld pubfail=%ld elapsed=%.3f "
@@ -751,6 +832,8 @@ out:
 		status = 1;
 	}
 	free(ld.lat_us);
+	free(ld.sent_ms);
+	free(tail_line);
 	free(agents);
 	pthread_mutex_destroy(&ld.lock);
 	pthread_cond_destroy(&ld.cond);
@@ -1454,7 +1537,7 @@ usage(FILE *fp)
 	    "[-n count] [-d seconds]\n"
 	    "                  [-r rate] [-w window] [-t timeout] "
 	    "[-o ids-file] [-l label]\n"
-	    "                  [-P seconds] [-N]\n"
+	    "                  [-P seconds] [-T trace-file] [-N]\n"
 	    "       grload echo -b tcp://HOST:PORT [-g group] [-D conninfo] "
 	    "[-N]\n"
 	    "       grload idle -b tcp://HOST:PORT [-n sessions] [-d seconds] "
@@ -1473,7 +1556,9 @@ usage(FILE *fp)
 	    "stored and acknowledged once before no Ack has come for TIMEOUT "
 	    "seconds\n"
 	    "(default 60).  -o writes the stored ids; -P prints progress "
-	    "every SECONDS.\n"
+	    "every SECONDS;\n"
+	    "-T writes each answer's publish time (ms after the first) and "
+	    "latency (ms).\n"
 	    "echo: answers every Report on $share/GROUP/gr/v1/report/+ "
 	    "(default group\n"
 	    "collectors) at once with an Ack and a dispatch entry; no "
