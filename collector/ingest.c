@@ -941,13 +941,10 @@ valid:
 		    a->case_no, (int)v.state);
 		notify_action_result(in->mqtt, u, a->id, a->case_no, 1,
 		    rc == ACT_DUPLICATE ? "duplicate" : NULL, NULL);
-		if (rc == ACT_DUPLICATE) {
-			/* its first notices may have been lost: again */
-			notify_case(in->mqtt, TOPIC_DISPATCH, v.unit, &v);
-			notify_case(in->mqtt, TOPIC_ACK, v.worker_id, &v);
-			return 0;
-		}
-		in->stats.actions++;
+		/* A duplicate's first notices may have been lost (published
+		 * after the commit): all of them again, as they stand. */
+		if (rc == ACT_APPLIED)
+			in->stats.actions++;
 		notify_case(in->mqtt, TOPIC_DISPATCH, v.unit, &v);
 		if (strcmp(v.unit, u) != 0)	/* escalated: tell the old unit */
 			notify_case(in->mqtt, TOPIC_DISPATCH, u, &v);

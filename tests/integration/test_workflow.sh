@@ -168,12 +168,24 @@ is "$(messages town | "$GRMSG" notice | grep "case case_no=$C1 " | tail -n 1 | a
 
 # Escalation (上报) moves the case to the county.
 C2=$(newcase 11)
-is "$(act "$T" "$C2" escalate --note 涉及多部门)" "ok=1 reason=-" "escalate"
+A2=$(printf '01J%s%04d' "$(date +%s%N)" 2)
+is "$(ACTION_ID=$A2 act "$T" "$C2" escalate --note 涉及多部门)" "ok=1 reason=-" "escalate"
 is "$(sql "SELECT state || ' ' || level || ' ' || unit_code FROM \"case\" WHERE case_no = '$C2'")" \
 	"escalated county 530322" "an escalated case is the county's"
 gr_wait_for 20 "the county's update" sh -c \
 	"grep '^gr/v1/dispatch/530322 ' '$T_DIR/county.sub' | '$GRMSG' notice | grep -q 'case case_no=$C2 .*state=escalated'"
 check "the county's feed receives the escalated case" true
+# left() N: the township's feed has told N times that C2 went to the county
+left() {
+	[ "$(messages town | "$GRMSG" notice | grep -c "case case_no=$C2 .*unit=530322 .*state=escalated")" -ge "$1" ]
+}
+check "... and the township's feed that it left" gr_wait_for 20 "the township's update" left 1
+# The escalation sent again (its answer lost, the console resends it): the
+# notices of the first may have been lost with it, the township's too.
+is "$(ACTION_ID=$A2 act "$T" "$C2" escalate --note 涉及多部门)" "ok=1 reason=duplicate" \
+	"the escalation sent again is answered 'duplicate'"
+check "... and the township is told again that the case left it" \
+	gr_wait_for 20 "the township's second update" left 2
 is "$(act "$T" "$C2" accept)" "ok=0 reason=wrong_unit" "the township can no longer act on it"
 is "$(act 530322 "$C2" accept)" "ok=1 reason=-" "the county accepts it"
 is "$(act 530322 "$C2" escalate)" "ok=0 reason=illegal_transition" "the county cannot escalate further"
