@@ -43,17 +43,5 @@ collector_conf_check(const struct collector_conf *c, char *err, size_t size)
 		    "debug");
 		return -1;
 	}
-	if (strncmp(c->mq.broker, "tcp://", 6) != 0 &&
-	    strncmp(c->mq.broker, "mqtt://", 7) != 0 &&
-	    strncmp(c->mq.broker, "ssl://", 6) != 0 &&
-	    strncmp(c->mq.broker, "mqtts://", 8) != 0) {
-		snprintf(err, size, "broker must be a tcp://, mqtt://, ssl:// "
-		    "or mqtts:// URI");
-		return -1;
-	}
-	if ((c->mq.certfile == NULL) != (c->mq.keyfile == NULL)) {
-		snprintf(err, size, "certfile and keyfile go together");
-		return -1;
-	}
-	return 0;
+	return mqtt_endpoint_check(&c->mq, err, size);
 }

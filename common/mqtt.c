@@ -27,6 +27,7 @@ struct mqtt {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
 	int		 connected;	/* and subscribed */
+	int		 session_present; /* of mqtt_connect(): 1, 0 or -1 */
 	int		 failed;	/* the last attempt failed */
 	int		 disconnected;	/* disconnect completed */
 	int		 unsubscribed;	/* by mqtt_unsubscribe() */
@@ -65,8 +66,10 @@ struct pub_ctx {
 };
 
 static void	set_error(struct mqtt *, const char *, int);
+static int	failure_code(const MQTTAsync_failureData5 *);
 static void	sub_error(struct mqtt *, const char *, int);
 static void	on_connected(void *, char *);
+static void	on_connect_success(void *, MQTTAsync_successData5 *);
 static void	on_connect_failure(void *, MQTTAsync_failureData5 *);
 static void	on_connection_lost(void *, char *);
 static int	on_message(void *, char *, int, MQTTAsync_message *);
@@ -100,10 +103,13 @@ sub_error(struct mqtt *m, const char *what, int code)
 static void
 set_error(struct mqtt *m, const char *what, int code)
 {
+	const char *text = code > 0 ?
+	    MQTTReasonCode_toString((enum MQTTReasonCodes)code) :
+	    MQTTAsync_strerror(code);
+
 	pthread_mutex_lock(&m->lock);
 	snprintf(m->error, sizeof(m->error), "%s (code %d: %s)", what, code,
-	    code > 0 ? MQTTReasonCode_toString((enum MQTTReasonCodes)code) :
-	    MQTTAsync_strerror(code));
+	    text != NULL ? text : "unknown");
 	m->failed = 1;
 	pthread_cond_broadcast(&m->cond);
 	pthread_mutex_unlock(&m->lock);
@@ -168,6 +174,17 @@ mqtt_nodelay_port(int port)
 	return n;
 }
 
+/* The broker's answer to mqtt_connect(): whether it kept a session. */
+static void
+on_connect_success(void *ctx, MQTTAsync_successData5 *d)
+{
+	struct mqtt *m = ctx;
+
+	pthread_mutex_lock(&m->lock);
+	m->session_present = d->alt.connect.sessionPresent != 0;
+	pthread_mutex_unlock(&m->lock);
+}
+
 /* On every connect, first or automatic, subscribe again. */
 static void
 on_connected(void *ctx, char *cause)
@@ -223,18 +240,29 @@ on_subscribed(void *ctx, MQTTAsync_successData5 *d)
 	pthread_mutex_unlock(&m->lock);
 }
 
+/*
+ * What a failure callback was told: the client's own error (d->code, not
+ * 0), or else the broker's reason code.  Paho leaves reasonCode unset
+ * when it fails a command itself (a publish whose write failed, a connect
+ * given up), and sets code only then (MQTTAsyncUtils.c of 1.3.12, Debian
+ * 12's).
+ */
+static int
+failure_code(const MQTTAsync_failureData5 *d)
+{
+	return d->code != MQTTASYNC_SUCCESS ? d->code : (int)d->reasonCode;
+}
+
 static void
 on_subscribe_failure(void *ctx, MQTTAsync_failureData5 *d)
 {
-	sub_error(ctx, "subscription refused",
-	    d->reasonCode ? (int)d->reasonCode : d->code);
+	sub_error(ctx, "subscription refused", failure_code(d));
 }
 
 static void
 on_connect_failure(void *ctx, MQTTAsync_failureData5 *d)
 {
-	set_error(ctx, "connect failed",
-	    d->reasonCode ? (int)d->reasonCode : d->code);
+	set_error(ctx, "connect failed", failure_code(d));
 }
 
 static void
@@ -299,7 +327,7 @@ on_published(void *ctx, MQTTAsync_successData5 *d)
 static void
 on_publish_failure(void *ctx, MQTTAsync_failureData5 *d)
 {
-	pub_done(ctx, 0, d->reasonCode ? (int)d->reasonCode : d->code);
+	pub_done(ctx, 0, failure_code(d));
 }
 
 static void
@@ -366,6 +394,7 @@ mqtt_new(const struct mqtt_opts *o, mqtt_msg_fn on_msg, void *arg)
 	pthread_once(&once, global_init);
 	m = xcalloc(1, sizeof(*m));
 	m->opts = *o;
+	m->session_present = -1;
 	m->on_msg = on_msg;
 	m->arg = arg;
 	pthread_mutex_init(&m->lock, NULL);
@@ -423,7 +452,7 @@ mqtt_connect(struct mqtt *m, int timeout_ms)
 	co.maxInflight = m->opts.max_inflight > 0 ? m->opts.max_inflight : 256;
 	co.username = m->opts.username;
 	co.password = m->opts.password;
-	co.onSuccess5 = NULL;
+	co.onSuccess5 = on_connect_success;
 	co.onFailure5 = on_connect_failure;
 	co.context = m;
 	if (!m->opts.clean_start && m->opts.session_expiry > 0) {
@@ -444,6 +473,7 @@ mqtt_connect(struct mqtt *m, int timeout_ms)
 	pthread_mutex_lock(&m->lock);
 	m->failed = 0;
 	m->error[0] = '\0';
+	m->session_present = -1;
 	pthread_mutex_unlock(&m->lock);
 	rc = MQTTAsync_connect(m->client, &co);
 	MQTTProperties_free(&props);
@@ -476,6 +506,17 @@ mqtt_is_connected(struct mqtt *m)
 	c = m->connected;
 	pthread_mutex_unlock(&m->lock);
 	return c;
+}
+
+int
+mqtt_session_present(struct mqtt *m)
+{
+	int p;
+
+	pthread_mutex_lock(&m->lock);
+	p = m->session_present;
+	pthread_mutex_unlock(&m->lock);
+	return p;
 }
 
 const char *
@@ -771,6 +812,29 @@ mqtt_refusal_to_queue(void *q, const char *tag, int ok, int reason)
 {
 	if (!ok && MQTT_REFUSED(reason))
 		queue_push(q, tag, &reason, sizeof(reason));
+}
+
+int
+mqtt_endpoint_check(const struct mqtt_endpoint *e, char *err, size_t size)
+{
+	/* the schemes mqtt_connect() knows (ssl and mqtts with TLS) */
+	static const char *const schemes[] = { "tcp://", "mqtt://", "ssl://",
+	    "mqtts://" };
+	size_t i, n = sizeof(schemes) / sizeof(schemes[0]);
+
+	for (i = 0; e->broker != NULL && i < n; i++)
+		if (strncmp(e->broker, schemes[i], strlen(schemes[i])) == 0)
+			break;
+	if (e->broker == NULL || i == n) {
+		snprintf(err, size, "broker must be a tcp://, mqtt://, ssl:// "
+		    "or mqtts:// URI");
+		return -1;
+	}
+	if ((e->certfile == NULL) != (e->keyfile == NULL)) {
+		snprintf(err, size, "certfile and keyfile go together");
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -49,6 +49,11 @@ struct mqtt_endpoint {
 	char	*password;	/* read from password_file; not an option */
 };
 
+/* 0 when e names a broker mqtt_connect() can reach (tcp://, mqtt://,
+ * ssl://, mqtts://) with a client certificate and key both or neither;
+ * -1 with a message in err otherwise. */
+int	mqtt_endpoint_check(const struct mqtt_endpoint *e, char *err,
+	    size_t size);
 /* Fill the connection fields of o (uri, credentials, TLS) from e. */
 void	mqtt_opts_endpoint(struct mqtt_opts *o, const struct mqtt_endpoint *e);
 
@@ -86,6 +91,10 @@ struct mqtt	*mqtt_new(const struct mqtt_opts *, mqtt_msg_fn, void *arg);
  * subscribed, -1 otherwise with a reason from mqtt_error(). */
 int		 mqtt_connect(struct mqtt *, int timeout_ms);
 int		 mqtt_is_connected(struct mqtt *);
+/* After mqtt_connect(): 1 when the broker resumed a session of this client
+ * id (what was published meanwhile follows), 0 when it started a new one
+ * (a first connect, or the old one expired or was lost), -1 unknown. */
+int		 mqtt_session_present(struct mqtt *);
 /* The last error, copied into buf. */
 const char	*mqtt_error(struct mqtt *, char *buf, size_t size);
 /* 1 when the broker refused the subscriptions on the last (re)connect:

@@ -54,6 +54,8 @@ console_conf_check(struct console_conf *c, char *err, size_t size)
 		    "debug");
 		return -1;
 	}
+	if (mqtt_endpoint_check(&c->mq, err, size) < 0)
+		return -1;
 	if (c->client_id == NULL) {
 		snprintf(id, sizeof(id), "dc-%s-%s", c->unit, c->actor);
 		c->client_id = xstrdup(id);

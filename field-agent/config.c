@@ -57,6 +57,8 @@ agent_conf_check(const struct agent_conf *c, char *err, size_t size)
 		    "debug");
 		return -1;
 	}
+	if (mqtt_endpoint_check(&c->mq, err, size) < 0)
+		return -1;
 	if (strcmp(c->lang, "zh") != 0 && strcmp(c->lang, "en") != 0) {
 		snprintf(err, size, "lang must be zh or en");
 		return -1;

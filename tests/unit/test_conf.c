@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "mqtt.h"
 
 struct tconf {
 	char	*host;
@@ -391,6 +392,41 @@ test_copy(void **state)
 	conf_free(opts, NOPTS, &b);
 }
 
+/* The broker endpoint every program checks: a scheme mqtt_connect()
+ * knows, and a client certificate with its key. */
+static void
+test_endpoint_check(void **state)
+{
+	static const struct { const char *uri; int ok; } uris[] = {
+		{ "tcp://127.0.0.1:1883", 1 }, { "mqtt://host", 1 },
+		{ "ssl://host:8883", 1 }, { "mqtts://host", 1 },
+		{ "https://host", 0 }, { "wss://host", 0 }, { "host:1883", 0 },
+		{ "", 0 }, { NULL, 0 },
+	};
+	struct mqtt_endpoint e;
+	char err[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(uris) / sizeof(uris[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		e.broker = (char *)(uintptr_t)uris[i].uri;
+		err[0] = '\0';
+		if ((mqtt_endpoint_check(&e, err, sizeof(err)) == 0) !=
+		    uris[i].ok)
+			fail_msg("%s: want %s", uris[i].uri ? uris[i].uri :
+			    "NULL", uris[i].ok ? "ok" : "refused");
+		if (!uris[i].ok)
+			assert_non_null(strstr(err, "broker must be"));
+	}
+	memset(&e, 0, sizeof(e));
+	e.broker = (char *)(uintptr_t)"ssl://host:8883";
+	e.certfile = (char *)(uintptr_t)"client.crt";
+	assert_int_equal(mqtt_endpoint_check(&e, err, sizeof(err)), -1);
+	assert_string_equal(err, "certfile and keyfile go together");
+	e.keyfile = (char *)(uintptr_t)"client.key";
+	assert_int_equal(mqtt_endpoint_check(&e, err, sizeof(err)), 0);
+}
+
 int
 main(void)
 {
@@ -408,6 +444,7 @@ main(void)
 		cmocka_unit_test(test_print_hides_secret),
 		cmocka_unit_test(test_same_and_move),
 		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_endpoint_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
