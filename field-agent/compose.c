@@ -370,10 +370,13 @@ compose_read(FILE *fp, struct draft *d, long *lineno, char *err,
 			if (strcmp(key, record_keys[k]) == 0)
 				break;
 		if (k == sizeof(record_keys) / sizeof(record_keys[0])) {
-			snprintf(err, errsize, "line %ld: unknown key '%.40s' "
+			/* Not repeated: a mistyped party line ("party 张某:
+			 * 139...", "13900000001：张某") must not put a name
+			 * or a phone on the screen or in a script's log. */
+			snprintf(err, errsize, "line %ld: unknown key "
 			    "(grid, category, item, colour, people, amount, "
 			    "summary, description, party, lat, lon, address, "
-			    "occurred, channel, link, on-spot)", *lineno, key);
+			    "occurred, channel, link, on-spot)", *lineno);
 			goto fail;
 		}
 		if (strcmp(key, "party") != 0 && (seen & (1u << k))) {

@@ -41,6 +41,7 @@ static void	test_parse_cst_bad(void **);
 static void	test_parse_cst_no_such_day(void **);
 static void	test_read_records(void **);
 static void	test_read_errors(void **);
+static void	test_read_error_keeps_party_out(void **);
 static void	test_read_long_line(void **);
 static FILE	*text(const char *);
 
@@ -513,7 +514,7 @@ test_read_errors(void **state)
 {
 	static const struct { const char *in, *want; } cases[] = {
 		{ "grid 530322001001001\n", "line 1: expected 'key: value'" },
-		{ "colour: red\nsize: 3\n", "line 2: unknown key 'size'" },
+		{ "colour: red\nsize: 3\n", "line 2: unknown key (grid," },
 		{ "people: 2\npeople: 3\n", "line 2: 'people' given twice" },
 		{ "people: 0\n", "line 1: --people must be" },
 		{ "on-spot: maybe\n", "line 1: on-spot must be yes or no" },
@@ -532,6 +533,32 @@ test_read_errors(void **state)
 		if (strstr(err, cases[i].want) == NULL)
 			fail_msg("'%s': got '%s', want '%s'", cases[i].in, err,
 			    cases[i].want);
+		compose_free(&d);
+		fclose(fp);
+	}
+}
+
+/* A mistyped party line is refused without its name or phone. */
+static void
+test_read_error_keeps_party_out(void **state)
+{
+	static const char *const in[] = { "party 张某: 13900000001\n",
+	    "13900000001：张某\n", "zhangsan: 13900000001\n" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		FILE *fp = text(in[i]);
+		struct draft d;
+		char err[256] = "";
+		long line = 0;
+
+		compose_init(&d);
+		assert_int_equal(compose_read(fp, &d, &line, err,
+		    sizeof(err)), -1);
+		assert_non_null(strstr(err, "line 1: unknown key (grid,"));
+		assert_null(strstr(err, "张某"));
+		assert_null(strstr(err, "zhangsan"));
+		assert_null(strstr(err, "139"));
 		compose_free(&d);
 		fclose(fp);
 	}
@@ -586,6 +613,7 @@ main(void)
 		cmocka_unit_test(test_parse_cst_no_such_day),
 		cmocka_unit_test(test_read_records),
 		cmocka_unit_test(test_read_errors),
+		cmocka_unit_test(test_read_error_keeps_party_out),
 		cmocka_unit_test(test_read_long_line),
 	};
 
