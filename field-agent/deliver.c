@@ -88,14 +88,15 @@ take_notices(struct deliver *d, int wait_ms)
 	Gr__Notice *n;
 	int rc;
 
-	while ((m = queue_pop(d->q, wait_ms)) != NULL) {
-		/* What has come in is recorded in one transaction: one
-		 * fsync, not one per Ack.  An Ack lost to a crash before the
-		 * commit only means the report is sent again ("duplicate"). */
-		if (taken == 0 && outbox_begin(d->ob) < 0) {
-			qmsg_free(m);
-			return -1;
-		}
+	/* What has come in is recorded in one transaction: one fsync, not
+	 * one per Ack.  An Ack lost to a crash before the commit only means
+	 * the report is sent again ("duplicate").  The transaction first: an
+	 * outbox another program holds leaves the notices queued. */
+	if (!queue_wait(d->q, wait_ms))
+		return 0;
+	if (outbox_begin(d->ob) < 0)
+		return -1;
+	while ((m = queue_pop(d->q, 0)) != NULL) {
 		n = codec_notice_decode(&d->arena, m->payload, m->len);
 		rc = 0;
 		if (n == NULL)
@@ -131,10 +132,9 @@ take_notices(struct deliver *d, int wait_ms)
 			outbox_rollback(d->ob);
 			return -1;
 		}
-		wait_ms = 0;
 		taken++;
 	}
-	if (taken > 0 && outbox_commit(d->ob) < 0) {
+	if (outbox_commit(d->ob) < 0) {
 		outbox_rollback(d->ob);
 		return -1;
 	}
@@ -416,14 +416,25 @@ deliver_run(struct outbox *ob, const struct agent_conf *c,
 			ev(arg, DE_CONNECTED, NULL, c->mq.broker);
 		/* What the broker kept first; then everything not yet
 		 * acknowledged, in order: what was in flight when the
-		 * connection went may be lost. */
-		if (take_notices(&d, 0) < 0)
+		 * connection went may be lost.  (A busy outbox: in the
+		 * loop below.) */
+		if (take_notices(&d, 0) < 0 && !outbox_busy(ob))
 			goto fail;
 		pass_start(&d, INT64_MAX);
 		next_pass = mono_ms() + TICK_MS;
 		while (!*stop && mqtt_is_connected(d.m)) {
-			if ((rc = pump(&d)) < 0 || take_notices(&d, 100) < 0)
-				goto fail;
+			if ((rc = pump(&d)) < 0 || take_notices(&d, 100) < 0) {
+				if (!outbox_busy(ob))
+					goto fail;
+				/* Another program holds the outbox (a long
+				 * import, a backup): what is queued waits. */
+				log_warn("event=outbox-busy note=\"held by "
+				    "another program; trying again\"");
+				outbox_rollback(ob);
+				sleep_ms(TICK_MS);
+				rc = 0;
+				continue;
+			}
 			if (rc == 1 && mono_ms() >= next_pass) {
 				/* New reports, and those unanswered too long. */
 				pass_start(&d, now_ms() - c->resend * 1000);

@@ -24,6 +24,7 @@ struct outbox {
 	int	 lockfd;	/* holds the delivery lock; -1 when not held */
 	char	 worker[40];	/* whose reports this handle adds and sends */
 	char	 error[160];
+	int	 busy;		/* outbox_begin() failed: another held it */
 };
 
 static const char *const state_names[] = { "queued", "sent", "stored",
@@ -310,7 +311,14 @@ exec_sql(struct outbox *ob, const char *sql)
 int
 outbox_begin(struct outbox *ob)
 {
-	return exec_sql(ob, "BEGIN IMMEDIATE");
+	int code;
+
+	ob->busy = 0;
+	if (exec_sql(ob, "BEGIN IMMEDIATE") == 0)
+		return 0;
+	code = sqlite3_errcode(ob->db);
+	ob->busy = code == SQLITE_BUSY || code == SQLITE_LOCKED;
+	return -1;
 }
 
 int
@@ -336,6 +344,12 @@ const char *
 outbox_error(struct outbox *ob)
 {
 	return ob->error[0] != '\0' ? ob->error : "unknown error";
+}
+
+int
+outbox_busy(struct outbox *ob)
+{
+	return ob->busy;
 }
 
 const char *

@@ -58,6 +58,10 @@ int64_t		 outbox_last_seq(struct outbox *);
 
 /* SQLite's message for the last failure, e.g. "database or disk is full". */
 const char	*outbox_error(struct outbox *);
+/* 1 when the last outbox_begin() failed because another program held the
+ * outbox for longer than the wait (5 s): nothing was done, try again
+ * later; 0 otherwise. */
+int		 outbox_busy(struct outbox *);
 
 /* Take the delivery lock of this outbox's worker, so that one program at a
  * time talks to the broker for him (the others watch the outbox): 1 taken,

@@ -249,6 +249,9 @@ $bad" >"$T_DIR/bad"
 done
 agent $W report --file "$T_DIR/missing" >/dev/null 2>&1
 is "$?" 2 "a missing report file exits 2"
+agent $W -b https://127.0.0.1:1883 sync >/dev/null 2>"$T_DIR/badbroker.err"
+is "$?" 2 "a broker URI of a scheme the agent cannot use exits 2, not 'unreachable' (5)"
+check "... saying which it can" grep -q "broker must be a tcp://, mqtt://, ssl:// or mqtts:// URI" "$T_DIR/badbroker.err"
 is "$(ob $W "SELECT count(*) FROM outbox")" "$before" "no bad or cancelled report reached the outbox"
 is "$(ob $W "PRAGMA integrity_check")" ok "the outbox is intact"
 
@@ -315,6 +318,29 @@ act assign assigned --department 镇司法所
 gr_wait_for 30 "run to show the assignment" grep -q "$C .*assigned" "$T_DIR/run.out"
 is "$?" 0 "run shows a case update after the reconnect"
 check "... with the department" grep -q "$C .*assigned.*承办 镇司法所" "$T_DIR/run.out"
+
+# Another program holds the outbox longer than run waits for it (5 s, as a
+# long import or a backup may): run says so and keeps going, and records
+# the update that came meanwhile once the outbox is free.
+mkfifo "$T_DIR/hold"
+stdbuf -oL sqlite3 "$T_DIR/agents/$W.db" <"$T_DIR/hold" >"$T_DIR/hold.out" 2>&1 &
+HOLDER=$!
+exec 7>"$T_DIR/hold"
+printf 'BEGIN IMMEDIATE;\nSELECT %s;\n' "'held'" >&7
+gr_wait_for 20 "the outbox to be held" grep -q held "$T_DIR/hold.out"
+C_RUN=$C U_RUN=$U
+C=$(sql "SELECT c.case_no FROM \"case\" c JOIN report r ON r.id = c.report_id WHERE r.summary = '运行中上报'")
+U=$(sql "SELECT unit_code FROM \"case\" WHERE case_no = '$C'")
+act accept accepted
+check "run waits for an outbox another program holds, and says so" \
+	gr_wait_for 30 "run to find the outbox busy" grep -q "event=outbox-busy" "$T_DIR/run.err"
+printf 'COMMIT;\n' >&7
+exec 7>&-
+wait $HOLDER
+check "... still running" kill -0 "$RUN_PID"
+check "... and records the update once the outbox is free" gr_wait_for 30 "the update" sh -c \
+	"[ \"\$(sqlite3 '$T_DIR/agents/$W.db' \"SELECT case_state FROM outbox WHERE summary = '运行中上报'\")\" = accepted ]"
+C=$C_RUN U=$U_RUN
 
 # run stops cleanly; a dispatcher acts meanwhile; the next run hears of it.
 kill -TERM $RUN_PID
