@@ -18,6 +18,7 @@
 
 struct cache {
 	sqlite3	*db;
+	char	 why[256];	/* the error a ROLLBACK hid (cache_apply()) */
 };
 
 static const char schema_sql[] =
@@ -43,6 +44,8 @@ static const char schema_sql[] =
 	" created_at INTEGER NOT NULL, answered INTEGER NOT NULL DEFAULT 0,"
 	" ok INTEGER, reason TEXT, message TEXT);"
 	"CREATE TABLE IF NOT EXISTS cache_owner (unit TEXT NOT NULL);"
+	/* a row: the unit's cases are to be fetched again */
+	"CREATE TABLE IF NOT EXISTS snapshot_due (since INTEGER NOT NULL);"
 	"PRAGMA user_version = 1;";
 
 /*
@@ -295,6 +298,8 @@ cache_close(struct cache *c)
 const char *
 cache_error(struct cache *c)
 {
+	if (c->why[0] != '\0' && sqlite3_errcode(c->db) == SQLITE_OK)
+		return c->why;
 	return sqlite3_errmsg(c->db);
 }
 
@@ -486,10 +491,25 @@ apply_one(void *arg, const Gr__Notice *n)
 	}
 }
 
+/* A message in one transaction: a unit's cases sent again (a list of
+ * thousands) costs one fsync, not two a case, and is kept whole or not. */
 int
 cache_apply(struct cache *c, const Gr__Notice *n)
 {
-	return codec_notice_each(n, apply_one, c);
+	int rc;
+
+	c->why[0] = '\0';
+	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if ((rc = codec_notice_each(n, apply_one, c)) >= 0 &&
+	    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return rc;
+	/* kept for cache_error(): the ROLLBACK's success would hide it */
+	snprintf(c->why, sizeof(c->why), "%s", sqlite3_errmsg(c->db));
+	if (sqlite3_get_autocommit(c->db) == 0)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 static void
@@ -739,6 +759,37 @@ cache_action(struct cache *c, const char *id, struct action_row *a)
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+cache_snapshot_due(struct cache *c)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (exec1(c, "SELECT 1 FROM snapshot_due LIMIT 1", &st) < 0)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+cache_set_snapshot_due(struct cache *c, int due)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!due)
+		return sqlite3_exec(c->db, "DELETE FROM snapshot_due", NULL,
+		    NULL, NULL) == SQLITE_OK ? 0 : -1;
+	if (exec1(c, "INSERT INTO snapshot_due SELECT ?1"
+	    " WHERE NOT EXISTS (SELECT 1 FROM snapshot_due)", &st) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, now_ms());
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int

@@ -95,6 +95,12 @@ int		 cache_inbox(struct cache *, const char *unit, int all,
 
 /* How many cases the cache holds (any unit, any state); -1 on error. */
 int		 cache_case_count(struct cache *);
+/* Whether the unit's cases are to be fetched again (the broker lost the
+ * console's session, and with it their updates): 1 yes, 0 no, -1 error.
+ * cache_set_snapshot_due() marks it (due 1) or clears it (due 0, once
+ * they came): 0 or -1. */
+int		 cache_snapshot_due(struct cache *);
+int		 cache_set_snapshot_due(struct cache *, int due);
 
 /* One case: 0 found, 1 unknown, -1 on error.  Its events in the order
  * they were committed (by event id; one without, from an older collector,

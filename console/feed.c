@@ -25,7 +25,13 @@ struct feed {
 	char			 feed_topic[TOPIC_MAX];
 	char			 action_topic[TOPIC_MAX];
 	const char		*subs[1];
+	/* the actions published on this connection (feed_send_pending()) */
+	char		       (*sent)[32];
+	size_t			 nsent, capsent;
+	int			 answered; /* an answer came since a send */
 };
+
+static int	send_next(struct feed *);
 
 struct feed *
 feed_open(const struct console_conf *c, struct cache *cache, int timeout_ms,
@@ -79,6 +85,12 @@ feed_connected(struct feed *f)
 }
 
 int
+feed_session_new(struct feed *f)
+{
+	return mqtt_session_present(f->m) == 0;
+}
+
+int
 feed_reconnect(struct feed *f, int timeout_ms)
 {
 	struct mqtt *m;
@@ -92,6 +104,13 @@ feed_reconnect(struct feed *f, int timeout_ms)
 	/* what the old connection took in is in f->q already */
 	mqtt_free(f->m, 0);
 	f->m = m;
+	/* What the old connection was still sending may not have reached
+	 * the broker: all that is unanswered goes again (an action is
+	 * applied once, whatever the copies). */
+	f->nsent = 0;
+	if (feed_send_pending(f) < 0)
+		log_error("event=cache-failed error=\"%s\"",
+		    cache_error(f->cache));
 	return 0;
 }
 
@@ -103,6 +122,7 @@ feed_close(struct feed *f)
 	if (f->m != NULL) {
 		mqtt_wait_idle(f->m, 2000);
 		mqtt_free(f->m, 2000);
+		f->m = NULL;	/* the answers below send nothing more */
 	}
 	/* The broker holds no copy of what came in until the disconnect:
 	 * the cache keeps it. */
@@ -110,6 +130,7 @@ feed_close(struct feed *f)
 	queue_free(f->q);
 	queue_free(f->refused);
 	codec_arena_free(&f->arena);
+	free(f->sent);
 	free(f);
 }
 
@@ -139,6 +160,7 @@ take_refusals(struct feed *f)
 		n.result = &r;
 		if (cache_apply(f->cache, &n) < 0)
 			rc = -1;
+		f->answered = 1;
 		qmsg_free(m);
 	}
 	return rc;
@@ -183,6 +205,8 @@ take_one(struct feed *f, struct qmsg *m, notice_fn fn, void *arg)
 		    cache_error(f->cache));
 		return -1;
 	}
+	if (n->body_case == GR__NOTICE__BODY_RESULT)
+		f->answered = 1;
 	if (fn != NULL)
 		(void)codec_notice_each(n, tell_one, &t);
 	return rc;
@@ -198,13 +222,13 @@ feed_take(struct feed *f, int quiet_ms, int max_ms, notice_fn fn, void *arg)
 	while ((m = queue_pop(f->q, quiet_ms)) != NULL) {
 		rc = take_one(f, m, fn, arg);
 		qmsg_free(m);
-		if (rc < 0)
+		if (rc < 0 || send_next(f) < 0)
 			return -1;
 		news += rc;
 		if (mono_ms() >= end)
 			break;
 	}
-	if (take_refusals(f) < 0)
+	if (take_refusals(f) < 0 || send_next(f) < 0)
 		return -1;
 	return news;
 }
@@ -218,7 +242,7 @@ feed_await(struct feed *f, const char *id, int wait_ms)
 	int rc;
 
 	for (;;) {
-		if (take_refusals(f) < 0)
+		if (take_refusals(f) < 0 || send_next(f) < 0)
 			return -1;
 		if ((rc = cache_action(f->cache, id, &a)) < 0)
 			return -1;
@@ -237,6 +261,32 @@ feed_await(struct feed *f, const char *id, int wait_ms)
 	}
 }
 
+/*
+ * 1 when an earlier unanswered action of v is on the same case as v[i].
+ * Collectors share the action topic, and each judges what it takes: a
+ * second action on a case sent with the first (an accept and an assign
+ * kept offline) could be judged before it, and be refused for good.
+ */
+static int
+behind(const struct action_row *v, size_t i)
+{
+	if (v[i].case_no[0] == '\0')	/* the unit's: a snapshot */
+		return 0;
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(v[j].case_no, v[i].case_no) == 0)
+			return 1;
+	return 0;
+}
+
+int
+feed_sent(const struct feed *f, const char *id)
+{
+	for (size_t i = 0; i < f->nsent; i++)
+		if (strcmp(f->sent[i], id) == 0)
+			return 1;
+	return 0;
+}
+
 int
 feed_send_pending(struct feed *f)
 {
@@ -244,9 +294,14 @@ feed_send_pending(struct feed *f)
 	size_t n;
 	int sent = 0;
 
+	f->answered = 0;
+	if (f->m == NULL)	/* closing: the next command sends them */
+		return 0;
 	if (cache_actions_pending(f->cache, &v, &n) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
+		if (behind(v, i) || feed_sent(f, v[i].id))
+			continue;
 		if (mqtt_publish(f->m, f->action_topic, v[i].payload, v[i].len,
 		    1, mqtt_refusal_to_queue, f->refused, v[i].id) < 0) {
 			log_warn("event=publish-failed action=%s", v[i].id);
@@ -254,8 +309,21 @@ feed_send_pending(struct feed *f)
 		}
 		log_debug("event=action-sent action=%s case=%s kind=%d",
 		    v[i].id, v[i].case_no, v[i].kind);
+		if (f->nsent == f->capsent) {
+			f->capsent = f->capsent ? f->capsent * 2 : 16;
+			f->sent = xrealloc(f->sent, f->capsent *
+			    sizeof(*f->sent));
+		}
+		strlcpy_gr(f->sent[f->nsent++], v[i].id, sizeof(f->sent[0]));
 		sent++;
 	}
 	cache_actions_free(v, n);
 	return sent;
+}
+
+/* After an answer: what waited behind the action answered. */
+static int
+send_next(struct feed *f)
+{
+	return f->answered ? feed_send_pending(f) : 0;
 }

@@ -133,6 +133,7 @@ usage(FILE *fp)
 "  alerts          alerts (重访, 群体性, 一案双查) on this unit's feed\n"
 "  watch           stay connected and print each update as it arrives\n"
 "  sync            fetch the feed, send the actions not answered yet\n"
+"                  (a case's one after the other) and say each answer\n"
 "  config          show the effective configuration\n"
 "Actions on CASE (the collector applies them and answers):\n"
 "  accept                       受理\n"
@@ -161,8 +162,9 @@ usage(FILE *fp)
 "  -h, --help           -V, --version\n"
 "\n"
 "Exit status: 0 done (an action: applied), 1 failure, 2 usage, 3 incomplete\n"
-"action (nothing sent), 4 refused by the collector, 5 kept but not answered\n"
-"yet (sent again by the next command that connects).\n");
+"action (nothing sent), 4 refused by the collector (sync: a kept action\n"
+"was), 5 kept but not answered yet (sent again by the next command that\n"
+"connects, which says how each kept action was answered).\n");
 }
 
 /* Only a flag: watch sees it within WATCH_POLL_MS. */
@@ -252,22 +254,39 @@ print_notice(void *arg, const Gr__Notice *n)
 	fflush(stdout);
 }
 
+/* connect_sync()'s ways */
+#define CS_MAIN		0x1	/* the console's session, not watch's */
+#define CS_RECONNECT	0x2	/* Paho connects again: see feed_open() */
+
 /* Connect, send what waits and take the feed in.  NULL when offline
- * (said on stderr), which leaves the cache as it was.  reconnect: see
- * feed_open(). */
+ * (said on stderr), which leaves the cache as it was. */
 static struct feed *
 connect_sync(const struct console_conf *c, struct cache *cache,
-    notice_fn fn, int reconnect)
+    notice_fn fn, int how)
 {
 	char err[256];
 	struct feed *f;
 	int ms = c->wait > 0 ? (int)(c->wait * 1000) : 1000;
 
-	if ((f = feed_open(c, cache, ms > 10000 ? 10000 : ms, reconnect, err,
-	    sizeof(err))) == NULL) {
+	if ((f = feed_open(c, cache, ms > 10000 ? 10000 : ms,
+	    (how & CS_RECONNECT) != 0, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "dispatch-console: offline (%s): showing the "
 		    "cases as last fetched\n", err);
 		return NULL;
+	}
+	/* The broker lost the session of a console that knows cases: their
+	 * updates since are lost, and the next inbox asks for the unit's
+	 * cases again (noted in the cache, for whichever command comes). */
+	if ((how & CS_MAIN) && feed_session_new(f) &&
+	    cache_case_count(cache) > 0) {
+		fprintf(stderr, "dispatch-console: the broker kept no session "
+		    "for this console (it expired, or the broker lost it): "
+		    "the updates published since the last connection are "
+		    "lost; `inbox` or `refresh` fetches the unit's cases "
+		    "again\n");
+		if (cache_set_snapshot_due(cache, 1) < 0)
+			fprintf(stderr, "dispatch-console: case cache: %s\n",
+			    cache_error(cache));
 	}
 	if (feed_take(f, LINGER_MS, FETCH_MAX_MS, fn, NULL) < 0 ||
 	    feed_send_pending(f) < 0)
@@ -279,14 +298,16 @@ connect_sync(const struct console_conf *c, struct cache *cache,
 static int
 cmd_inbox(const struct console_conf *c, struct cache *cache, int all)
 {
-	struct feed *f = connect_sync(c, cache, NULL, 1);
+	struct feed *f = connect_sync(c, cache, NULL, CS_MAIN | CS_RECONNECT);
 	struct fields none;
 	int n;
 
 	feed_close(f);
-	/* A new console (or one whose session expired) knows no case yet:
-	 * the collector publishes the unit's cases again. */
-	if (f != NULL && cache_case_count(cache) == 0) {
+	/* A new console knows no case yet, and one whose session the broker
+	 * lost missed their updates: the collector publishes the unit's
+	 * cases again. */
+	if (f != NULL && (cache_case_count(cache) == 0 ||
+	    cache_snapshot_due(cache) == 1)) {
 		memset(&none, 0, sizeof(none));
 		if (cmd_action(c, cache, REFRESH, NULL, &none) != EXIT_OK)
 			fprintf(stderr, "dispatch-console: the unit's cases "
@@ -308,7 +329,7 @@ cmd_show(const struct console_conf *c, struct cache *cache,
     const char *case_no)
 {
 	struct case_row r;
-	struct feed *f = connect_sync(c, cache, NULL, 1);
+	struct feed *f = connect_sync(c, cache, NULL, CS_MAIN | CS_RECONNECT);
 	char a[32], b[32], d[32];
 	const struct taxon *t, *it;
 	int rc;
@@ -356,7 +377,7 @@ cmd_show(const struct console_conf *c, struct cache *cache,
 static int
 cmd_alerts(const struct console_conf *c, struct cache *cache)
 {
-	struct feed *f = connect_sync(c, cache, NULL, 1);
+	struct feed *f = connect_sync(c, cache, NULL, CS_MAIN | CS_RECONNECT);
 	int n;
 
 	feed_close(f);
@@ -383,6 +404,7 @@ cmd_watch(struct console_conf *c, struct cache *cache)
 	snprintf(id, sizeof(id), "%s-watch", c->client_id);
 	free(c->client_id);
 	c->client_id = xstrdup(id);
+	/* a session of its own: new to the broker the first time */
 	f = connect_sync(c, cache, print_notice, 0);
 
 	if (f == NULL)
@@ -416,31 +438,88 @@ cmd_watch(struct console_conf *c, struct cache *cache)
 	return quit ? EXIT_OK : EXIT_FAIL;
 }
 
+static const char *
+action_name(int kind)
+{
+	for (size_t i = 0; i < NACTIONS; i++)
+		if ((int)actions[i].kind == kind)
+			return actions[i].name;
+	return "action";
+}
+
+/*
+ * Tell how the collector answered the actions of kept (those unanswered
+ * when this run began) that have an answer now: a line each on out, each
+ * after prefix.  Returns how many were refused, or -1 when the cache
+ * failed.
+ */
+static int
+tell_kept(struct cache *cache, const char *unit,
+    const struct action_row *kept, size_t n, FILE *out, const char *prefix)
+{
+	struct action_row a;
+	int refused = 0, rc;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = cache_action(cache, kept[i].id, &a)) < 0)
+			return -1;
+		if (rc != 0 || !a.answered)
+			continue;
+		if (a.ok)
+			fprintf(out, "%s%s %s: applied\n", prefix,
+			    action_name(a.kind), a.case_no[0] ? a.case_no :
+			    unit);
+		else {
+			fprintf(out, "%s%s %s: refused (%s): %s\n", prefix,
+			    action_name(a.kind), a.case_no[0] ? a.case_no :
+			    unit, a.reason, a.message);
+			refused++;
+		}
+	}
+	return refused;
+}
+
+/*
+ * Send what is kept and wait, for wait seconds in all, for the answers;
+ * say each.  A case's actions go one after the other (feed_send_pending()).
+ */
 static int
 cmd_sync(const struct console_conf *c, struct cache *cache)
 {
-	struct feed *f = connect_sync(c, cache, NULL, 1);
+	struct feed *f;
 	struct action_row *v;
-	size_t n = 0;
+	size_t n = 0, left;
+	int64_t deadline = mono_ms() + c->wait * 1000;
+	int refused, failed = 0;
 
-	if (f == NULL)
-		return EXIT_PENDING;
-	/* answers to what was just sent again */
-	if (cache_actions_pending(cache, &v, &n) == 0) {
-		for (size_t i = 0; i < n; i++)
-			feed_await(f, v[i].id, (int)c->wait * 1000);
-		cache_actions_free(v, n);
-	}
-	feed_close(f);
 	if (cache_actions_pending(cache, &v, &n) < 0)
 		return EXIT_FAIL;
-	cache_actions_free(v, n);
-	if (n > 0) {
-		printf("%zu action(s) not answered yet\n", n);
+	if ((f = connect_sync(c, cache, NULL, CS_MAIN | CS_RECONNECT)) ==
+	    NULL) {
+		cache_actions_free(v, n);
 		return EXIT_PENDING;
 	}
-	printf("up to date\n");
-	return EXIT_OK;
+	/* in the order they were taken: each sends the next of its case */
+	for (size_t i = 0; i < n && failed == 0; i++)
+		if (feed_await(f, v[i].id, (int)(deadline > mono_ms() ?
+		    deadline - mono_ms() : 0)) < 0)
+			failed = 1;
+	feed_close(f);
+	refused = tell_kept(cache, c->unit, v, n, stdout, "");
+	cache_actions_free(v, n);
+	if (failed || refused < 0 ||
+	    cache_actions_pending(cache, &v, &left) < 0) {
+		fprintf(stderr, "dispatch-console: case cache: %s\n",
+		    cache_error(cache));
+		return EXIT_FAIL;
+	}
+	cache_actions_free(v, left);
+	if (left > 0)
+		printf("%zu action(s) not answered yet\n", left);
+	else if (refused == 0)
+		printf("up to date\n");
+	/* a refusal is news the dispatcher must read; the rest goes again */
+	return refused > 0 ? EXIT_REFUSED : left > 0 ? EXIT_PENDING : EXIT_OK;
 }
 
 static int
@@ -455,7 +534,7 @@ cmd_action(const struct console_conf *c, struct cache *cache, size_t ai,
 	uint8_t *buf;
 	size_t len;
 	const char *what = case_no != NULL ? case_no : c->unit;
-	int needs = actions[ai].needs, rc;
+	int needs = actions[ai].needs, rc, held;
 
 	if ((needs & NEED_NOTE) && fl->note == NULL) {
 		fprintf(stderr, "dispatch-console: %s needs --note (the "
@@ -476,7 +555,11 @@ cmd_action(const struct console_conf *c, struct cache *cache, size_t ai,
 		    "30\n");
 		return EXIT_INVALID;
 	}
-	ulid_make(id, now_ms());
+	if (ulid_make(id, now_ms()) < 0) {
+		fprintf(stderr, "dispatch-console: no random bytes for the "
+		    "action's id\n");
+		return EXIT_FAIL;
+	}
 	a.has_schema_version = 1;
 	a.schema_version = REPORT_SCHEMA_VERSION;
 	a.id = id;
@@ -511,7 +594,8 @@ cmd_action(const struct console_conf *c, struct cache *cache, size_t ai,
 		    cache_error(cache));
 		return EXIT_FAIL;
 	}
-	if ((f = connect_sync(c, cache, NULL, 1)) == NULL) {
+	if ((f = connect_sync(c, cache, NULL, CS_MAIN | CS_RECONNECT)) ==
+	    NULL) {
 		printf("%s %s: kept; sent when the broker is reachable\n",
 		    actions[ai].name, what);
 		return EXIT_PENDING;
@@ -520,12 +604,23 @@ cmd_action(const struct console_conf *c, struct cache *cache, size_t ai,
 	/* the case update that follows an applied action */
 	if (rc == 1)
 		feed_take(f, LINGER_MS, FETCH_MAX_MS, NULL, NULL);
+	held = rc == 0 && !feed_sent(f, id);
 	feed_close(f);
+	if (held) {
+		printf("%s %s: kept until the case's earlier action is "
+		    "answered; `sync` sends it then\n", actions[ai].name,
+		    what);
+		return EXIT_PENDING;
+	}
 	if (rc <= 0 || cache_action(cache, id, &res) != 0) {
 		printf("%s %s: sent, no answer yet; `sync` sends it again\n",
 		    actions[ai].name, what);
 		return rc < 0 ? EXIT_FAIL : EXIT_PENDING;
 	}
+	/* the unit's cases came again: what a lost session missed is in */
+	if (ai == REFRESH && res.ok && cache_set_snapshot_due(cache, 0) < 0)
+		fprintf(stderr, "dispatch-console: case cache: %s\n",
+		    cache_error(cache));
 	if (!res.ok) {
 		fprintf(stderr, "dispatch-console: %s %s refused (%s): %s\n",
 		    actions[ai].name, what, res.reason, res.message);
@@ -553,6 +648,8 @@ main(int argc, char **argv)
 	struct console_conf conf;
 	struct fields fl;
 	struct cache *cache = NULL;
+	struct action_row *kept = NULL;
+	size_t nkept = 0;
 	struct sigaction sa;
 	const char *cmd, *arg = NULL;
 	char err[512];
@@ -664,6 +761,15 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
+	/* the actions kept from before: each answered in this run is told
+	 * (sync tells its own) */
+	if (strcmp(cmd, "sync") != 0 && strcmp(cmd, "watch") != 0 &&
+	    cache_actions_pending(cache, &kept, &nkept) < 0) {
+		fprintf(stderr, "dispatch-console: case cache: %s\n",
+		    cache_error(cache));
+		rc = EXIT_FAIL;
+		goto out;
+	}
 	if (ai < NACTIONS)
 		rc = cmd_action(&conf, cache, ai, arg, &fl);
 	else if (strcmp(cmd, "inbox") == 0)
@@ -681,7 +787,12 @@ main(int argc, char **argv)
 		    "--help)\n", cmd);
 		rc = EXIT_USAGE;
 	}
+	if (nkept > 0 && tell_kept(cache, conf.unit, kept, nkept, stderr,
+	    "dispatch-console: kept action ") < 0)
+		fprintf(stderr, "dispatch-console: case cache: %s\n",
+		    cache_error(cache));
 out:
+	cache_actions_free(kept, nkept);
 	cache_close(cache);
 	console_conf_free(&conf);
 	return rc;

@@ -160,6 +160,64 @@ gr_wait_for 30 "the kept action to be answered" sh -c "'$BUILD/dispatch-console'
 is "$(state "$A")" "visited $T" "sync sends the kept action once the broker is back"
 is "$(sql "SELECT satisfaction FROM \"case\" WHERE case_no = '$A'")" 5 "... with its score"
 
+# Actions kept while no collector answers: a case's actions go one at a
+# time (collectors sharing the topic must judge them in the order taken),
+# and the next command says how each was answered.
+K=$(green_case 03 2 "宅基地边界纠纷")
+K2=$(green_case 09 2 "赡养纠纷")
+gr_collector_stop TERM
+subscribe actions "gr/v1/action/$T"
+is "$(rc console "$T" -W 1 accept "$K")" 5 "with no collector the accept is sent and waits (exit 5)"
+is "$(rc console "$T" -W 1 assign "$K" --department 国土所)" 5 "... so does an assign of the same case"
+is "$(rc console "$T" -W 1 close "$K")" 5 "... and a close, which the collector will refuse"
+# the accept went out with each command, the others not: identical copies
+copies() { [ "$(messages actions | wc -l)" -ge "$1" ]; }
+gr_wait_for 20 "the accept's copies" copies 3
+is "$(messages actions | sort -u | wc -l) $(messages actions | wc -l)" "1 3" \
+	"only the case's first action was sent, by each command, until it is answered"
+gr_collector_start "$T_DIR" "$BUILD"
+is "$(rc console "$T" sync)" 4 "sync sends them one after the other and exits 4: one was refused"
+is "$(grep -E "^(accept|assign|close) $K:" "$T_DIR/out" | cut -d: -f1-2 | tr '\n' '|')" \
+	"accept $K: applied|assign $K: applied|close $K: refused (illegal_transition)|" \
+	"... saying how each was answered, in the order taken"
+is "$(state "$K")" "assigned $T" "... and the case was accepted, then assigned"
+is "$(rc console "$T" sync)" 0 "the next sync has nothing left to send"
+check "... and says so" grep -q "^up to date" "$T_DIR/out"
+# Any other command tells the answers it brings in: here an action on
+# another case, answered after the kept one (one collector judges them in
+# the order they came).
+gr_collector_stop TERM
+is "$(rc console "$T" -W 1 resolve "$K" --note 已调解)" 5 "a resolve kept with no collector"
+gr_collector_start "$T_DIR" "$BUILD"
+is "$(rc console "$T" accept "$K2")" 0 "the next action is applied"
+check "... and says that the kept one was applied too" \
+	grep -q "^dispatch-console: kept action resolve $K: applied" "$T_DIR/out"
+
+# The broker loses the console's session (its store is gone, or the
+# session expired while the console was away): the updates published
+# since are lost to it, so its next inbox says so and asks for the unit's
+# cases again.
+gr_collector_stop TERM
+gr_broker_stop "$T_DIR"
+rm -f "$T_DIR/broker/mosquitto.db"
+gr_broker_start "$T_DIR" "$GR_MQTT_PORT"
+gr_collector_start "$T_DIR" "$BUILD"
+"$BUILD/dispatch-console" -b "$GR_BROKER" -C "$T_DIR/newcomer.db" -u "$T" \
+	-a newcomer -W 20 follow-up "$K" --satisfaction 3 >/dev/null 2>&1
+is "$(state "$K")" "visited $T" "another dispatcher records a visit meanwhile"
+console "$T" show "$K" >"$T_DIR/show-lost" 2>&1
+check "the console whose session was lost says so" \
+	grep -q "the broker kept no session for this console" "$T_DIR/show-lost"
+check "... and has not heard of the visit" sh -c "! grep -q '已回访 visited' '$T_DIR/show-lost'"
+console "$T" inbox >"$T_DIR/inbox-lost" 2>&1
+check "its next inbox fetches the unit's cases again" \
+	grep -q "case(s) published again" "$T_DIR/inbox-lost"
+console "$T" show "$K" >"$T_DIR/show-lost" 2>&1
+check "... so that it shows the visit it missed" grep -q "已回访 visited" "$T_DIR/show-lost"
+console "$T" inbox >"$T_DIR/inbox-kept-session" 2>&1
+check "the inbox after, on the session kept, says nothing of it and fetches nothing" \
+	sh -c "! grep -q 'kept no session\|published again' '$T_DIR/inbox-kept-session'"
+
 # watch prints updates as they come, and stops cleanly on SIGINT.
 # (exec: $! must be the console itself, not a subshell; a long-running
 # program: under valgrind in that pass, as the collector)
@@ -212,6 +270,9 @@ is "$r1 $r2" "0 0" "... and both stop cleanly on SIGINT"
 # Bad configuration.
 is "$(rc "$BUILD/dispatch-console" -C "$T_DIR/x.db" -a a1 inbox)" 2 "no unit: usage error"
 check "... saying so" grep -q "unit is not set" "$T_DIR/out"
+is "$(rc "$BUILD/dispatch-console" -b wss://127.0.0.1 -C "$T_DIR/x.db" -u "$T" -a a1 inbox)" 2 \
+	"a broker URI of a scheme the console cannot use: usage error"
+check "... saying which it can" grep -q "broker must be a tcp://" "$T_DIR/out"
 is "$(rc "$BUILD/dispatch-console" -C /nonexistent/dir/x.db -u "$T" -a a1 inbox)" 1 "an unusable cache path fails clearly"
 check "... naming it" grep -q "/nonexistent/dir/x.db" "$T_DIR/out"
 # A cache is one unit's: the county would send the township's kept actions

@@ -591,6 +591,30 @@ test_actions(void **state)
 	cache_close(c);
 }
 
+/* The unit's cases due again: kept across opens until cleared. */
+static void
+test_snapshot_due(void **state)
+{
+	struct tdir *t = *state;
+	struct cache *c = open_ok(t->path);
+
+	assert_int_equal(cache_snapshot_due(c), 0);
+	assert_int_equal(cache_set_snapshot_due(c, 1), 0);
+	assert_int_equal(cache_set_snapshot_due(c, 1), 0);
+	cache_close(c);
+	c = open_ok(t->path);
+	assert_int_equal(cache_snapshot_due(c), 1);
+	assert_int_equal(cache_set_snapshot_due(c, 0), 0);
+	assert_int_equal(cache_snapshot_due(c), 0);
+	cache_close(c);
+	cache_sql(t->path, "INSERT INTO snapshot_due VALUES (1)");
+	c = open_ok(t->path);
+	assert_int_equal(cache_snapshot_due(c), 1);
+	assert_int_equal(cache_set_snapshot_due(c, 0), 0);
+	assert_int_equal(cache_snapshot_due(c), 0);
+	cache_close(c);
+}
+
 static void
 test_private_and_unusable(void **state)
 {
@@ -686,6 +710,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_due, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_private_and_unusable,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner, setup, teardown),
