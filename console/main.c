@@ -116,6 +116,7 @@ struct fields {
 
 static volatile sig_atomic_t quit;
 
+static int	blank(const char *);
 static int	cmd_action(const struct console_conf *, struct cache *, size_t,
 		    const char *, const struct fields *);
 
@@ -522,6 +523,23 @@ cmd_sync(const struct console_conf *c, struct cache *cache)
 	return refused > 0 ? EXIT_REFUSED : left > 0 ? EXIT_PENDING : EXIT_OK;
 }
 
+/* 1 when s is missing or only blanks (ASCII or the ideographic space of
+ * a Chinese keyboard): no reason, no department. */
+static int
+blank(const char *s)
+{
+	if (s == NULL)
+		return 1;
+	for (;;) {
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+			s++;
+		else if (strncmp(s, "\xe3\x80\x80", 3) == 0)	/* U+3000 */
+			s += 3;
+		else
+			return *s == '\0';
+	}
+}
+
 static int
 cmd_action(const struct console_conf *c, struct cache *cache, size_t ai,
     const char *case_no, const struct fields *fl)
@@ -536,12 +554,12 @@ cmd_action(const struct console_conf *c, struct cache *cache, size_t ai,
 	const char *what = case_no != NULL ? case_no : c->unit;
 	int needs = actions[ai].needs, rc, held;
 
-	if ((needs & NEED_NOTE) && fl->note == NULL) {
+	if ((needs & NEED_NOTE) && blank(fl->note)) {
 		fprintf(stderr, "dispatch-console: %s needs --note (the "
 		    "reason)\n", actions[ai].name);
 		return EXIT_INVALID;
 	}
-	if ((needs & NEED_DEPT) && fl->department == NULL) {
+	if ((needs & NEED_DEPT) && blank(fl->department)) {
 		fprintf(stderr, "dispatch-console: assign needs --department\n");
 		return EXIT_INVALID;
 	}

@@ -82,6 +82,8 @@ is "$(rc console "$T" close "$A")" 4 "closing a case not yet visited is refused 
 check "... with the collector's reason" grep -q "cannot close a case that is resolved" "$T_DIR/out"
 is "$(rc console "$T" refuse "$B")" 3 "a refusal without its reason is not sent (exit 3)"
 check "... and says what is missing" grep -q "refuse needs --note" "$T_DIR/out"
+is "$(rc console "$T" refuse "$B" --note " 　 ")" 3 "a reason of blanks is no reason (exit 3)"
+is "$(rc console "$T" assign "$B" --department "  ")" 3 "... nor a department of blanks"
 is "$(rc console "$T" follow-up "$A" --satisfaction 9)" 3 "a score out of 1-5 is not sent"
 is "$(rc console "$T" accept 12345)" 2 "a malformed case number is a usage error"
 is "$(events "$A")" "$n" "refused and unsent actions leave no event"
